@@ -1,0 +1,192 @@
+#include "app_state.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "reference.h"
+#include "trace_file.h"
+
+namespace fs {
+namespace {
+
+void SetStatus(AppState& s, const std::string& text, bool error) {
+  s.status.text = text;
+  s.status.error = error;
+}
+
+std::unique_ptr<Backend> ChooseBackend(AppState& s, std::string* note) {
+  if (s.backend_kind == BackendKind::kCuda) {
+    try {
+      return MakeCudaBackend();
+    } catch (const BackendError& e) {
+      *note = std::string("CUDA is not available (") + e.what() + "); showing the CPU emulation instead. ";
+    }
+  }
+  return MakeCpuBackend();
+}
+
+// Softmax of a row from the recorded FP32 scores, in FP64: used when no inputs are at hand.
+std::vector<double> SoftmaxOfRecordedScores(const Trace& t, int row) {
+  std::vector<double> s(t.problem.n, -INFINITY);
+  for (int k : StepsOfRow(t, row)) {
+    const StepInfo& st = t.steps[k];
+    const float* srow = t.S(k) + static_cast<size_t>(row - st.row0) * t.problem.bc;
+    for (int c = 0; c < st.cols; ++c) s[st.col0 + c] = srow[c];
+  }
+  const double m = *std::max_element(s.begin(), s.end());
+  double l = 0.0;
+  for (double& x : s) l += (x = std::exp(x - m));
+  for (double& x : s) x /= l;
+  return s;
+}
+
+}  // namespace
+
+bool ApplyProblem(AppState& s, const Problem& p) {
+  std::string note;
+  try {
+    Validate(p);
+    CheckTraceBudget(p);
+    auto inputs = std::make_shared<Inputs>(MakeInputs(p));
+    auto backend = ChooseBackend(s, &note);
+    auto trace = std::make_shared<Trace>(backend->RunTraced(p, *inputs));
+    const bool same_shape = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
+                            s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal;
+    s.problem = p;
+    s.edit = p;
+    s.inputs = std::move(inputs);
+    s.trace = std::move(trace);
+    s.trace_file.clear();
+    s.exact_row_of = -1;
+    if (!same_shape) s.step = 0;
+    SetStep(s, s.step);
+    SetRow(s, s.row);
+    SetStatus(s, note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps.",
+              !note.empty());
+    return true;
+  } catch (const std::exception& e) {
+    SetStatus(s, note + std::string("Not applied: ") + e.what(), true);
+    s.edit = s.problem;
+    return false;
+  }
+}
+
+bool OpenLesson(AppState& s, const std::string& path) {
+  try {
+    Lesson lesson = LoadLesson(path);
+    if (!ApplyProblem(s, lesson.problem)) return false;
+    s.lesson = std::move(lesson);
+    GoToBeat(s, 0);
+    SetStatus(s, "Lesson: " + s.lesson->title + " (" + path + ")", false);
+    return true;
+  } catch (const std::exception& e) {
+    SetStatus(s, std::string("Lesson not opened: ") + e.what(), true);
+    return false;
+  }
+}
+
+bool OpenTraceFile(AppState& s, const std::string& path) {
+  try {
+    auto trace = std::make_shared<Trace>(LoadTrace(path));
+    s.problem = trace->problem;
+    s.edit = trace->problem;
+    s.trace = std::move(trace);
+    s.inputs.reset();
+    s.trace_file = path;
+    s.exact_row_of = -1;
+    s.lesson.reset();
+    SetStep(s, 0);
+    SetRow(s, s.row);
+    SetStatus(s, "Opened " + path + ": " + TraceProvenance(*s.trace), false);
+    return true;
+  } catch (const std::exception& e) {
+    SetStatus(s, std::string("Trace file not opened: ") + e.what(), true);
+    return false;
+  }
+}
+
+void GoToBeat(AppState& s, int b) {
+  if (!s.lesson || s.lesson->beats.empty()) return;
+  s.beat = std::clamp(b, 0, static_cast<int>(s.lesson->beats.size()) - 1);
+  const Beat& beat = s.lesson->beats[s.beat];
+  if (beat.step >= 0) SetStep(s, beat.step);
+  if (beat.row >= 0) SetRow(s, beat.row);
+  if (!beat.panels.empty()) {
+    auto has = [&](const char* name) {
+      return std::find(beat.panels.begin(), beat.panels.end(), name) != beat.panels.end();
+    };
+    s.view.show_tiles = has("tiles");
+    s.view.show_softmax = has("softmax");
+    s.view.show_scores = has("scores");
+  }
+}
+
+void SetStep(AppState& s, int step) {
+  const int last = s.trace ? s.trace->StepCount() - 1 : 0;
+  s.step = std::clamp(step, 0, std::max(0, last));
+  // Keep the followed row inside the Q block of this step, so every panel shows one story.
+  if (s.trace && s.trace->StepCount() > 0) {
+    const StepInfo& st = s.trace->steps[s.step];
+    if (s.row < st.row0 || s.row >= st.row0 + st.rows) s.row = st.row0 + std::min(s.row % s.problem.br, st.rows - 1);
+  }
+}
+
+void SetRow(AppState& s, int row) {
+  s.row = std::clamp(row, 0, std::max(0, s.problem.n - 1));
+  // Move the step to the same K/V block position in the row's Q block.
+  if (!s.trace || s.trace->StepCount() == 0) return;
+  const StepInfo& st = s.trace->steps[s.step];
+  if (s.row >= st.row0 && s.row < st.row0 + st.rows) return;
+  const auto steps = StepsOfRow(*s.trace, s.row);
+  if (!steps.empty()) s.step = steps[std::min<size_t>(st.kv_block, steps.size() - 1)];
+}
+
+void Tick(AppState& s, double dt_s) {
+  if (!s.play.playing || !s.trace) return;
+  s.play.carry_s += dt_s;
+  const double period = 1.0 / std::max(0.1f, s.play.steps_per_second);
+  while (s.play.carry_s >= period) {
+    s.play.carry_s -= period;
+    if (s.step + 1 >= s.trace->StepCount()) {
+      s.play.playing = false;
+      s.play.carry_s = 0.0;
+      break;
+    }
+    SetStep(s, s.step + 1);
+  }
+}
+
+const std::vector<double>& ExactRow(AppState& s) {
+  if (s.exact_row_of != s.row && s.trace) {
+    s.exact_row = s.inputs ? ReferenceSoftmaxRow(s.problem, *s.inputs, s.row)
+                           : SoftmaxOfRecordedScores(*s.trace, s.row);
+    s.exact_row_of = s.row;
+  }
+  return s.exact_row;
+}
+
+std::string SourceLine(const AppState& s) {
+  if (!s.trace) return "nothing run yet";
+  const Trace& t = *s.trace;
+  char ms[64];
+  std::snprintf(ms, sizeof ms, "%.3f ms", t.kernel_ms);
+  std::string line = t.backend + " on " + t.device + ", run took " + ms;
+  if (!s.trace_file.empty()) line = "Trace file " + s.trace_file + ": " + TraceProvenance(t);
+  return line;
+}
+
+std::string CaptureName(const AppState& s) {
+  std::string base = "flashscope_";
+  if (s.lesson) {
+    std::string stem = s.lesson->path.substr(s.lesson->path.find_last_of('/') + 1);
+    stem = stem.substr(0, stem.find('.'));
+    base += stem + "_beat" + std::to_string(s.beat + 1);
+  } else {
+    base += "n" + std::to_string(s.problem.n) + "_d" + std::to_string(s.problem.d) + "_br" +
+            std::to_string(s.problem.br) + "_bc" + std::to_string(s.problem.bc);
+  }
+  return base + "_step" + std::to_string(s.step) + ".png";
+}
+
+}  // namespace fs

@@ -1,0 +1,94 @@
+// Everything the window shows and edits, as plain structs with defaults. Panels read and
+// edit an AppState; only the functions below run kernels or load files, and they turn every
+// error into a status message: the app keeps running and keeps what it had.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "inputs.h"
+#include "lesson.h"
+#include "problem.h"
+#include "trace.h"
+
+namespace fs {
+
+struct ViewOptions {
+  bool show_tiles = true;
+  bool show_softmax = true;
+  bool show_scores = true;
+  bool numbers_in_cells = false;   // values written in heatmap cells (when they fit)
+  bool light_theme = false;
+  float ui_scale = 1.0f;
+};
+
+struct Playback {
+  bool playing = false;
+  float steps_per_second = 2.0f;
+  double carry_s = 0.0;            // time accumulated toward the next step
+};
+
+// The File menu's path prompts.
+struct Dialogs {
+  bool open_trace = false;
+  bool open_lesson = false;
+  std::string path;
+};
+
+struct Status {
+  std::string text;
+  bool error = false;
+};
+
+struct AppState {
+  // The problem being shown, and the copy the controls edit before it is applied.
+  Problem problem;
+  Problem edit;
+  BackendKind backend_kind = BackendKind::kCpu;
+  std::string cuda_unavailable;    // why CUDA is not used, when it is not
+
+  std::optional<Lesson> lesson;
+  int beat = 0;
+
+  // Results of the last successful run (or opened trace file).
+  std::shared_ptr<const Trace> trace;
+  std::shared_ptr<const Inputs> inputs;   // null for a trace opened from a file
+  std::string trace_file;                 // path, when the trace came from a file
+  std::vector<double> exact_row;          // exact softmax of `row` (FP64)
+  int exact_row_of = -1;
+
+  int step = 0;
+  int row = 0;
+  Playback play;
+  ViewOptions view;
+  Status status;
+  Dialogs dialogs;
+
+  // Requests handled by the frame loop.
+  bool capture_requested = false;
+  std::string capture_dir = ".";
+  bool quit = false;
+};
+
+// Runs `p` on the chosen backend and shows it. On any error the status line says what was
+// wrong and what is allowed, and the state keeps what it showed before. Returns success.
+bool ApplyProblem(AppState& s, const Problem& p);
+bool OpenLesson(AppState& s, const std::string& path);
+bool OpenTraceFile(AppState& s, const std::string& path);
+// Moves to lesson beat b (clamped), applying its step, row and panels.
+void GoToBeat(AppState& s, int b);
+void SetStep(AppState& s, int step);     // clamped to the trace
+void SetRow(AppState& s, int row);       // clamped to the problem
+// Advances playback by dt seconds.
+void Tick(AppState& s, double dt_s);
+// The exact softmax of the current row, computed on demand.
+const std::vector<double>& ExactRow(AppState& s);
+// One line for the status bar: backend, device, kernel time, source.
+std::string SourceLine(const AppState& s);
+// A file name for a capture: flashscope_<lesson or problem>_step<k>.png
+std::string CaptureName(const AppState& s);
+
+}  // namespace fs

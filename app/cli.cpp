@@ -1,0 +1,142 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace fs {
+namespace {
+
+std::string Join(const int* values, size_t count) {
+  std::ostringstream out;
+  for (size_t i = 0; i < count; ++i) out << (i ? ", " : "") << values[i];
+  return out.str();
+}
+
+// The options that define a Problem, shared by the window, shot and trace.
+template <typename T>
+void AddField(CLI::App* app, ProblemFlags* f, const std::string& name, T Problem::*member,
+              const std::string& help) {
+  app->add_option_function<T>(
+         name, [f, member](const T& v) { f->edits.push_back([member, v](Problem& p) { p.*member = v; }); },
+         help)
+      ->group("Problem");
+}
+
+void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
+  AddField(app, f, "-n,--n", &Problem::n, "Sequence length N, 1.." + std::to_string(kMaxStepN));
+  AddField(app, f, "-d,--d", &Problem::d, "Head dimension d: " + Join(kAllowedD, std::size(kAllowedD)));
+  AddField(app, f, "--br", &Problem::br, "Q block rows Br: " + Join(kAllowedBlock, std::size(kAllowedBlock)));
+  AddField(app, f, "--bc", &Problem::bc, "K/V block rows Bc: " + Join(kAllowedBlock, std::size(kAllowedBlock)));
+  AddField(app, f, "--softmax-scale", &Problem::scale, "Softmax scale (default 1/sqrt(d))");
+  AddField(app, f, "--seed", &Problem::seed, "Seed of the generated inputs");
+  AddField(app, f, "--rank", &Problem::rank, "Rank of Q and K for --pattern lowrank");
+  app->add_flag_function(
+         "--causal", [f](int64_t) { f->edits.push_back([](Problem& p) { p.causal = true; }); },
+         "Causal mask (keys after the query are hidden)")
+      ->group("Problem");
+  app->add_option_function<std::string>(
+         "--pattern",
+         [f](const std::string& name) {
+           Pattern pattern;
+           if (!ParsePattern(name, &pattern))
+             throw CLI::ValidationError("--pattern", "\"" + name + "\" is not a pattern; allowed: " + PatternChoices());
+           f->edits.push_back([pattern](Problem& p) { p.pattern = pattern; });
+         },
+         "Input pattern: " + PatternChoices())
+      ->group("Problem");
+  for (auto [flag, member, what] : {std::make_tuple("--q", &Problem::q_path, "Q"),
+                                    std::make_tuple("--k", &Problem::k_path, "K"),
+                                    std::make_tuple("--v", &Problem::v_path, "V")}) {
+    app->add_option_function<std::string>(
+           flag,
+           [f, member = member](const std::string& path) {
+             f->edits.push_back([member, path](Problem& p) {
+               p.*member = path;
+               p.pattern = Pattern::kNpy;
+             });
+           },
+           std::string(what) + " from a .npy file (float32 or float16, N x d); implies --pattern npy")
+        ->group("Problem");
+  }
+}
+
+void AddViewOptions(CLI::App* app, Options* opt) {
+  app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
+  app->add_option("--beat", opt->beat, "Lesson beat to show, from 0");
+  app->add_option("--step", opt->step, "Loop step to show, from 0");
+  app->add_option("--row", opt->row, "Query row to follow in the online-softmax panel");
+  app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  app->add_option("--scale", opt->ui_scale, "UI scale (fonts and spacing), 0.5..4")
+      ->check(CLI::Range(0.5f, 4.0f));
+  app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
+  app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
+      ->default_str("1920x1080");
+}
+
+bool ParseSize(const std::string& s, int* w, int* h) {
+  int a = 0, b = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(s.c_str(), "%d%c%d%c", &a, &x, &b, &extra) != 3 || (x != 'x' && x != 'X')) return false;
+  if (a < 320 || b < 240 || a > 7680 || b > 4320) return false;
+  *w = a;
+  *h = b;
+  return true;
+}
+
+}  // namespace
+
+int ParseCommandLine(int argc, char** argv, Options* opt) {
+  CLI::App app{
+      "FlashScope: step through FlashAttention-2's tiled loop on a real kernel and see the tiles, "
+      "the online softmax and the scores.\n"
+      "Without a command it opens the window on the default lesson."};
+  app.set_help_all_flag("--help-all", "Help for every command");
+  AddProblemOptions(&app, &opt->flags);
+  AddViewOptions(&app, opt);
+  app.add_option("--open", opt->open_path, "Open a trace file recorded with `flashscope trace`");
+  app.add_option("--measure-frames", opt->measure_frames,
+                 "Draw this many frames without vsync, print the mean frame time and exit")
+      ->check(CLI::Range(1, 100000));
+
+  CLI::App* shot = app.add_subcommand(
+      "shot", "Render the window's panels headless to a PNG (needs an X display; xvfb-run works)");
+  AddProblemOptions(shot, &opt->flags);
+  AddViewOptions(shot, opt);
+  shot->add_option("--open", opt->open_path, "Render a trace file instead of running a problem");
+  shot->add_option("--out", opt->out_path, "PNG file to write")->required();
+
+  CLI::App* trace = app.add_subcommand("trace", "Run a problem, record every step and write a trace file");
+  AddProblemOptions(trace, &opt->flags);
+  trace->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  trace->add_option("--lesson", opt->lesson_path, "Take the problem from a lesson file");
+  trace->add_option("--out", opt->out_path, "Trace file to write")->required();
+
+  CLI::App* bench = app.add_subcommand("bench", "Time the CUDA kernels on full problems (needs a GPU)");
+  bench->add_option("--shape", opt->shapes,
+                    "Shape BxHxNxD, with a trailing c for causal (e.g. 2x16x8192x128c); repeatable. "
+                    "Default: a set of shapes with 16k tokens per batch");
+  bench->add_option("--warmup", opt->warmup, "Untimed runs first")->check(CLI::Range(0, 1000));
+  bench->add_option("--repeats", opt->repeats, "Timed runs (median reported)")->check(CLI::Range(1, 10000));
+  bench->add_option("--json", opt->json_path, "Also write the results as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*shot) opt->command = Command::kShot;
+  if (*trace) opt->command = Command::kTrace;
+  if (*bench) opt->command = Command::kBench;
+  if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
+    std::fprintf(stderr, "--size is \"%s\"; allowed: WxH with W in 320..7680 and H in 240..4320\n",
+                 opt->size_text.c_str());
+    return 2;
+  }
+  return kGoOn;
+}
+
+}  // namespace fs

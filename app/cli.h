@@ -1,0 +1,51 @@
+// The flashscope command line: the window (default), and the headless commands
+// `shot`, `trace` and `bench` built on the same kernels/ (and, for shot, viz/) code.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "problem.h"
+
+namespace fs {
+
+enum class Command { kWindow, kShot, kTrace, kBench };
+
+// Problem options given on the command line, applied on top of the lesson's problem.
+struct ProblemFlags {
+  std::vector<std::function<void(Problem&)>> edits;
+  Problem ApplyTo(Problem base) const {
+    for (const auto& edit : edits) edit(base);
+    return base;
+  }
+};
+
+struct Options {
+  Command command = Command::kWindow;
+  ProblemFlags flags;
+  std::string lesson_path;          // --lesson; empty means the default lesson
+  std::string open_path;            // --open: a trace file
+  std::string backend = "auto";     // auto, cpu, cuda
+  int step = -1;                    // --step
+  int row = -1;                     // --row
+  int beat = -1;                    // --beat
+  std::string out_path;             // shot/trace/bench --out
+  std::string size_text;           // --size WxH as given
+  int width = 1920, height = 1080;  // parsed --size
+  float ui_scale = 1.0f;            // --scale
+  bool light = false;               // --light
+  int measure_frames = 0;           // window: run this many frames, print the frame time, exit
+  // bench
+  std::vector<std::string> shapes;  // BxHxNxD[c]
+  int warmup = 5, repeats = 30;
+  std::string json_path;
+};
+
+// Parses argv. Returns kGoOn and fills *opt to go on; otherwise the exit code to return now
+// (help printed: 0; bad flags: 2 with the message on stderr).
+constexpr int kGoOn = -1;
+int ParseCommandLine(int argc, char** argv, Options* opt);
+
+}  // namespace fs

@@ -1,0 +1,133 @@
+#include "commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "bench.h"
+#include "lesson.h"
+#include "trace_file.h"
+
+namespace fs {
+
+Problem ResolveProblem(const Options& opt, bool use_default_lesson) {
+  Problem base;
+  if (!opt.lesson_path.empty())
+    base = LoadLesson(opt.lesson_path).problem;
+  else if (use_default_lesson)
+    base = LoadLesson(DefaultLessonPath()).problem;
+  const Problem p = opt.flags.ApplyTo(base);
+  Validate(p);
+  return p;
+}
+
+BackendKind ResolveBackend(const std::string& name) {
+  if (name == "cpu") return BackendKind::kCpu;
+  if (name == "cuda") return BackendKind::kCuda;
+  return CudaUnavailableReason().empty() ? BackendKind::kCuda : BackendKind::kCpu;
+}
+
+int RunTraceCommand(const Options& opt) {
+  try {
+    const Problem p = ResolveProblem(opt, false);
+    const Inputs in = MakeInputs(p);
+    const auto backend = ResolveBackend(opt.backend) == BackendKind::kCuda ? MakeCudaBackend() : MakeCpuBackend();
+    const Trace t = backend->RunTraced(p, in);
+    SaveTrace(opt.out_path, t);
+    std::printf("wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(), Describe(p).c_str(), t.StepCount(),
+                TraceProvenance(t).c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flashscope trace: %s\n", e.what());
+    return 1;
+  }
+}
+
+namespace {
+
+// "BxHxNxD" with an optional trailing "c" for causal.
+bool ParseShape(std::string s, BenchShape* out) {
+  BenchShape shape;
+  if (!s.empty() && (s.back() == 'c' || s.back() == 'C')) {
+    shape.causal = true;
+    s.pop_back();
+  }
+  char x1, x2, x3, extra;
+  if (std::sscanf(s.c_str(), "%d%c%d%c%d%c%d%c", &shape.batch, &x1, &shape.heads, &x2, &shape.n, &x3, &shape.d,
+                  &extra) != 7 ||
+      x1 != 'x' || x2 != 'x' || x3 != 'x')
+    return false;
+  *out = shape;
+  return true;
+}
+
+// 16k tokens per batch and hidden size 2048, as in the published FlashAttention benchmarks.
+std::vector<BenchShape> DefaultShapes() {
+  std::vector<BenchShape> shapes;
+  for (int d : {64, 128})
+    for (int n : {1024, 4096, 8192})
+      for (bool causal : {false, true}) {
+        BenchShape s;
+        s.d = d;
+        s.n = n;
+        s.heads = 2048 / d;
+        s.batch = 16384 / n;
+        s.causal = causal;
+        shapes.push_back(s);
+      }
+  return shapes;
+}
+
+}  // namespace
+
+int RunBenchCommand(const Options& opt) {
+  std::vector<BenchShape> shapes;
+  for (const auto& text : opt.shapes) {
+    BenchShape s;
+    if (!ParseShape(text, &s)) {
+      std::fprintf(stderr, "flashscope bench: --shape \"%s\" is not BxHxNxD[c] (e.g. 2x16x8192x128c)\n", text.c_str());
+      return 2;
+    }
+    const std::string err = BenchShapeErrors(s);
+    if (!err.empty()) {
+      std::fprintf(stderr, "flashscope bench: --shape %s: %s\n", text.c_str(), err.c_str());
+      return 2;
+    }
+    shapes.push_back(s);
+  }
+  if (shapes.empty()) shapes = DefaultShapes();
+  try {
+    const auto results = BenchFa2Teach(shapes, opt.warmup, opt.repeats);
+    std::printf("%-10s %3s %3s %6s %4s %-6s %10s %10s %8s %8s %10s\n", "kernel", "B", "H", "N", "d", "mask",
+                "median_ms", "min_ms", "TFLOP/s", "GB/s", "max_rel_err");
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : results) {
+      std::printf("%-10s %3d %3d %6d %4d %-6s %10.3f %10.3f %8.2f %8.1f %10.2e\n", r.kernel.c_str(), r.shape.batch,
+                  r.shape.heads, r.shape.n, r.shape.d, r.shape.causal ? "causal" : "none", r.median_ms, r.min_ms,
+                  r.tflops, r.gbps, r.max_rel_err);
+      rows.push_back({{"kernel", r.kernel}, {"batch", r.shape.batch}, {"heads", r.shape.heads}, {"n", r.shape.n},
+                      {"d", r.shape.d}, {"causal", r.shape.causal}, {"br", r.shape.br}, {"bc", r.shape.bc},
+                      {"median_ms", r.median_ms}, {"min_ms", r.min_ms}, {"tflops", r.tflops}, {"gbps", r.gbps},
+                      {"max_rel_err", r.max_rel_err}, {"warmup", r.warmup}, {"repeats", r.repeats}});
+    }
+    if (!results.empty()) std::printf("device: %s\n", results.front().device.c_str());
+    if (!opt.json_path.empty()) {
+      nlohmann::json doc = {{"device", results.empty() ? "" : results.front().device},
+                            {"recorded_at", UtcNow()}, {"host", HostName()}, {"results", rows}};
+      std::ofstream out(opt.json_path);
+      out << doc.dump(2) << "\n";
+      if (!out) {
+        std::fprintf(stderr, "flashscope bench: cannot write %s\n", opt.json_path.c_str());
+        return 1;
+      }
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flashscope bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace fs

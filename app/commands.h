@@ -1,0 +1,18 @@
+// Headless commands: record a trace file, time the CUDA kernels. They need no window and
+// build everywhere (the GPU machine has no GUI libraries).
+#pragma once
+
+#include "cli.h"
+
+namespace fs {
+
+// The lesson's problem (or the default Problem when no lesson is named) with the command
+// line's problem options applied on top. Throws LessonError / ProblemError.
+Problem ResolveProblem(const Options& opt, bool use_default_lesson);
+// "auto" means CUDA when a device is usable, otherwise the CPU emulation.
+BackendKind ResolveBackend(const std::string& name);
+
+int RunTraceCommand(const Options& opt);
+int RunBenchCommand(const Options& opt);
+
+}  // namespace fs

@@ -1,0 +1,30 @@
+// flashscope: the window (default) and the headless commands shot, trace and bench.
+#include <cstdio>
+
+#include "cli.h"
+#include "commands.h"
+#if FS_HAVE_GUI
+#include "window.h"
+#endif
+
+int main(int argc, char** argv) {
+  fs::Options opt;
+  if (const int code = fs::ParseCommandLine(argc, argv, &opt); code != fs::kGoOn) return code;
+  switch (opt.command) {
+    case fs::Command::kTrace:
+      return fs::RunTraceCommand(opt);
+    case fs::Command::kBench:
+      return fs::RunBenchCommand(opt);
+    case fs::Command::kShot:
+    case fs::Command::kWindow:
+#if FS_HAVE_GUI
+      return opt.command == fs::Command::kShot ? fs::RunShot(opt) : fs::RunWindow(opt);
+#else
+      std::fprintf(stderr,
+                   "flashscope: this build has no window (GLFW, Dear ImGui or OpenGL were not found when it was "
+                   "built); the commands trace and bench work. See --help.\n");
+      return 2;
+#endif
+  }
+  return 0;
+}

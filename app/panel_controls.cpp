@@ -1,0 +1,320 @@
+// The controls panel (lesson, stepping, problem, backend, view), the menu bar, the status
+// line and the keyboard.
+#include <GLFW/glfw3.h>
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "imgui.h"
+#include "imgui_stdlib.h"
+#include "panels.h"
+#include "ui_common.h"
+
+namespace fs {
+
+const char* FormatBytes(double bytes, char* buf, int size) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024.0 && u < 4) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  std::snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+void Heading(const char* text) {
+  ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_PlotHistogram), "%s", text);
+}
+
+void Explain(const char* fmt, ...) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  va_list args;
+  va_start(args, fmt);
+  ImGui::TextWrappedV(fmt, args);
+  va_end(args);
+  ImGui::PopStyleColor();
+}
+
+namespace {
+
+template <size_t K>
+bool ComboInt(const char* label, int* value, const int (&choices)[K]) {
+  bool changed = false;
+  char preview[16];
+  std::snprintf(preview, sizeof preview, "%d", *value);
+  if (ImGui::BeginCombo(label, preview)) {
+    for (int c : choices) {
+      char item[16];
+      std::snprintf(item, sizeof item, "%d", c);
+      if (ImGui::Selectable(item, c == *value)) {
+        *value = c;
+        changed = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+void DrawLessonSection(AppState& s) {
+  if (!s.lesson) return;
+  const Lesson& lesson = *s.lesson;
+  ImGui::PushTextWrapPos(0.0f);
+  Heading(lesson.title.c_str());
+  const Beat& beat = lesson.beats[s.beat];
+  ImGui::Text("%d / %d  %s", s.beat + 1, static_cast<int>(lesson.beats.size()), beat.title.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::Spacing();
+  ImGui::TextWrapped("%s", beat.text.c_str());
+  ImGui::Spacing();
+  ImGui::BeginDisabled(s.beat == 0);
+  if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(s.beat + 1 >= static_cast<int>(lesson.beats.size()));
+  if (ImGui::Button("Next >")) GoToBeat(s, s.beat + 1);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextDisabled("PageUp / PageDown");
+  ImGui::Separator();
+}
+
+void DrawStepSection(AppState& s) {
+  if (!s.trace) return;
+  const Trace& t = *s.trace;
+  const StepInfo& st = t.steps[s.step];
+  Heading("Step through the loop");
+  ImGui::Text("Step %d of %d", s.step + 1, t.StepCount());
+  ImGui::Text("Q block %d of %d, K/V block %d of %d", st.q_block, s.problem.QBlocks() - 1, st.kv_block,
+              LastKvBlock(s.problem, st.q_block));
+  if (ImGui::Button("|<")) SetStep(s, 0);
+  ImGui::SameLine();
+  if (ImGui::Button("<")) SetStep(s, s.step - 1);
+  ImGui::SameLine();
+  if (ImGui::Button(s.play.playing ? "Pause" : "Play", ImVec2(ImGui::GetFontSize() * 4, 0))) {
+    if (!s.play.playing && s.step + 1 >= t.StepCount()) SetStep(s, 0);
+    s.play.playing = !s.play.playing;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button(">")) SetStep(s, s.step + 1);
+  ImGui::SameLine();
+  if (ImGui::Button(">|")) SetStep(s, t.StepCount() - 1);
+  int step = s.step + 1;
+  if (ImGui::SliderInt("step", &step, 1, t.StepCount())) SetStep(s, step - 1);
+  ImGui::SliderFloat("steps/s", &s.play.steps_per_second, 0.25f, 30.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
+  int row = s.row;
+  if (ImGui::SliderInt("row", &row, 0, s.problem.n - 1)) SetRow(s, row);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The query row followed in the online-softmax panel");
+  ImGui::Separator();
+}
+
+void DrawProblemSection(AppState& s) {
+  Heading("Problem");
+  Problem& e = s.edit;
+  bool apply = false;
+  ImGui::SliderInt("N", &e.n, 1, kMaxStepN, "%d", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+  apply |= ImGui::IsItemDeactivatedAfterEdit();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Sequence length, 1..%d (Ctrl+click to type)", kMaxStepN);
+  apply |= ComboInt("d", &e.d, kAllowedD);
+  apply |= ComboInt("Br", &e.br, kAllowedBlock);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Rows of a Q block (one thread block's queries)");
+  apply |= ComboInt("Bc", &e.bc, kAllowedBlock);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Rows of a K/V block (keys loaded per inner step)");
+  apply |= ImGui::Checkbox("causal", &e.causal);
+  if (e.pattern == Pattern::kNpy) {
+    ImGui::Text("inputs: .npy files");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n%s\n%s", e.q_path.c_str(), e.k_path.c_str(), e.v_path.c_str());
+  } else {
+    const Pattern generated[] = {Pattern::kRandom, Pattern::kSink, Pattern::kTiedMaxima, Pattern::kLowRank};
+    if (ImGui::BeginCombo("pattern", PatternName(e.pattern))) {
+      for (Pattern p : generated)
+        if (ImGui::Selectable(PatternName(p), p == e.pattern)) {
+          e.pattern = p;
+          apply = true;
+        }
+      ImGui::EndCombo();
+    }
+    if (e.pattern == Pattern::kLowRank) {
+      ImGui::SliderInt("rank", &e.rank, 1, std::min(e.d, kMaxRank), "%d", ImGuiSliderFlags_AlwaysClamp);
+      apply |= ImGui::IsItemDeactivatedAfterEdit();
+    }
+    int seed = static_cast<int>(e.seed & 0x7fffffff);
+    if (ImGui::InputInt("seed", &seed)) {
+      e.seed = static_cast<uint64_t>(std::max(0, seed));
+      apply = true;
+    }
+  }
+  char used[32], budget[32];
+  const uint64_t bytes = TraceBytes(e);
+  const bool over = bytes > kTraceBudgetBytes;
+  ImGui::TextColored(over ? ImVec4(1, 0.35f, 0.3f, 1) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                     "trace: %s of %s", FormatBytes(double(bytes), used, sizeof used),
+                     FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
+  if (apply && e != s.problem) ApplyProblem(s, e);
+
+  Heading("Backend");
+  int kind = s.backend_kind == BackendKind::kCuda ? 1 : 0;
+  bool backend_changed = ImGui::RadioButton("CPU emulation", &kind, 0);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!s.cuda_unavailable.empty());
+  backend_changed |= ImGui::RadioButton("CUDA", &kind, 1);
+  ImGui::EndDisabled();
+  if (!s.cuda_unavailable.empty() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("%s", s.cuda_unavailable.c_str());
+  if (backend_changed) {
+    s.backend_kind = kind == 1 ? BackendKind::kCuda : BackendKind::kCpu;
+    if (s.trace_file.empty()) ApplyProblem(s, s.problem);
+  }
+  ImGui::Separator();
+}
+
+void DrawViewSection(AppState& s) {
+  Heading("View");
+  ImGui::Checkbox("Tiles", &s.view.show_tiles);
+  ImGui::SameLine();
+  ImGui::Checkbox("Softmax", &s.view.show_softmax);
+  ImGui::SameLine();
+  ImGui::Checkbox("Scores", &s.view.show_scores);
+  ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
+  ImGui::SameLine();
+  ImGui::Checkbox("light theme", &s.view.light_theme);
+  float scale = s.view.ui_scale;
+  ImGui::SliderFloat("UI scale", &scale, 0.75f, 3.0f, "%.2f");
+  if (ImGui::IsItemDeactivatedAfterEdit()) s.view.ui_scale = scale;
+  if (ImGui::Button("Save PNG (F12)")) s.capture_requested = true;
+}
+
+void LessonFiles(std::vector<std::string>* out) {
+  if (DIR* dir = opendir(FS_LESSON_DIR)) {
+    while (dirent* e = readdir(dir)) {
+      const std::string name = e->d_name;
+      if (name.size() > 5 && name.substr(name.size() - 5) == ".json") out->push_back(name);
+    }
+    closedir(dir);
+  }
+  std::sort(out->begin(), out->end());
+}
+
+void DrawPathPrompt(AppState& s, const char* title, bool* open, bool (*action)(AppState&, const std::string&)) {
+  if (*open) {
+    ImGui::OpenPopup(title);
+    *open = false;
+  }
+  if (ImGui::BeginPopupModal(title, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 30);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool enter = ImGui::InputText("path", &s.dialogs.path, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (ImGui::Button("Open") || enter) {
+      action(s, s.dialogs.path);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+}
+
+}  // namespace
+
+void DrawControlsPanel(AppState& s) {
+  if (!ImGui::Begin("Controls", nullptr, kPanelFlags)) {
+    ImGui::End();
+    return;
+  }
+  DrawLessonSection(s);
+  DrawStepSection(s);
+  DrawProblemSection(s);
+  DrawViewSection(s);
+  ImGui::End();
+}
+
+float DrawMenuBar(AppState& s) {
+  float height = 0.0f;
+  if (ImGui::BeginMainMenuBar()) {
+    if (ImGui::BeginMenu("File")) {
+      if (ImGui::MenuItem("Open lesson...")) s.dialogs.open_lesson = true;
+      if (ImGui::MenuItem("Open trace file...")) s.dialogs.open_trace = true;
+      if (ImGui::MenuItem("Save PNG", "F12")) s.capture_requested = true;
+      ImGui::Separator();
+      if (ImGui::MenuItem("Quit")) s.quit = true;
+      ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Lessons")) {
+      std::vector<std::string> files;
+      LessonFiles(&files);
+      for (const auto& f : files)
+        if (ImGui::MenuItem(f.c_str())) OpenLesson(s, std::string(FS_LESSON_DIR) + "/" + f);
+      if (files.empty()) ImGui::TextDisabled("no lessons in %s", FS_LESSON_DIR);
+      ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+      ImGui::MenuItem("Tiles", nullptr, &s.view.show_tiles);
+      ImGui::MenuItem("Online softmax", nullptr, &s.view.show_softmax);
+      ImGui::MenuItem("Scores and probabilities", nullptr, &s.view.show_scores);
+      ImGui::MenuItem("Numbers in cells", nullptr, &s.view.numbers_in_cells);
+      ImGui::MenuItem("Light theme", nullptr, &s.view.light_theme);
+      ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Help")) {
+      ImGui::Text("Space: play / pause      Left / Right: step");
+      ImGui::Text("Home / End: first / last step");
+      ImGui::Text("Up / Down: previous / next query row");
+      ImGui::Text("PageUp / PageDown: lesson beats");
+      ImGui::Text("F12: save the window as PNG");
+      ImGui::EndMenu();
+    }
+    height = ImGui::GetWindowSize().y;
+    ImGui::EndMainMenuBar();
+  }
+  DrawPathPrompt(s, "Open lesson", &s.dialogs.open_lesson, OpenLesson);
+  DrawPathPrompt(s, "Open trace file", &s.dialogs.open_trace, OpenTraceFile);
+  return height;
+}
+
+void DrawStatusBar(AppState& s, float y, float width, float height) {
+  ImGui::SetNextWindowPos(ImVec2(0, y));
+  ImGui::SetNextWindowSize(ImVec2(width, height));
+  if (!ImGui::Begin("##status", nullptr, kPanelFlags | ImGuiWindowFlags_NoDecoration)) {
+    ImGui::End();
+    return;
+  }
+  const bool gpu = s.trace && s.trace->backend == "CUDA";
+  ImGui::TextColored(gpu ? ImVec4(0.46f, 0.73f, 0.0f, 1) : ImVec4(0.95f, 0.62f, 0.1f, 1), "%s",
+                     s.trace ? (s.trace->backend + (gpu ? "" : " (no GPU kernel)")).c_str() : "-");
+  ImGui::SameLine();
+  ImGui::TextUnformatted(SourceLine(s).c_str());
+  if (!s.status.text.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("|");
+    ImGui::SameLine();
+    if (s.status.error)
+      ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "%s", s.status.text.c_str());
+    else
+      ImGui::TextUnformatted(s.status.text.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.status.text.c_str());
+  }
+  ImGui::End();
+}
+
+void HandleKeys(AppState& s) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
+  auto pressed = [](ImGuiKey key) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key)); };
+  if (pressed(ImGuiKey_Space)) s.play.playing = !s.play.playing;
+  if (pressed(ImGuiKey_RightArrow)) SetStep(s, s.step + 1);
+  if (pressed(ImGuiKey_LeftArrow)) SetStep(s, s.step - 1);
+  if (pressed(ImGuiKey_Home)) SetStep(s, 0);
+  if (pressed(ImGuiKey_End) && s.trace) SetStep(s, s.trace->StepCount() - 1);
+  if (pressed(ImGuiKey_UpArrow)) SetRow(s, s.row - 1);
+  if (pressed(ImGuiKey_DownArrow)) SetRow(s, s.row + 1);
+  if (pressed(ImGuiKey_PageUp)) GoToBeat(s, s.beat - 1);
+  if (pressed(ImGuiKey_PageDown)) GoToBeat(s, s.beat + 1);
+  if (ImGui::IsKeyPressed(GLFW_KEY_F12)) s.capture_requested = true;
+}
+
+}  // namespace fs

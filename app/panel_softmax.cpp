@@ -1,0 +1,122 @@
+// Online softmax: for the followed query row, the running max m, the running sum l and the
+// rescale factor at each K/V step, and the running probabilities against the exact softmax.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "line_chart.h"
+#include "panels.h"
+#include "ui_common.h"
+
+namespace fs {
+namespace {
+
+struct RowHistory {
+  std::vector<float> block, m, l, rescale;  // one entry per K/V step of the row's Q block
+};
+
+RowHistory HistoryOf(const Trace& t, int row) {
+  RowHistory h;
+  for (int k : StepsOfRow(t, row)) {
+    const int r = row - t.steps[k].row0;
+    h.block.push_back(static_cast<float>(t.steps[k].kv_block));
+    h.m.push_back(t.MNew(k)[r]);
+    h.l.push_back(t.L(k)[r]);
+    h.rescale.push_back(t.Rescale(k)[r]);
+  }
+  return h;
+}
+
+void SmallChart(const char* id, const char* title, const RowHistory& h, const std::vector<float>& y, float cursor,
+                float width, float height, ImU32 color) {
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted(title);
+  viz::LineSeries series;
+  series.label = title;
+  series.x = h.block.data();
+  series.y = y.data();
+  series.count = static_cast<int>(y.size());
+  series.color = color;
+  series.markers = true;
+  viz::LineChartSpec spec;
+  spec.x_label = "K/V block j";
+  spec.size = ImVec2(width, height);
+  spec.cursor_x = cursor;
+  spec.legend = false;
+  viz::LineChart(id, spec, &series, 1);
+  ImGui::EndGroup();
+}
+
+}  // namespace
+
+void DrawSoftmaxPanel(AppState& s) {
+  if (!ImGui::Begin("Online softmax", nullptr, kPanelFlags)) {
+    ImGui::End();
+    return;
+  }
+  if (!s.trace || s.trace->StepCount() == 0) {
+    ImGui::TextDisabled("Nothing to show yet.");
+    ImGui::End();
+    return;
+  }
+  const Trace& t = *s.trace;
+  const StepInfo& now = t.steps[s.step];
+  const int r = s.row - now.row0;
+  const RowHistory h = HistoryOf(t, s.row);
+  const float cursor = static_cast<float>(now.kv_block);
+
+  ImGui::Text("Query row %d, after K/V block %d of %d:", s.row, now.kv_block, static_cast<int>(h.block.size()) - 1);
+  ImGui::SameLine();
+  ImGui::Text("m_old = %.5g   m_new = %.5g   rescale = exp(m_old - m_new) = %.5g   l = %.6g", t.MOld(s.step)[r],
+              t.MNew(s.step)[r], t.Rescale(s.step)[r], t.L(s.step)[r]);
+
+  const float avail_w = ImGui::GetContentRegionAvail().x;
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float chart_w = (avail_w - 2 * gap) / 3.0f;
+  const float chart_h = std::max(90.0f, 0.36f * ImGui::GetContentRegionAvail().y);
+  SmallChart("m", "running max m", h, h.m, cursor, chart_w, chart_h, IM_COL32(0, 114, 178, 255));
+  ImGui::SameLine();
+  SmallChart("l", "running sum l", h, h.l, cursor, chart_w, chart_h, IM_COL32(0, 158, 115, 255));
+  ImGui::SameLine();
+  SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, cursor, chart_w, chart_h,
+             IM_COL32(213, 94, 0, 255));
+
+  // Running probabilities of every key against the exact softmax.
+  const std::vector<double> running = RunningProbabilities(t, s.row, s.step);
+  const std::vector<double>& exact = ExactRow(s);
+  std::vector<float> run_f(running.begin(), running.end()), exact_f(exact.begin(), exact.end());
+  double worst = 0.0, seen_mass = 0.0;
+  int seen = 0;
+  for (size_t c = 0; c < running.size(); ++c) {
+    if (std::isnan(running[c])) continue;
+    ++seen;
+    seen_mass += exact[c];
+    worst = std::max(worst, std::fabs(running[c] - exact[c]));
+  }
+  ImGui::Text("Probabilities of row %d: running exp(S - m)/l over the %d keys seen so far vs the exact softmax",
+              s.row, seen);
+  ImGui::SameLine();
+  if (now.last_for_q_block)
+    ImGui::TextColored(ImVec4(0.3f, 0.8f, 0.45f, 1), "  last block: max difference %.2e (exact up to rounding)",
+                       worst);
+  else
+    ImGui::TextDisabled("  not final: the keys seen hold %.1f%% of the exact mass", 100.0 * seen_mass);
+  viz::BarSeries bars[2];
+  bars[0].label = "running";
+  bars[0].values = run_f.data();
+  bars[0].count = static_cast<int>(run_f.size());
+  bars[0].color = IM_COL32(230, 159, 0, 255);
+  bars[1].label = s.inputs ? "exact (FP64)" : "exact (FP64 from recorded scores)";
+  bars[1].values = exact_f.data();
+  bars[1].count = static_cast<int>(exact_f.size());
+  bars[1].color = IM_COL32(86, 180, 233, 255);
+  viz::BarChartSpec spec;
+  spec.x_label = "key (column)";
+  spec.y_label = "probability";
+  spec.size = ImVec2(-1, std::max(80.0f, ImGui::GetContentRegionAvail().y));
+  viz::BarChart("probs", spec, bars, 2);
+  ImGui::End();
+}
+
+}  // namespace fs

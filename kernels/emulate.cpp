@@ -1,0 +1,151 @@
+#include "emulate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "fmath.h"
+
+namespace fs {
+namespace {
+
+// One FMA, fused exactly like the GPU's FFMA. The hot loops below are cloned for CPUs with
+// an FMA unit (one instruction) and without it (glibc's exact software fmaf): same result.
+#define FS_FMA_CLONES __attribute__((target_clones("fma", "default")))
+
+FS_FMA_CLONES float Dot(const float* a, const float* b, int d) {
+  float s = 0.0f;
+  for (int t = 0; t < d; ++t) s = std::fmaf(a[t], b[t], s);
+  return s;
+}
+
+FS_FMA_CLONES void Axpy(float alpha, const float* x, float* y, int d) {
+  for (int t = 0; t < d; ++t) y[t] = std::fmaf(alpha, x[t], y[t]);
+}
+
+// Lane partials then the xor butterfly; every lane ends with the same value, lane 0's is
+// returned. Combine is + or max.
+template <typename Combine>
+float WarpReduce(const float* values, int count, float identity, Combine combine) {
+  float lane[kWarpSize];
+  for (int l = 0; l < kWarpSize; ++l) {
+    float acc = identity;
+    for (int c = l; c < count; c += kWarpSize) acc = combine(acc, values[c]);
+    lane[l] = acc;
+  }
+  for (int offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    float next[kWarpSize];
+    for (int l = 0; l < kWarpSize; ++l) next[l] = combine(lane[l], lane[l ^ offset]);
+    std::memcpy(lane, next, sizeof lane);
+  }
+  return lane[0];
+}
+
+float Max(float a, float b) { return a > b ? a : b; }
+float Add(float a, float b) { return a + b; }
+
+struct RowState {
+  float m = kNegInf;
+  float l = 0.0f;
+};
+
+// The FA2 forward loop. kTrace records each step into `trace`.
+template <bool kTrace>
+void Run(const Problem& p, const Inputs& in, Trace* trace, Output* out) {
+  const int d = p.d, bc = p.bc;
+  const float scale = p.EffectiveScale();
+  std::vector<float> s(bc), pbar(bc), o_acc(static_cast<size_t>(p.br) * d);
+  std::vector<RowState> rows(p.br);
+  int step = 0;
+  for (int i = 0; i < p.QBlocks(); ++i) {
+    const int row0 = i * p.br, nrows = std::min(p.br, p.n - row0);
+    std::fill(rows.begin(), rows.end(), RowState{});
+    std::fill(o_acc.begin(), o_acc.end(), 0.0f);
+    const int last_j = LastKvBlock(p, i);
+    for (int j = 0; j <= last_j; ++j, ++step) {
+      const int col0 = j * bc, cols = std::min(bc, p.n - col0);
+      float* rec = kTrace ? trace->Step(step) : nullptr;
+      for (int r = 0; r < nrows; ++r) {
+        const int row = row0 + r;
+        const float* q = &in.q[static_cast<size_t>(row) * d];
+        for (int c = 0; c < bc; ++c) {
+          const int col = col0 + c;
+          const bool masked = c >= cols || (p.causal && col > row);
+          s[c] = masked ? kNegInf : Dot(q, &in.k[static_cast<size_t>(col) * d], d) * scale;
+        }
+        RowState& st = rows[r];
+        const float m_old = st.m;
+        const float m_new = Max(m_old, WarpReduce(s.data(), bc, kNegInf, Max));
+        const bool empty = m_new == kNegInf;  // a row with nothing visible yet
+        const float rescale = empty ? 1.0f : ExpF(m_old - m_new);
+        for (int c = 0; c < bc; ++c) pbar[c] = empty ? 0.0f : ExpF(s[c] - m_new);
+        const float rowsum = WarpReduce(pbar.data(), bc, 0.0f, Add);
+        st.l = std::fmaf(rescale, st.l, rowsum);
+        st.m = m_new;
+        float* o = &o_acc[static_cast<size_t>(r) * d];
+        for (int t = 0; t < d; ++t) o[t] *= rescale;
+        for (int c = 0; c < cols; ++c) Axpy(pbar[c], &in.v[static_cast<size_t>(col0 + c) * d], o, d);
+        if (kTrace) {
+          const TraceLayout& L = trace->layout;
+          std::memcpy(rec + L.s_offset + static_cast<size_t>(r) * bc, s.data(), bc * sizeof(float));
+          std::memcpy(rec + L.p_offset + static_cast<size_t>(r) * bc, pbar.data(), bc * sizeof(float));
+          rec[L.m_old_offset + r] = m_old;
+          rec[L.m_new_offset + r] = m_new;
+          rec[L.rescale_offset + r] = rescale;
+          rec[L.l_offset + r] = st.l;
+          std::memcpy(rec + L.o_offset + static_cast<size_t>(r) * d, o, d * sizeof(float));
+        }
+      }
+    }
+    for (int r = 0; r < nrows; ++r) {
+      const size_t row = static_cast<size_t>(row0 + r);
+      for (int t = 0; t < d; ++t) out->o[row * d + t] = o_acc[static_cast<size_t>(r) * d + t] / rows[r].l;
+      out->lse[row] = rows[r].m + LogF(rows[r].l);
+    }
+  }
+}
+
+void CheckInputs(const Problem& p, const Inputs& in) {
+  Validate(p);
+  const size_t nd = static_cast<size_t>(p.n) * p.d;
+  if (in.n != p.n || in.d != p.d || in.q.size() != nd || in.k.size() != nd || in.v.size() != nd)
+    throw ProblemError("inputs are " + std::to_string(in.n) + " x " + std::to_string(in.d) +
+                       " but the problem is N=" + std::to_string(p.n) + ", d=" + std::to_string(p.d));
+}
+
+double MsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+float WarpOrderSum(const float* values, int count) { return WarpReduce(values, count, 0.0f, Add); }
+
+Trace EmulateTraced(const Problem& p, const Inputs& in) {
+  CheckInputs(p, in);
+  const auto t0 = std::chrono::steady_clock::now();
+  Trace t = Trace::Allocate(p);
+  Output out;
+  out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
+  out.lse.assign(p.n, NAN);
+  Run<true>(p, in, &t, &out);
+  t.o = std::move(out.o);
+  t.lse = std::move(out.lse);
+  t.backend = "CPU emulation";
+  t.kernel_ms = MsSince(t0);
+  return t;
+}
+
+Output Emulate(const Problem& p, const Inputs& in) {
+  CheckInputs(p, in);
+  const auto t0 = std::chrono::steady_clock::now();
+  Output out;
+  out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
+  out.lse.assign(p.n, NAN);
+  Run<false>(p, in, nullptr, &out);
+  out.ms = MsSince(t0);
+  return out;
+}
+
+}  // namespace fs

@@ -1,0 +1,40 @@
+// Inputs: Q, K, V (and dO for the backward statistic) made deterministically from a
+// Problem's seed, or loaded from .npy files. The same bytes go to every backend.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "problem.h"
+
+namespace fs {
+
+struct Inputs {
+  int n = 0;
+  int d = 0;
+  std::vector<float> q;   // (N, d) row-major
+  std::vector<float> k;   // (N, d)
+  std::vector<float> v;   // (N, d)
+  std::vector<float> dout;  // (N, d) upstream gradient dO, for delta = rowsum(dO * O)
+};
+
+// Deterministic for a given (pattern, n, d, seed, rank) on every platform: the generator is
+// our own (splitmix64 + Box-Muller on doubles), not <random>'s distributions.
+// For Pattern::kNpy loads q_path/k_path/v_path (throws NpyError, see npy.h).
+Inputs MakeInputs(const Problem& p);
+
+// Small deterministic normal generator used by MakeInputs and the tests.
+class NormalRng {
+ public:
+  explicit NormalRng(uint64_t seed) : state_(seed) {}
+  uint64_t NextU64();
+  double Uniform();   // (0, 1)
+  double Normal();    // N(0, 1)
+
+ private:
+  uint64_t state_;
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace fs

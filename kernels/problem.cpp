@@ -1,0 +1,109 @@
+#include "problem.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace fs {
+namespace {
+
+constexpr struct {
+  Pattern pattern;
+  const char* name;
+} kPatternNames[] = {
+    {Pattern::kRandom, "random"},    {Pattern::kSink, "sink"},
+    {Pattern::kTiedMaxima, "tied"},  {Pattern::kLowRank, "lowrank"},
+    {Pattern::kNpy, "npy"},
+};
+
+template <size_t K>
+std::string JoinInts(const int (&values)[K]) {
+  std::ostringstream out;
+  for (size_t i = 0; i < K; ++i) out << (i ? ", " : "") << values[i];
+  return out.str();
+}
+
+template <size_t K>
+bool Contains(const int (&values)[K], int v) {
+  for (int x : values)
+    if (x == v) return true;
+  return false;
+}
+
+}  // namespace
+
+const char* PatternName(Pattern p) {
+  for (const auto& e : kPatternNames)
+    if (e.pattern == p) return e.name;
+  return "unknown";
+}
+
+bool ParsePattern(const std::string& s, Pattern* out) {
+  for (const auto& e : kPatternNames) {
+    if (s == e.name) {
+      *out = e.pattern;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string PatternChoices() {
+  std::string out;
+  for (const auto& e : kPatternNames) out += std::string(out.empty() ? "" : ", ") + e.name;
+  return out;
+}
+
+float Problem::EffectiveScale() const {
+  return scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(d));
+}
+
+bool operator==(const Problem& a, const Problem& b) {
+  return a.n == b.n && a.d == b.d && a.br == b.br && a.bc == b.bc && a.causal == b.causal &&
+         a.scale == b.scale && a.seed == b.seed && a.pattern == b.pattern && a.rank == b.rank &&
+         a.q_path == b.q_path && a.k_path == b.k_path && a.v_path == b.v_path;
+}
+
+std::vector<std::string> ProblemErrors(const Problem& p) {
+  std::vector<std::string> errors;
+  auto add = [&](const std::string& s) { errors.push_back(s); };
+  if (p.n < 1 || p.n > kMaxStepN)
+    add("N (sequence length) is " + std::to_string(p.n) + "; allowed: 1.." +
+        std::to_string(kMaxStepN));
+  if (!Contains(kAllowedD, p.d))
+    add("d (head dimension) is " + std::to_string(p.d) + "; allowed: " + JoinInts(kAllowedD));
+  if (!Contains(kAllowedBlock, p.br))
+    add("Br (Q block rows) is " + std::to_string(p.br) + "; allowed: " +
+        JoinInts(kAllowedBlock));
+  if (!Contains(kAllowedBlock, p.bc))
+    add("Bc (K/V block rows) is " + std::to_string(p.bc) + "; allowed: " +
+        JoinInts(kAllowedBlock));
+  if (!std::isfinite(p.scale) || p.scale < 0.0f)
+    add("scale is " + std::to_string(p.scale) +
+        "; allowed: a positive finite number, or 0 for 1/sqrt(d)");
+  if (p.pattern == Pattern::kLowRank && (p.rank < 1 || p.rank > kMaxRank || p.rank > p.d))
+    add("rank is " + std::to_string(p.rank) + "; allowed: 1..min(d, " +
+        std::to_string(kMaxRank) + ")");
+  if (p.pattern == Pattern::kNpy && (p.q_path.empty() || p.k_path.empty() || p.v_path.empty()))
+    add("pattern npy needs three files: --q, --k and --v (.npy, float32 or float16, N x d)");
+  return errors;
+}
+
+void Validate(const Problem& p) {
+  const auto errors = ProblemErrors(p);
+  if (errors.empty()) return;
+  std::string msg;
+  for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+  throw ProblemError(msg);
+}
+
+std::string Describe(const Problem& p) {
+  std::ostringstream out;
+  out << "N=" << p.n << " d=" << p.d << " Br=" << p.br << " Bc=" << p.bc
+      << (p.causal ? " causal" : "") << " " << PatternName(p.pattern);
+  if (p.pattern == Pattern::kLowRank) out << " r=" << p.rank;
+  if (p.pattern != Pattern::kNpy) out << " seed=" << p.seed;
+  if (p.scale != 0.0f) out << " scale=" << p.scale;
+  return out.str();
+}
+
+}  // namespace fs

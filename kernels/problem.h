@@ -1,0 +1,64 @@
+// Problem: everything that defines one attention run that FlashScope steps through.
+// A Problem is plain data; Validate() says what is wrong with it and what is allowed.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fs {
+
+// How Q, K, V are made from the seed (MakeInputs in inputs.h).
+enum class Pattern {
+  kRandom,     // i.i.d. standard normal entries
+  kSink,       // one "sink" key that every query attends to strongly
+  kTiedMaxima, // duplicated keys: rows have two or more exactly equal maxima
+  kLowRank,    // Q and K from a rank-r subspace plus small noise
+  kNpy,        // loaded from .npy files (q_path, k_path, v_path)
+};
+
+const char* PatternName(Pattern p);         // "random", "sink", "tied", "lowrank", "npy"
+bool ParsePattern(const std::string& s, Pattern* out);
+std::string PatternChoices();               // "random, sink, tied, lowrank, npy"
+
+// Refusal with a message that names the field and what is allowed.
+struct ProblemError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Problem {
+  int n = 256;            // sequence length (rows of Q, K, V)
+  int d = 64;             // head dimension
+  int br = 64;            // rows of a Q block (Br)
+  int bc = 64;            // rows of a K/V block (Bc)
+  bool causal = false;    // mask keys after the query
+  float scale = 0.0f;     // softmax scale; 0 means 1/sqrt(d)
+  uint64_t seed = 1;      // inputs are a pure function of (pattern, n, d, seed, rank)
+  Pattern pattern = Pattern::kRandom;
+  int rank = 4;           // subspace rank for Pattern::kLowRank
+  std::string q_path, k_path, v_path;  // for Pattern::kNpy
+
+  float EffectiveScale() const;        // scale, or 1/sqrt(d) when scale == 0
+  int QBlocks() const { return (n + br - 1) / br; }
+  int KvBlocks() const { return (n + bc - 1) / bc; }
+};
+
+bool operator==(const Problem& a, const Problem& b);
+inline bool operator!=(const Problem& a, const Problem& b) { return !(a == b); }
+
+// Allowed values, shared by validation, the command line and the UI sliders.
+constexpr int kMaxStepN = 8192;                       // longest sequence for stepping
+constexpr int kAllowedD[] = {16, 32, 64, 96, 128};
+constexpr int kAllowedBlock[] = {16, 32, 64, 128};
+constexpr int kMaxRank = 64;
+
+// Every problem with the Problem, one message each; empty when it is valid.
+std::vector<std::string> ProblemErrors(const Problem& p);
+// Throws ProblemError joining ProblemErrors() when there are any.
+void Validate(const Problem& p);
+
+// One line such as "N=256 d=64 Br=64 Bc=64 random seed=1".
+std::string Describe(const Problem& p);
+
+}  // namespace fs

@@ -1,0 +1,106 @@
+#include "catch2/catch.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "inputs.h"
+#include "reference.h"
+
+namespace {
+
+fs::Problem Make(fs::Pattern pattern, int n, int d, uint64_t seed) {
+  fs::Problem p;
+  p.pattern = pattern;
+  p.n = n;
+  p.d = d;
+  p.seed = seed;
+  return p;
+}
+
+double Score(const fs::Inputs& in, int q, int k) {
+  double s = 0.0;
+  for (int t = 0; t < in.d; ++t) s += double(in.q[size_t(q) * in.d + t]) * in.k[size_t(k) * in.d + t];
+  return s;
+}
+
+double MeanAbsCos(const std::vector<float>& m, int n, int d) {
+  double total = 0.0;
+  int pairs = 0;
+  for (int a = 0; a < n; a += 3)
+    for (int b = a + 1; b < n; b += 5) {
+      double dot = 0, na = 0, nb = 0;
+      for (int t = 0; t < d; ++t) {
+        const double x = m[size_t(a) * d + t], y = m[size_t(b) * d + t];
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+      }
+      total += std::fabs(dot) / std::sqrt(na * nb);
+      ++pairs;
+    }
+  return total / pairs;
+}
+
+}  // namespace
+
+TEST_CASE("inputs are a pure function of the seed", "[inputs]") {
+  const auto a = fs::MakeInputs(Make(fs::Pattern::kRandom, 100, 32, 7));
+  const auto b = fs::MakeInputs(Make(fs::Pattern::kRandom, 100, 32, 7));
+  const auto c = fs::MakeInputs(Make(fs::Pattern::kRandom, 100, 32, 8));
+  CHECK(a.q == b.q);
+  CHECK(a.k == b.k);
+  CHECK(a.v == b.v);
+  CHECK(a.dout == b.dout);
+  CHECK(a.q != c.q);
+  CHECK(a.q.size() == 100u * 32u);
+}
+
+TEST_CASE("random inputs are standard normal", "[inputs]") {
+  const auto in = fs::MakeInputs(Make(fs::Pattern::kRandom, 2048, 64, 3));
+  double sum = 0, sq = 0;
+  for (float x : in.q) {
+    sum += x;
+    sq += double(x) * x;
+  }
+  const double mean = sum / in.q.size(), var = sq / in.q.size() - mean * mean;
+  CHECK(std::fabs(mean) < 0.01);
+  CHECK(std::fabs(var - 1.0) < 0.02);
+}
+
+TEST_CASE("tied-maxima inputs give every row at least two exactly equal maxima", "[inputs]") {
+  const auto p = Make(fs::Pattern::kTiedMaxima, 64, 32, 11);
+  const auto in = fs::MakeInputs(p);
+  for (int q = 0; q < p.n; ++q) {
+    std::vector<double> s(p.n);
+    for (int k = 0; k < p.n; ++k) s[k] = Score(in, q, k);
+    const double m = *std::max_element(s.begin(), s.end());
+    CHECK(std::count(s.begin(), s.end(), m) >= 2);
+  }
+}
+
+TEST_CASE("sink inputs make key 0 the largest score of almost every row", "[inputs]") {
+  const auto p = Make(fs::Pattern::kSink, 256, 64, 5);
+  const auto in = fs::MakeInputs(p);
+  int at_sink = 0;
+  for (int q = 0; q < p.n; ++q) {
+    int best = 0;
+    for (int k = 1; k < p.n; ++k)
+      if (Score(in, q, k) > Score(in, q, best)) best = k;
+    at_sink += best == 0;
+  }
+  CHECK(at_sink >= p.n * 95 / 100);
+}
+
+TEST_CASE("low-rank queries are far more aligned than random ones", "[inputs]") {
+  auto p = Make(fs::Pattern::kLowRank, 200, 64, 9);
+  p.rank = 2;
+  const auto low = fs::MakeInputs(p);
+  const auto rnd = fs::MakeInputs(Make(fs::Pattern::kRandom, 200, 64, 9));
+  CHECK(MeanAbsCos(low.q, 200, 64) > 0.4);
+  CHECK(MeanAbsCos(rnd.q, 200, 64) < 0.15);
+}
+
+TEST_CASE("an invalid problem makes no inputs", "[inputs]") {
+  auto p = Make(fs::Pattern::kRandom, 100, 48, 1);
+  CHECK_THROWS_AS(fs::MakeInputs(p), fs::ProblemError);
+}
