@@ -1,0 +1,209 @@
+#include "problem_json.h"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+namespace fs {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFields[] = {"n",    "d",       "br",   "bc", "causal", "scale",
+                                   "seed", "pattern", "rank", "q",  "k",      "v"};
+
+std::string FieldList() {
+  std::string out;
+  for (const char* f : kFields) out += (out.empty() ? "" : ", ") + std::string(f);
+  return out;
+}
+
+// ProblemErrors() names fields for people ("Br (Q block rows) is 48; allowed: ...");
+// in a JSON file the key is the better name. Messages not listed here pass through.
+constexpr struct {
+  const char* label;
+  const char* key;
+} kErrorLabels[] = {
+    {"N (sequence length)", "n"}, {"d (head dimension)", "d"}, {"Br (Q block rows)", "br"},
+    {"Bc (K/V block rows)", "bc"}, {"scale", "scale"},         {"rank", "rank"},
+};
+
+std::string Quote(const std::string& key) { return "\"" + key + "\""; }
+
+std::string ShownValue(const json& v) {
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+class FieldReader {
+ public:
+  FieldReader(const json& j, const std::string& where) : j_(j), where_(where) {}
+
+  void Error(const std::string& what) { errors_.push_back(where_ + ": " + what); }
+  const std::vector<std::string>& Errors() const { return errors_; }
+
+  void WrongType(const std::string& key, const std::string& allowed) {
+    const json& v = j_.at(key);
+    Error("field " + Quote(key) + " is " + ShownValue(v) + " (" + v.type_name() +
+          "); allowed: " + allowed);
+  }
+
+  // Out-of-range integers become the nearest int, which ProblemErrors() then refuses with
+  // the field's allowed range; the message shows the value as written.
+  void Int(const std::string& key, int* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      *out = u > static_cast<uint64_t>(std::numeric_limits<int>::max())
+                 ? std::numeric_limits<int>::max()
+                 : static_cast<int>(u);
+    } else if (v.is_number_integer()) {
+      const int64_t s = v.get<int64_t>();
+      *out = s < std::numeric_limits<int>::min() ? std::numeric_limits<int>::min()
+             : s > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
+                                                   : static_cast<int>(s);
+    } else {
+      WrongType(key, "an integer");
+    }
+  }
+
+  void Bool(const std::string& key, bool* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (v.is_boolean()) *out = v.get<bool>();
+    else WrongType(key, "true or false");
+  }
+
+  void Float(const std::string& key, float* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (v.is_number()) *out = static_cast<float>(v.get<double>());
+    else WrongType(key, "a number");
+  }
+
+  void Seed(const std::string& key, uint64_t* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (v.is_number_unsigned()) {
+      *out = v.get<uint64_t>();
+    } else if (v.is_number_integer()) {
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: an integer from 0 to " +
+            std::to_string(std::numeric_limits<uint64_t>::max()));
+    } else {
+      WrongType(key, "an integer from 0 to " +
+                         std::to_string(std::numeric_limits<uint64_t>::max()));
+    }
+  }
+
+  void String(const std::string& key, std::string* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (v.is_string()) *out = v.get<std::string>();
+    else WrongType(key, "a string");
+  }
+
+  void PatternField(const std::string& key, Pattern* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (!v.is_string()) {
+      WrongType(key, PatternChoices());
+      return;
+    }
+    if (!ParsePattern(v.get<std::string>(), out))
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + PatternChoices());
+  }
+
+  // A ProblemErrors() message in the file's terms: `field "br" is 48; allowed: ...`.
+  void ProblemMessage(const std::string& message) {
+    for (const auto& e : kErrorLabels) {
+      const std::string prefix = std::string(e.label) + " is ";
+      const size_t value_end = message.find(';');
+      if (message.compare(0, prefix.size(), prefix) != 0 || value_end == std::string::npos)
+        continue;
+      const std::string value = j_.contains(e.key)
+                                    ? ShownValue(j_.at(e.key))
+                                    : message.substr(prefix.size(), value_end - prefix.size());
+      Error("field " + Quote(e.key) + " is " + value + message.substr(value_end));
+      return;
+    }
+    Error(message);
+  }
+
+ private:
+  const json& j_;
+  const std::string& where_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+json ProblemToJson(const Problem& p) {
+  json j;
+  j["n"] = p.n;
+  j["d"] = p.d;
+  j["br"] = p.br;
+  j["bc"] = p.bc;
+  j["causal"] = p.causal;
+  j["scale"] = static_cast<double>(p.scale);  // exact: every float is a double
+  j["seed"] = p.seed;
+  j["pattern"] = PatternName(p.pattern);
+  j["rank"] = p.rank;
+  if (p.pattern == Pattern::kNpy) {
+    j["q"] = p.q_path;
+    j["k"] = p.k_path;
+    j["v"] = p.v_path;
+  }
+  return j;
+}
+
+Problem ProblemFromJson(const json& j, const std::string& where) {
+  if (!j.is_object())
+    throw ProblemError(where + ": is " + ShownValue(j) + " (" + j.type_name() +
+                       "); allowed: an object with the fields " + FieldList());
+  Problem p;
+  FieldReader r(j, where);
+  for (const auto& item : j.items()) {
+    bool known = false;
+    for (const char* f : kFields) known = known || item.key() == f;
+    if (!known) r.Error("unknown field " + Quote(item.key()) + "; allowed: " + FieldList());
+  }
+  r.Int("n", &p.n);
+  r.Int("d", &p.d);
+  r.Int("br", &p.br);
+  r.Int("bc", &p.bc);
+  r.Bool("causal", &p.causal);
+  r.Float("scale", &p.scale);
+  r.Seed("seed", &p.seed);
+  r.PatternField("pattern", &p.pattern);
+  r.Int("rank", &p.rank);
+  r.String("q", &p.q_path);
+  r.String("k", &p.k_path);
+  r.String("v", &p.v_path);
+  // ProblemErrors() words the q, k, v rule for the command line (--q ...); here it is said
+  // with the file's keys instead, and that message is not repeated.
+  const std::pair<const char*, const std::string*> files[] = {
+      {"q", &p.q_path}, {"k", &p.k_path}, {"v", &p.v_path}};
+  std::string missing;
+  for (const auto& [key, file_path] : files) {
+    if (p.pattern != Pattern::kNpy && j.contains(key))
+      r.Error("field " + Quote(key) + " is set but pattern is " + Quote(PatternName(p.pattern)) +
+              "; q, k and v are read only with pattern \"npy\"");
+    if (p.pattern == Pattern::kNpy && file_path->empty())
+      missing += (missing.empty() ? "" : ", ") + Quote(key);
+  }
+  if (!missing.empty())
+    r.Error("pattern \"npy\" needs the fields \"q\", \"k\" and \"v\" (paths of .npy files, "
+            "float32 or float16, N x d); missing or empty: " + missing);
+  for (const std::string& message : ProblemErrors(p))
+    if (missing.empty() || message.rfind("pattern npy", 0) != 0) r.ProblemMessage(message);
+
+  if (!r.Errors().empty()) {
+    std::string joined;
+    for (const auto& e : r.Errors()) joined += (joined.empty() ? "" : "\n") + e;
+    throw ProblemError(joined);
+  }
+  return p;
+}
+
+}  // namespace fs

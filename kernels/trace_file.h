@@ -1,0 +1,42 @@
+// Trace files: record every step on a GPU server, replay it on a laptop without one.
+//
+//   offset  size      content
+//   0       8         magic "FSTRACE\0"
+//   8       4         format version, uint32 little-endian (kTraceFormatVersion)
+//   12      4         header length H in bytes, uint32 little-endian
+//   16      H         header: UTF-8 JSON (problem, layout, step count, provenance, array sizes)
+//   16+H    4*F       float32 little-endian: data (steps x step_floats), o (N x d), lse (N)
+//   end-8   8         FNV-1a 64 of every byte before it, uint64 little-endian
+//
+// The step list is not stored: it is a pure function of the problem (PlanSteps), and the
+// loader checks that the header's layout and step count agree with it.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "trace.h"
+
+namespace fs {
+
+constexpr uint32_t kTraceFormatVersion = 1;
+
+// Anything wrong with a trace file, with the file name and what was wrong.
+struct TraceFileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Writes `path` + ".tmp" then renames it over `path`, so a failed save leaves an existing
+// file as it was. Refuses a trace whose arrays do not fit its problem.
+void SaveTrace(const std::string& path, const Trace& t);
+
+// Verifies magic, version, header, sizes and checksum; refuses files larger than any trace
+// could be before allocating anything.
+Trace LoadTrace(const std::string& path);
+
+// One line for the status bar, e.g. "recorded with CUDA on NVIDIA H100 80GB HBM3
+// (host gpu01) at 2026-11-22T10:00:00Z, kernel 0.12 ms".
+std::string TraceProvenance(const Trace& t);
+
+}  // namespace fs

@@ -1,0 +1,673 @@
+// viz/: colour maps, the pure geometry and tick helpers, and every widget drawn into a
+// headless ImGui frame. ImGui's assertions abort the process, which Catch2 reports as a
+// failure of the test that was running, so a drawing test that completes fired none.
+//
+// Sections: colour maps, CellAt, NiceTicks, widgets in a headless frame.
+#include "catch2/catch.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "colormap.h"
+#include "heatmap.h"
+#include "imgui.h"
+#include "line_chart.h"
+#include "tile_grid.h"
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+const viz::ColorMap kAllMaps[] = {viz::ColorMap::kViridis, viz::ColorMap::kCividis,
+                                  viz::ColorMap::kDiverging};
+
+float MaxChannelDiff(viz::Rgb a, viz::Rgb b) {
+  return std::max({std::fabs(a.r - b.r), std::fabs(a.g - b.g), std::fabs(a.b - b.b)});
+}
+
+// An ImGui context with a built font atlas and one full-screen window per frame, the way
+// the app's own capture runs without a window system.
+class HeadlessImGui {
+ public:
+  explicit HeadlessImGui(bool vertex_offsets = true) {
+    context_ = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.LogFilename = nullptr;
+    io.DisplaySize = ImVec2(1280, 800);
+    io.DeltaTime = 1.0f / 60.0f;
+    // The OpenGL3 renderer declares this; without it one draw list holds at most 64k vertices.
+    if (vertex_offsets) io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+    unsigned char* pixels = nullptr;
+    int width = 0, height = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
+  }
+  ~HeadlessImGui() { ImGui::DestroyContext(context_); }
+  HeadlessImGui(const HeadlessImGui&) = delete;
+  HeadlessImGui& operator=(const HeadlessImGui&) = delete;
+
+  void BeginFrame(ImVec2 mouse = ImVec2(-FLT_MAX, -FLT_MAX)) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = mouse;
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGui::Begin("viz test", nullptr, ImGuiWindowFlags_NoDecoration);
+  }
+  ImDrawData* EndFrame() {
+    ImGui::End();
+    ImGui::Render();
+    return ImGui::GetDrawData();
+  }
+  // Vertices in the current window's draw list so far.
+  static int Vertices() { return ImGui::GetWindowDrawList()->VtxBuffer.Size; }
+
+ private:
+  ImGuiContext* context_ = nullptr;
+};
+
+// (rows, cols) scores with a causal mask (-inf above the diagonal) and NaN poison rows
+// at the end, like a trace's S block at the sequence edge.
+std::vector<float> CausalScores(int rows, int cols, int poison_rows) {
+  std::vector<float> s(size_t(rows) * cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      float v = std::sin(0.37f * r) * std::cos(0.23f * c) * 3.0f;
+      if (c > r) v = -kInf;
+      if (r >= rows - poison_rows) v = kNaN;
+      s[size_t(r) * cols + c] = v;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+// ---- Colour maps --------------------------------------------------------------------------
+
+TEST_CASE("MapRgb clamps t to [0, 1] and reads NaN as 0", "[viz]") {
+  for (viz::ColorMap map : kAllMaps) {
+    CHECK(MaxChannelDiff(viz::MapRgb(map, -3.0f), viz::MapRgb(map, 0.0f)) == 0.0f);
+    CHECK(MaxChannelDiff(viz::MapRgb(map, 7.0f), viz::MapRgb(map, 1.0f)) == 0.0f);
+    CHECK(MaxChannelDiff(viz::MapRgb(map, kNaN), viz::MapRgb(map, 0.0f)) == 0.0f);
+  }
+}
+
+TEST_CASE("MapRgb interpolates linearly between nearby t and has no jumps", "[viz]") {
+  for (viz::ColorMap map : kAllMaps) {
+    // 0.02 and 0.04 lie between the same two control points.
+    const viz::Rgb a = viz::MapRgb(map, 0.02f), b = viz::MapRgb(map, 0.04f);
+    const viz::Rgb mid = viz::MapRgb(map, 0.03f);
+    CHECK(MaxChannelDiff(mid, {0.5f * (a.r + b.r), 0.5f * (a.g + b.g), 0.5f * (a.b + b.b)}) < 1e-5f);
+    float worst = 0.0f;
+    for (int i = 0; i < 1024; ++i) {
+      worst = std::max(worst, MaxChannelDiff(viz::MapRgb(map, i / 1024.0f), viz::MapRgb(map, (i + 1) / 1024.0f)));
+    }
+    INFO(viz::ColorMapName(map) << ": largest step " << worst);
+    CHECK(worst < 0.015f);
+  }
+}
+
+TEST_CASE("Viridis and cividis get brighter monotonically over the whole range", "[viz]") {
+  for (viz::ColorMap map : {viz::ColorMap::kViridis, viz::ColorMap::kCividis}) {
+    INFO(viz::ColorMapName(map));
+    float previous = viz::Luminance(viz::MapRgb(map, 0.0f));
+    for (int i = 1; i <= 1000; ++i) {
+      const float lum = viz::Luminance(viz::MapRgb(map, i / 1000.0f));
+      INFO("t = " << i / 1000.0f);
+      REQUIRE(lum >= previous);
+      previous = lum;
+    }
+    CHECK(viz::Luminance(viz::MapRgb(map, 0.0f)) < 0.05f);
+    CHECK(viz::Luminance(viz::MapRgb(map, 1.0f)) > 0.7f);
+  }
+}
+
+TEST_CASE("Viridis runs from purple to yellow and cividis from navy to yellow", "[viz]") {
+  const viz::Rgb v0 = viz::MapRgb(viz::ColorMap::kViridis, 0.0f);
+  const viz::Rgb v1 = viz::MapRgb(viz::ColorMap::kViridis, 1.0f);
+  CHECK(v0.b > v0.g);
+  CHECK(v0.r > v0.g);
+  CHECK(v1.r > 0.8f);
+  CHECK(v1.g > 0.8f);
+  CHECK(v1.b < 0.4f);
+  const viz::Rgb c0 = viz::MapRgb(viz::ColorMap::kCividis, 0.0f);
+  const viz::Rgb c1 = viz::MapRgb(viz::ColorMap::kCividis, 1.0f);
+  CHECK(c0.b > c0.r);
+  CHECK(c0.b > c0.g);
+  CHECK(c1.r > 0.8f);
+  CHECK(c1.b < 0.4f);
+}
+
+TEST_CASE("The diverging map is blue below, red above, near-white in the middle", "[viz]") {
+  const viz::Rgb lo = viz::MapRgb(viz::ColorMap::kDiverging, 0.0f);
+  const viz::Rgb mid = viz::MapRgb(viz::ColorMap::kDiverging, 0.5f);
+  const viz::Rgb hi = viz::MapRgb(viz::ColorMap::kDiverging, 1.0f);
+  CHECK(lo.b > lo.r + 0.3f);
+  CHECK(hi.r > hi.b + 0.3f);
+  CHECK(std::min({mid.r, mid.g, mid.b}) > 0.9f);
+  CHECK(std::max({mid.r, mid.g, mid.b}) - std::min({mid.r, mid.g, mid.b}) < 0.02f);
+}
+
+TEST_CASE("The diverging map is symmetric: equal |value| reads equally bright", "[viz]") {
+  for (int i = 0; i <= 500; ++i) {
+    const float t = i / 1000.0f;
+    INFO("t = " << t);
+    CHECK(std::fabs(viz::Luminance(viz::MapRgb(viz::ColorMap::kDiverging, t)) -
+                    viz::Luminance(viz::MapRgb(viz::ColorMap::kDiverging, 1.0f - t))) < 0.01f);
+  }
+}
+
+TEST_CASE("The diverging map darkens monotonically away from the middle", "[viz]") {
+  float previous = viz::Luminance(viz::MapRgb(viz::ColorMap::kDiverging, 0.5f));
+  for (int i = 1; i <= 500; ++i) {
+    const float lum = viz::Luminance(viz::MapRgb(viz::ColorMap::kDiverging, 0.5f + i / 1000.0f));
+    INFO("t = " << 0.5f + i / 1000.0f);
+    REQUIRE(lum <= previous);
+    previous = lum;
+  }
+}
+
+TEST_CASE("Luminance is 0 for black, 1 for white, and weights green over red over blue", "[viz]") {
+  CHECK(viz::Luminance({0, 0, 0}) == Approx(0.0f).margin(1e-6));
+  CHECK(viz::Luminance({1, 1, 1}) == Approx(1.0f).epsilon(1e-4));
+  const float r = viz::Luminance({1, 0, 0}), g = viz::Luminance({0, 1, 0}), b = viz::Luminance({0, 0, 1});
+  CHECK(g > r);
+  CHECK(r > b);
+  // sRGB mid-grey is about 21% luminance, not 50%: the transfer curve is applied.
+  CHECK(viz::Luminance({0.5f, 0.5f, 0.5f}) == Approx(0.214f).epsilon(0.01));
+}
+
+TEST_CASE("Cell text is black on light colours and white on dark ones", "[viz]") {
+  const ImU32 black = IM_COL32(0, 0, 0, 255), white = IM_COL32(255, 255, 255, 255);
+  CHECK(viz::ContrastTextColor(viz::MapRgb(viz::ColorMap::kViridis, 1.0f)) == black);
+  CHECK(viz::ContrastTextColor(viz::MapRgb(viz::ColorMap::kViridis, 0.0f)) == white);
+  CHECK(viz::ContrastTextColor(viz::MapRgb(viz::ColorMap::kDiverging, 0.5f)) == black);
+}
+
+TEST_CASE("MapColor packs the map's colour with the given alpha", "[viz]") {
+  const viz::Rgb c = viz::MapRgb(viz::ColorMap::kCividis, 0.3f);
+  const ImU32 packed = viz::MapColor(viz::ColorMap::kCividis, 0.3f, 0.5f);
+  const ImVec4 f = ImGui::ColorConvertU32ToFloat4(packed);
+  CHECK(f.x == Approx(c.r).margin(1.0 / 255));
+  CHECK(f.y == Approx(c.g).margin(1.0 / 255));
+  CHECK(f.z == Approx(c.b).margin(1.0 / 255));
+  CHECK(f.w == Approx(0.5f).margin(1.0 / 255));
+}
+
+TEST_CASE("DefaultMapFor is diverging only when the range straddles zero", "[viz]") {
+  CHECK(viz::DefaultMapFor(-1.0f, 2.0f) == viz::ColorMap::kDiverging);
+  CHECK(viz::DefaultMapFor(-1e-6f, 1e-6f) == viz::ColorMap::kDiverging);
+  CHECK(viz::DefaultMapFor(0.0f, 1.0f) == viz::ColorMap::kViridis);
+  CHECK(viz::DefaultMapFor(-1.0f, 0.0f) == viz::ColorMap::kViridis);
+  CHECK(viz::DefaultMapFor(-5.0f, -1.0f) == viz::ColorMap::kViridis);
+  CHECK(viz::DefaultMapFor(2.0f, 3.0f) == viz::ColorMap::kViridis);
+}
+
+TEST_CASE("Palette colours are distinct and opaque", "[viz]") {
+  for (int i = 0; i < viz::kPaletteSize; ++i) {
+    CHECK((viz::PaletteColor(i) >> IM_COL32_A_SHIFT) == 255u);
+    for (int j = i + 1; j < viz::kPaletteSize; ++j) {
+      CHECK(MaxChannelDiff(viz::PaletteRgb(i), viz::PaletteRgb(j)) > 0.15f);
+    }
+  }
+  CHECK(viz::PaletteColor(viz::kPaletteSize) == viz::PaletteColor(0));
+}
+
+// ---- CellAt ---------------------------------------------------------------------------------
+
+TEST_CASE("CellAt maps corners, edges and interior points to their cells", "[viz]") {
+  // 5 rows x 10 cols of 10 x 10 pixels starting at (10, 20).
+  const ImVec2 a(10, 20), b(110, 70);
+  auto at = [&](float x, float y) { return viz::CellAt(a, b, 5, 10, ImVec2(x, y)); };
+  CHECK(at(10, 20).row == 0);
+  CHECK(at(10, 20).col == 0);
+  CHECK(at(109.9f, 69.9f).row == 4);
+  CHECK(at(109.9f, 69.9f).col == 9);
+  CHECK(at(15, 35).row == 1);
+  CHECK(at(15, 35).col == 0);
+  // A shared edge belongs to the cell after it.
+  CHECK(at(20, 20).col == 1);
+  CHECK(at(10, 30).row == 1);
+}
+
+TEST_CASE("CellAt is -1, -1 outside, on the max edges, and for empty grids", "[viz]") {
+  const ImVec2 a(10, 20), b(110, 70);
+  auto outside = [](viz::Cell c) { return c.row == -1 && c.col == -1; };
+  CHECK(outside(viz::CellAt(a, b, 5, 10, ImVec2(9.9f, 30))));
+  CHECK(outside(viz::CellAt(a, b, 5, 10, ImVec2(50, 19.9f))));
+  CHECK(outside(viz::CellAt(a, b, 5, 10, ImVec2(110, 30))));
+  CHECK(outside(viz::CellAt(a, b, 5, 10, ImVec2(50, 70))));
+  CHECK(outside(viz::CellAt(a, b, 5, 10, ImVec2(kNaN, 30))));
+  CHECK(outside(viz::CellAt(a, b, 0, 10, ImVec2(50, 30))));
+  CHECK(outside(viz::CellAt(a, b, 5, 0, ImVec2(50, 30))));
+  CHECK(outside(viz::CellAt(a, a, 5, 10, a)));
+}
+
+// ---- NiceTicks ------------------------------------------------------------------------------
+
+namespace {
+
+struct TickCase {
+  double lo, hi;
+  int target;
+};
+const TickCase kTickCases[] = {
+    {0, 1, 5},        {-3.7, 12.1, 4},   {0.001, 0.0173, 6}, {-1e6, 3e5, 8},  {17, 18, 3},
+    {-0.5, -0.2, 5},  {0, 8192, 10},     {1e-9, 5e-9, 4},    {-2, 2, 2},      {3, 1000, 1},
+    {0.3, 0.7, 4},    {123.456, 7890, 7}, {-7, 0, 7},        {0, 1e12, 5},
+};
+
+}  // namespace
+
+TEST_CASE("NiceTicks starts at or below lo and ends at or above hi", "[viz]") {
+  for (const TickCase& c : kTickCases) {
+    const std::vector<double> t = viz::NiceTicks(c.lo, c.hi, c.target);
+    INFO("range [" << c.lo << ", " << c.hi << "], target " << c.target);
+    REQUIRE(t.size() >= 2);
+    const double step = t[1] - t[0];
+    CHECK(t.front() <= c.lo + 1e-9 * step);
+    CHECK(t.back() >= c.hi - 1e-9 * step);
+    // and no further than one step beyond
+    CHECK(t.front() > c.lo - step * (1 + 1e-9));
+    CHECK(t.back() < c.hi + step * (1 + 1e-9));
+  }
+}
+
+TEST_CASE("NiceTicks steps are even and 1, 2 or 5 times a power of ten", "[viz]") {
+  for (const TickCase& c : kTickCases) {
+    const std::vector<double> t = viz::NiceTicks(c.lo, c.hi, c.target);
+    INFO("range [" << c.lo << ", " << c.hi << "], target " << c.target);
+    REQUIRE(t.size() >= 2);
+    const double step = t[1] - t[0];
+    for (size_t i = 1; i < t.size(); ++i) CHECK(t[i] - t[i - 1] == Approx(step).epsilon(1e-9));
+    const double mantissa = step / std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const bool nice = std::fabs(mantissa - 1) < 1e-6 || std::fabs(mantissa - 2) < 1e-6 ||
+                      std::fabs(mantissa - 5) < 1e-6;
+    INFO("step " << step << ", mantissa " << mantissa);
+    CHECK(nice);
+    CHECK(viz::NiceStep(c.lo, c.hi, c.target) == Approx(step).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("NiceTicks gives about the requested number of ticks", "[viz]") {
+  for (const TickCase& c : kTickCases) {
+    const std::vector<double> t = viz::NiceTicks(c.lo, c.hi, c.target);
+    INFO("range [" << c.lo << ", " << c.hi << "], target " << c.target << ", got " << t.size());
+    // The step is the first nice value at or above range / target, so at most 2.5x too big.
+    CHECK(static_cast<double>(t.size() - 1) >= c.target / 2.5 - 1e-9);
+    CHECK(static_cast<int>(t.size()) <= c.target + 2);
+  }
+}
+
+TEST_CASE("NiceTicks on familiar ranges", "[viz]") {
+  const std::vector<double> unit = viz::NiceTicks(0, 1, 5);
+  REQUIRE(unit.size() == 6);
+  for (int i = 0; i <= 5; ++i) CHECK(unit[i] == Approx(0.2 * i).margin(1e-12));
+  const std::vector<double> mixed = viz::NiceTicks(-3.7, 12.1, 4);
+  REQUIRE(mixed.size() == 5);
+  CHECK(mixed.front() == Approx(-5.0));
+  CHECK(mixed.back() == Approx(15.0));
+}
+
+TEST_CASE("NiceTicks widens a single value, swaps a reversed range, refuses non-finite", "[viz]") {
+  const std::vector<double> point = viz::NiceTicks(3.0, 3.0, 5);
+  REQUIRE(point.size() >= 2);
+  CHECK(point.front() < 3.0);
+  CHECK(point.back() > 3.0);
+  const std::vector<double> zero = viz::NiceTicks(0.0, 0.0, 5);
+  REQUIRE(zero.size() >= 2);
+  CHECK(zero.front() < 0.0);
+  CHECK(zero.back() > 0.0);
+  CHECK(viz::NiceTicks(12.1, -3.7, 4) == viz::NiceTicks(-3.7, 12.1, 4));
+  CHECK(viz::NiceTicks(kNaN, 1.0, 5).empty());
+  CHECK(viz::NiceTicks(0.0, kInf, 5).empty());
+}
+
+// ---- Widgets in a headless frame --------------------------------------------------------------
+
+TEST_CASE("Every widget draws real arrays with -inf and NaN into a headless frame", "[viz]") {
+  HeadlessImGui imgui;
+  const int n = 48;
+  const std::vector<float> scores = CausalScores(n, n, 4);
+  std::vector<unsigned char> highlight(size_t(n) * n, 0);
+  for (int r = 16; r < 32; ++r) for (int c = 0; c < 16; ++c) highlight[size_t(r) * n + c] = 1;
+  std::vector<float> m(n), l(n);
+  for (int i = 0; i < n; ++i) {
+    m[i] = std::log1p(float(i));
+    l[i] = 1.0f + std::sqrt(float(i));
+  }
+  m[7] = -kInf;
+  l[9] = kNaN;
+  const float running[] = {0.1f, 0.4f, kNaN, 0.3f, 0.2f};
+  const float exact[] = {0.12f, 0.38f, 0.05f, 0.25f, -kInf};
+  std::vector<viz::TileState> tiles(4 * 4, viz::TileState::kIdle);
+  tiles[0] = viz::TileState::kVisited;
+  tiles[1] = viz::TileState::kInSram;
+  tiles[2] = viz::TileState::kSkipped;
+
+  imgui.BeginFrame();
+  int before = HeadlessImGui::Vertices();
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = n;
+  hs.cols = n;
+  hs.highlight = highlight.data();
+  hs.selected_row = 20;
+  hs.show_numbers = true;
+  viz::Heatmap("scores", hs);
+  CHECK(HeadlessImGui::Vertices() > before);
+
+  before = HeadlessImGui::Vertices();
+  viz::LineSeries series[2];
+  series[0].label = "m";
+  series[0].y = m.data();
+  series[0].count = n;
+  series[0].markers = true;
+  series[1].label = "l";
+  series[1].y = l.data();
+  series[1].count = n;
+  series[1].step = true;
+  viz::LineChartSpec lc;
+  lc.x_label = "kv step";
+  lc.y_label = "value";
+  lc.cursor_x = 12.0f;
+  viz::LineChart("stats", lc, series, 2);
+  lc.log_y = true;
+  viz::LineChart("stats log", lc, series, 2);
+  CHECK(HeadlessImGui::Vertices() > before);
+
+  before = HeadlessImGui::Vertices();
+  viz::BarSeries bars[2];
+  bars[0].label = "running";
+  bars[0].values = running;
+  bars[0].count = 5;
+  bars[1].label = "exact";
+  bars[1].values = exact;
+  bars[1].count = 5;
+  viz::BarChartSpec bc;
+  bc.x_label = "column";
+  bc.x_offset = 64;
+  viz::BarChart("probabilities", bc, bars, 2);
+  CHECK(HeadlessImGui::Vertices() > before);
+
+  before = HeadlessImGui::Vertices();
+  viz::TileGridSpec tg;
+  tg.label = "S blocks";
+  tg.tile_rows = 4;
+  tg.tile_cols = 4;
+  tg.states = tiles.data();
+  tg.size = ImVec2(200, 0);
+  viz::TileGrid("tiles", tg);
+  viz::TileLegend();
+  CHECK(HeadlessImGui::Vertices() > before);
+
+  const ImDrawData* data = imgui.EndFrame();
+  REQUIRE(data != nullptr);
+  CHECK(data->Valid);
+  CHECK(data->TotalVtxCount > 0);
+  CHECK(data->TotalIdxCount > 0);
+}
+
+TEST_CASE("A heatmap with a highlight mask draws more than the same heatmap without", "[viz]") {
+  HeadlessImGui imgui;
+  const std::vector<float> scores = CausalScores(16, 16, 0);
+  std::vector<unsigned char> highlight(16 * 16, 0);
+  highlight[5 * 16 + 3] = 1;
+  imgui.BeginFrame();
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = 16;
+  hs.cols = 16;
+  hs.size = ImVec2(300, 300);
+  int before = HeadlessImGui::Vertices();
+  viz::Heatmap("plain", hs);
+  const int plain = HeadlessImGui::Vertices() - before;
+  hs.highlight = highlight.data();
+  before = HeadlessImGui::Vertices();
+  viz::Heatmap("highlighted", hs);
+  const int highlighted = HeadlessImGui::Vertices() - before;
+  imgui.EndFrame();
+  CHECK(highlighted > plain);
+}
+
+TEST_CASE("Heatmap hover reports the local cell and its value; masked cells read -inf", "[viz]") {
+  HeadlessImGui imgui;
+  const int rows = 8, cols = 12;
+  const std::vector<float> scores = CausalScores(rows, cols, 0);
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = rows;
+  hs.cols = cols;
+  hs.row_offset = 64;  // shown in the tooltip only
+  hs.col_offset = 128;
+
+  imgui.BeginFrame();
+  const viz::HeatmapResult layout = viz::Heatmap("scores", hs);
+  imgui.EndFrame();
+  CHECK_FALSE(layout.hovered);
+  const float cw = (layout.grid_max.x - layout.grid_min.x) / cols;
+  const float ch = (layout.grid_max.y - layout.grid_min.y) / rows;
+  auto center = [&](int r, int c) {
+    return ImVec2(layout.grid_min.x + (c + 0.5f) * cw, layout.grid_min.y + (r + 0.5f) * ch);
+  };
+
+  imgui.BeginFrame(center(5, 3));
+  const viz::HeatmapResult finite = viz::Heatmap("scores", hs);
+  imgui.EndFrame();
+  CHECK(finite.hovered);
+  CHECK(finite.row == 5);
+  CHECK(finite.col == 3);
+  CHECK(finite.value == scores[5 * cols + 3]);
+
+  imgui.BeginFrame(center(1, 9));
+  const viz::HeatmapResult masked = viz::Heatmap("scores", hs);
+  imgui.EndFrame();
+  CHECK(masked.hovered);
+  CHECK(masked.value == -kInf);
+}
+
+TEST_CASE("Heatmap auto range is symmetric for signed data and the data range otherwise", "[viz]") {
+  HeadlessImGui imgui;
+  const float signed_values[] = {-1.0f, 0.5f, 3.0f, -kInf, kNaN, 2.0f};
+  const float positive[] = {0.25f, 0.5f, 1.5f, kNaN, 1.0f, 0.75f};
+  imgui.BeginFrame();
+  viz::HeatmapSpec hs;
+  hs.rows = 2;
+  hs.cols = 3;
+  hs.values = signed_values;
+  const viz::HeatmapResult s = viz::Heatmap("signed", hs);
+  hs.values = positive;
+  const viz::HeatmapResult p = viz::Heatmap("positive", hs);
+  hs.vmin = -1.0f;
+  hs.vmax = 4.0f;
+  const viz::HeatmapResult manual = viz::Heatmap("manual", hs);
+  imgui.EndFrame();
+  CHECK(s.range_min == -3.0f);
+  CHECK(s.range_max == 3.0f);
+  CHECK(p.range_min == 0.25f);
+  CHECK(p.range_max == 1.5f);
+  CHECK(manual.range_min == -1.0f);
+  CHECK(manual.range_max == 4.0f);
+}
+
+TEST_CASE("Heatmap fills the available width with square cells", "[viz]") {
+  HeadlessImGui imgui;
+  const std::vector<float> scores = CausalScores(10, 40, 0);
+  imgui.BeginFrame();
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = 10;
+  hs.cols = 40;
+  const viz::HeatmapResult r = viz::Heatmap("wide", hs);
+  const float avail = ImGui::GetContentRegionAvail().x;
+  imgui.EndFrame();
+  const float cw = (r.grid_max.x - r.grid_min.x) / 40, ch = (r.grid_max.y - r.grid_min.y) / 10;
+  CHECK(cw == Approx(ch).epsilon(1e-4));
+  CHECK(r.grid_max.x - r.grid_min.x > 0.75f * avail);
+  CHECK(r.grid_max.x - r.grid_min.x <= avail);
+}
+
+TEST_CASE("A large matrix is shown as at most 256 x 256 blocks; hover reports a block's first cell", "[viz]") {
+  HeadlessImGui imgui;
+  const int n = 2048;
+  std::vector<float> big(size_t(n) * n);
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < n; ++c) big[size_t(r) * n + c] = c > r ? -kInf : std::sin(0.01f * r) + 0.001f * c;
+  }
+  viz::HeatmapSpec hs;
+  hs.values = big.data();
+  hs.rows = n;
+  hs.cols = n;
+  hs.size = ImVec2(512, 512);
+  imgui.BeginFrame();
+  int before = HeadlessImGui::Vertices();
+  const viz::HeatmapResult layout = viz::Heatmap("big", hs);
+  const int vertices = HeadlessImGui::Vertices() - before;
+  imgui.EndFrame();
+  // At most 256 x 256 display cells of 4 vertices, plus hatching and the legend.
+  CHECK(vertices < 256 * 256 * 4 + 60000);
+
+  REQUIRE(layout.block_rows > 1);
+  CHECK(n / layout.block_rows <= 256);
+  CHECK(n / layout.block_cols <= 256);
+
+  const ImVec2 probe(layout.grid_min.x + 0.3f * (layout.grid_max.x - layout.grid_min.x),
+                     layout.grid_min.y + 0.7f * (layout.grid_max.y - layout.grid_min.y));
+  imgui.BeginFrame(probe);
+  const viz::HeatmapResult hover = viz::Heatmap("big", hs);
+  imgui.EndFrame();
+  REQUIRE(hover.hovered);
+  CHECK(hover.row % hover.block_rows == 0);
+  CHECK(hover.col % hover.block_cols == 0);
+  CHECK(std::abs(hover.row - int(0.7f * n)) <= hover.block_rows);
+  CHECK(std::abs(hover.col - int(0.3f * n)) <= hover.block_cols);
+  CHECK(std::isfinite(hover.value));
+
+  // Blocks above the diagonal are all -inf and stay masked.
+  imgui.BeginFrame(ImVec2(layout.grid_min.x + 0.8f * (layout.grid_max.x - layout.grid_min.x),
+                          layout.grid_min.y + 0.1f * (layout.grid_max.y - layout.grid_min.y)));
+  const viz::HeatmapResult masked = viz::Heatmap("big", hs);
+  imgui.EndFrame();
+  REQUIRE(masked.hovered);
+  CHECK(masked.value == -kInf);
+}
+
+TEST_CASE("Without vertex offsets a 128 x 128 heatmap stays under 64k vertices", "[viz]") {
+  HeadlessImGui imgui(/*vertex_offsets=*/false);
+  const std::vector<float> scores = CausalScores(128, 128, 8);
+  imgui.BeginFrame();
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = 128;
+  hs.cols = 128;
+  hs.size = ImVec2(700, 700);
+  viz::Heatmap("scores", hs);
+  CHECK(HeadlessImGui::Vertices() < (1 << 16));
+  imgui.EndFrame();  // would assert on a 16-bit index overflow
+}
+
+TEST_CASE("A line series of only non-finite values draws no line", "[viz]") {
+  HeadlessImGui imgui;
+  const float gaps[] = {kNaN, kInf, -kInf, kNaN};
+  const float none[] = {0.0f};
+  viz::LineSeries s;
+  s.y = gaps;
+  s.count = 4;
+  s.markers = true;
+  viz::LineChartSpec spec;
+  spec.legend = false;
+  spec.size = ImVec2(400, 200);
+  imgui.BeginFrame();
+  int before = HeadlessImGui::Vertices();
+  viz::LineChart("gaps", spec, &s, 1);
+  const int with_gaps = HeadlessImGui::Vertices() - before;
+  s.y = none;
+  s.count = 0;
+  before = HeadlessImGui::Vertices();
+  viz::LineChart("empty", spec, &s, 1);
+  const int empty = HeadlessImGui::Vertices() - before;
+  imgui.EndFrame();
+  CHECK(with_gaps == empty);
+}
+
+TEST_CASE("Clicking a legend entry hides its series until it is clicked again", "[viz]") {
+  HeadlessImGui imgui;
+  const float y[] = {1.0f, 3.0f, 2.0f, 4.0f, 3.5f};
+  const float no_y[] = {kNaN, kNaN, kNaN, kNaN, kNaN};
+  viz::LineSeries s;
+  s.label = "m";
+  s.count = 5;
+  viz::LineChartSpec spec;
+  spec.size = ImVec2(400, 200);
+  // Vertices of one chart in one frame, with the mouse at `mouse`, button 0 `down`.
+  auto frame = [&](const char* id, const float* values, ImVec2 mouse, bool down) {
+    ImGui::GetIO().MouseDown[0] = down;
+    imgui.BeginFrame(mouse);
+    const int before = HeadlessImGui::Vertices();
+    s.y = values;
+    viz::LineChart(id, spec, &s, 1);
+    const int drawn = HeadlessImGui::Vertices() - before;
+    imgui.EndFrame();
+    return drawn;
+  };
+  const ImVec2 away(-FLT_MAX, -FLT_MAX);
+  // A hidden series draws like one without any finite value: legend entry only.
+  const int nothing = frame("reference", no_y, away, false);
+  const int shown = frame("chart", y, away, false);
+  REQUIRE(shown != nothing);
+
+  // The only legend entry is on the first text line and ends near the chart's right edge.
+  imgui.BeginFrame();
+  const float font = ImGui::GetFontSize();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  imgui.EndFrame();
+  const ImVec2 click(origin.x + 400.0f - 2.0f * font, origin.y + 0.5f * font);
+
+  CHECK(frame("chart", y, click, true) == nothing);
+  CHECK(frame("chart", y, click, false) == nothing);
+  CHECK(frame("chart", y, away, false) == nothing);  // stays hidden
+  frame("chart", y, click, true);
+  CHECK(frame("chart", y, away, false) == shown);
+}
+
+TEST_CASE("TileGrid keeps the matrix aspect and reports the hovered tile", "[viz]") {
+  HeadlessImGui imgui;
+  std::vector<viz::TileState> states(8, viz::TileState::kIdle);
+  states[3] = viz::TileState::kInSram;
+  viz::TileGridSpec tg;
+  tg.tile_rows = 8;
+  tg.tile_cols = 1;
+  tg.states = states.data();
+  tg.aspect = 2.0f;
+  tg.size = ImVec2(150, 0);
+  imgui.BeginFrame();
+  viz::TileGrid("K", tg);
+  const ImVec2 min = ImGui::GetItemRectMin(), size = ImGui::GetItemRectSize();
+  imgui.EndFrame();
+  CHECK(size.x == 150.0f);
+  CHECK(size.y == Approx(300.0f).margin(1.0));
+
+  imgui.BeginFrame(ImVec2(min.x + 75, min.y + 3.5f * 300 / 8));
+  const viz::TileGridResult hover = viz::TileGrid("K", tg);
+  imgui.EndFrame();
+  CHECK(hover.hovered);
+  CHECK(hover.tile_row == 3);
+  CHECK(hover.tile_col == 0);
+}
+
+TEST_CASE("Widgets given no data keep their place and draw a frame", "[viz]") {
+  HeadlessImGui imgui;
+  imgui.BeginFrame();
+  int before = HeadlessImGui::Vertices();
+  viz::Heatmap("empty heatmap", viz::HeatmapSpec());
+  viz::LineChart("empty lines", viz::LineChartSpec(), nullptr, 0);
+  viz::BarSeries no_values;
+  viz::BarChart("empty bars", viz::BarChartSpec(), &no_values, 1);
+  viz::TileGrid("empty tiles", viz::TileGridSpec());
+  CHECK(HeadlessImGui::Vertices() > before);
+  CHECK(ImGui::GetCursorPosY() > 4 * ImGui::GetFontSize());
+  imgui.EndFrame();
+}
