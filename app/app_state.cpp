@@ -119,6 +119,7 @@ void GoToBeat(AppState& s, int b) {
     s.view.show_tiles = has("tiles");
     s.view.show_softmax = has("softmax");
     s.view.show_scores = has("scores");
+    s.view.show_compare = has("compare");
   }
 }
 
@@ -157,6 +158,32 @@ void Tick(AppState& s, double dt_s) {
   }
 }
 
+void UpdateComparison(AppState& s) {
+  if (!s.trace || s.compare.of == s.trace) return;
+  s.compare = Comparison{};
+  s.compare.of = s.trace;
+  try {
+    const bool shown_is_gpu = s.trace->backend == "CUDA";
+    std::unique_ptr<Backend> other;
+    if (shown_is_gpu) {
+      other = MakeCpuBackend();
+    } else {
+      if (!s.cuda_unavailable.empty())
+        throw BackendError("comparing with the GPU needs a CUDA device: " + s.cuda_unavailable +
+                           ". A trace recorded on a GPU (flashscope trace --backend cuda) can be opened here and "
+                           "compared with this CPU emulation.");
+      other = MakeCudaBackend();
+    }
+    const std::shared_ptr<const Inputs> inputs =
+        s.inputs ? s.inputs : std::make_shared<const Inputs>(MakeInputs(s.trace->problem));
+    auto trace = std::make_shared<Trace>(other->RunTraced(s.trace->problem, *inputs));
+    s.compare.diff = CompareTraces(*s.trace, *trace);
+    s.compare.other = std::move(trace);
+  } catch (const std::exception& e) {
+    s.compare.error = e.what();
+  }
+}
+
 const std::vector<double>& ExactRow(AppState& s) {
   if (s.exact_row_of != s.row && s.trace) {
     s.exact_row = s.inputs ? ReferenceSoftmaxRow(s.problem, *s.inputs, s.row)
@@ -171,7 +198,7 @@ std::string SourceLine(const AppState& s) {
   const Trace& t = *s.trace;
   char ms[64];
   std::snprintf(ms, sizeof ms, "%.3f ms", t.kernel_ms);
-  std::string line = t.backend + " on " + t.device + ", run took " + ms;
+  std::string line = "on " + t.device + ", run took " + ms;
   if (!s.trace_file.empty()) line = "Trace file " + s.trace_file + ": " + TraceProvenance(t);
   return line;
 }

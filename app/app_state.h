@@ -13,6 +13,7 @@
 #include "lesson.h"
 #include "problem.h"
 #include "trace.h"
+#include "trace_diff.h"
 
 namespace fs {
 
@@ -20,6 +21,7 @@ struct ViewOptions {
   bool show_tiles = true;
   bool show_softmax = true;
   bool show_scores = true;
+  bool show_compare = false;       // GPU against CPU emulation, element by element
   bool numbers_in_cells = false;   // values written in heatmap cells (when they fit)
   bool light_theme = false;
   float ui_scale = 1.0f;
@@ -36,6 +38,14 @@ struct Dialogs {
   bool open_trace = false;
   bool open_lesson = false;
   std::string path;
+};
+
+// The shown trace against the other backend's run of the same problem.
+struct Comparison {
+  std::shared_ptr<const Trace> of;      // the trace `other` was compared with
+  std::shared_ptr<const Trace> other;
+  TraceDiff diff;
+  std::string error;                    // why there is no comparison
 };
 
 struct Status {
@@ -66,6 +76,7 @@ struct AppState {
   ViewOptions view;
   Status status;
   Dialogs dialogs;
+  Comparison compare;
 
   // Requests handled by the frame loop.
   bool capture_requested = false;
@@ -86,6 +97,9 @@ void SetRow(AppState& s, int row);       // clamped to the problem
 void Tick(AppState& s, double dt_s);
 // The exact softmax of the current row, computed on demand.
 const std::vector<double>& ExactRow(AppState& s);
+// Runs the other backend (CPU emulation for a GPU trace, CUDA for a CPU one) on the shown
+// problem and compares the traces; a no-op when that comparison is already up to date.
+void UpdateComparison(AppState& s);
 // One line for the status bar: backend, device, kernel time, source.
 std::string SourceLine(const AppState& s);
 // A file name for a capture: flashscope_<lesson or problem>_step<k>.png

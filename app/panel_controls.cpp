@@ -180,6 +180,9 @@ void DrawViewSection(AppState& s) {
   ImGui::Checkbox("Softmax", &s.view.show_softmax);
   ImGui::SameLine();
   ImGui::Checkbox("Scores", &s.view.show_scores);
+  ImGui::SameLine();
+  ImGui::Checkbox("Compare", &s.view.show_compare);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("GPU against CPU emulation, element by element");
   ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
   ImGui::SameLine();
   ImGui::Checkbox("light theme", &s.view.light_theme);
@@ -256,6 +259,7 @@ float DrawMenuBar(AppState& s) {
       ImGui::MenuItem("Tiles", nullptr, &s.view.show_tiles);
       ImGui::MenuItem("Online softmax", nullptr, &s.view.show_softmax);
       ImGui::MenuItem("Scores and probabilities", nullptr, &s.view.show_scores);
+      ImGui::MenuItem("Compare backends", nullptr, &s.view.show_compare);
       ImGui::MenuItem("Numbers in cells", nullptr, &s.view.numbers_in_cells);
       ImGui::MenuItem("Light theme", nullptr, &s.view.light_theme);
       ImGui::EndMenu();
@@ -283,9 +287,13 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
     ImGui::End();
     return;
   }
+  // Which backend produced what is shown, always first and in colour.
   const bool gpu = s.trace && s.trace->backend == "CUDA";
-  ImGui::TextColored(gpu ? ImVec4(0.46f, 0.73f, 0.0f, 1) : ImVec4(0.95f, 0.62f, 0.1f, 1), "%s",
-                     s.trace ? (s.trace->backend + (gpu ? "" : " (no GPU kernel)")).c_str() : "-");
+  ImGui::TextColored(gpu ? ImVec4(0.46f, 0.73f, 0.0f, 1) : ImVec4(0.95f, 0.62f, 0.1f, 1), "[%s]",
+                     s.trace ? s.trace->backend.c_str() : "-");
+  if (!gpu && ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", s.cuda_unavailable.empty() ? "CUDA is available: choose it under Backend"
+                                                        : ("No GPU kernel: " + s.cuda_unavailable).c_str());
   ImGui::SameLine();
   ImGui::TextUnformatted(SourceLine(s).c_str());
   if (!s.status.text.empty()) {

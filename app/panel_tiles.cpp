@@ -107,8 +107,9 @@ void TrafficBars(const Trace& t, int step) {
                 FormatBytes(double(flash.Total()), d, sizeof d));
   ImGui::ProgressBar(float(so_far / double(standard.Total())), ImVec2(-1, 0), label);
   ImGui::Text("FlashAttention, whole pass: %s", FormatBytes(double(flash.Total()), a, sizeof a));
-  ImGui::Text("Standard attention, same problem: %s (%.1fx more; S and P are N x N in HBM)",
-              FormatBytes(double(standard.Total()), b, sizeof b), double(standard.Total()) / double(flash.Total()));
+  ImGui::TextWrapped("Standard attention, same problem: %s (%.1fx more; S and P are N x N in HBM)",
+                     FormatBytes(double(standard.Total()), b, sizeof b),
+                     double(standard.Total()) / double(flash.Total()));
   Explain("The bar's full length is standard attention's traffic. FP32 elements; each K/V block is read once per "
           "Q block.");
 }
@@ -138,7 +139,7 @@ void DrawTilesPanel(AppState& s) {
 
   Heading("HBM (off chip)");
   ImGui::SameLine();
-  ImGui::TextDisabled("orange: in SRAM now · filled: done · hatched: skipped (causal)");
+  viz::TileLegend(accent);
   char q_label[32], k_label[32], v_label[32], o_label[32], s_label[48];
   std::snprintf(q_label, sizeof q_label, "Q %dx%d", p.n, p.d);
   std::snprintf(k_label, sizeof k_label, "K %dx%d", p.n, p.d);

@@ -10,6 +10,7 @@ void DrawControlsPanel(AppState& s);
 void DrawTilesPanel(AppState& s);
 void DrawSoftmaxPanel(AppState& s);
 void DrawScoresPanel(AppState& s);
+void DrawComparePanel(AppState& s);
 
 // The menu bar (File, View, Help); returns its height in pixels.
 float DrawMenuBar(AppState& s);

@@ -74,22 +74,18 @@ void DrawFrame(AppState& s) {
   ImGui::SetNextWindowSize(ImVec2(controls_w, bottom - top));
   DrawControlsPanel(s);
 
-  // Right side: tiles and scores share the upper row, online softmax takes the lower one.
-  const bool upper = s.view.show_tiles || s.view.show_scores;
-  const float split = s.view.show_softmax ? (upper ? top + 0.56f * (bottom - top) : top) : bottom;
-  if (upper) {
-    const bool both = s.view.show_tiles && s.view.show_scores;
-    const float tiles_w = both ? 0.5f * right_w : right_w;
-    if (s.view.show_tiles) {
-      ImGui::SetNextWindowPos(ImVec2(x0, top));
-      ImGui::SetNextWindowSize(ImVec2(tiles_w, split - top));
-      DrawTilesPanel(s);
-    }
-    if (s.view.show_scores) {
-      ImGui::SetNextWindowPos(ImVec2(x0 + (both ? tiles_w : 0.0f), top));
-      ImGui::SetNextWindowSize(ImVec2(right_w - (both ? tiles_w : 0.0f), split - top));
-      DrawScoresPanel(s);
-    }
+  // Right side: tiles, scores and the comparison share the upper row; online softmax takes
+  // the lower one.
+  void (*upper_panels[3])(AppState&) = {};
+  int count = 0;
+  if (s.view.show_tiles) upper_panels[count++] = DrawTilesPanel;
+  if (s.view.show_scores) upper_panels[count++] = DrawScoresPanel;
+  if (s.view.show_compare) upper_panels[count++] = DrawComparePanel;
+  const float split = s.view.show_softmax ? (count > 0 ? top + 0.56f * (bottom - top) : top) : bottom;
+  for (int i = 0; i < count; ++i) {
+    ImGui::SetNextWindowPos(ImVec2(x0 + right_w * i / count, top));
+    ImGui::SetNextWindowSize(ImVec2(right_w / count, split - top));
+    upper_panels[i](s);
   }
   if (s.view.show_softmax) {
     ImGui::SetNextWindowPos(ImVec2(x0, split));
@@ -194,16 +190,20 @@ int RunWindow(const Options& opt) {
   auto last = Clock::now();
   const auto measure_start = last;
   int frames = 0;
+  double ui_ms = 0.0;  // time spent building the frame (our code and ImGui), for --measure-frames
   while (!glfwWindowShouldClose(gui.window) && !s.quit) {
     glfwPollEvents();
     const auto now = Clock::now();
     Tick(s, std::chrono::duration<double>(now - last).count());
     last = now;
 
+    const auto ui_start = Clock::now();
     BeginFrame(s, &gui);
     ImGui::NewFrame();
     HandleKeys(s);
     DrawFrame(s);
+    ImGui::EndFrame();
+    ui_ms += std::chrono::duration<double, std::milli>(Clock::now() - ui_start).count();
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(gui.window, &fb_w, &fb_h);
     RenderFrame(s, fb_w, fb_h);
@@ -217,7 +217,8 @@ int RunWindow(const Options& opt) {
     glfwSwapBuffers(gui.window);
     if (opt.measure_frames > 0 && ++frames >= opt.measure_frames) {
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - measure_start).count();
-      std::printf("%d frames at %dx%d: %.2f ms per frame\n", frames, fb_w, fb_h, ms / frames);
+      std::printf("%d frames at %dx%d: %.2f ms per frame (%.2f ms building the UI, the rest rendering)\n", frames,
+                  fb_w, fb_h, ms / frames, ui_ms / frames);
       break;
     }
   }

@@ -105,7 +105,10 @@ Inputs MakeInputs(const Problem& p) {
         break;
       }
       case Pattern::kLowRank: {
-        const auto basis = NormalMatrix(rng, p.rank, p.d, 1.0);
+        // Basis entries of variance 1/sqrt(d r): then q.k/sqrt(d) = sum_t c1_t c2_t / sqrt(r)
+        // has unit variance, like the random pattern's logits, whatever d and r are.
+        const double sigma = std::pow(static_cast<double>(p.d) * p.rank, -0.25);
+        const auto basis = NormalMatrix(rng, p.rank, p.d, sigma);
         in.q = LowRankMatrix(rng, basis, p.n, p.rank, p.d, 0.05);
         in.k = LowRankMatrix(rng, basis, p.n, p.rank, p.d, 0.05);
         break;

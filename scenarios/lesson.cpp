@@ -52,7 +52,7 @@ Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int st
       bool known = false;
       for (const char* allowed : kPanelNames) known = known || (name.is_string() && name == allowed);
       if (!known)
-        throw LessonError(where + ": panel " + name.dump() + " is not known; allowed: tiles, softmax, scores");
+        throw LessonError(where + ": panel " + name.dump() + " is not known; allowed: tiles, softmax, scores, compare");
       b.panels.push_back(name.get<std::string>());
     }
   }

@@ -16,7 +16,7 @@ struct LessonError : std::runtime_error {
 };
 
 // Panels a beat can open; names as written in lesson files.
-constexpr const char* kPanelNames[] = {"tiles", "softmax", "scores"};
+constexpr const char* kPanelNames[] = {"tiles", "softmax", "scores", "compare"};
 
 struct Beat {
   std::string title;

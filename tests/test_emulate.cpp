@@ -54,15 +54,21 @@ TEST_CASE("N not divisible by Br or Bc is handled, causal and not", "[emulate]")
 }
 
 TEST_CASE("every input pattern matches the reference", "[emulate]") {
-  for (auto pat : {fs::Pattern::kRandom, fs::Pattern::kSink, fs::Pattern::kTiedMaxima, fs::Pattern::kLowRank}) {
-    fs::Problem p;
-    p.n = 200;
-    p.d = 64;
-    p.pattern = pat;
-    INFO(fs::Describe(p));
-    const auto in = fs::MakeInputs(p);
-    CHECK(fs::MaxRelativeError(fs::Emulate(p, in).o, fs::ReferenceForward(p, in).o, p.d) < 1e-5);
-  }
+  for (auto pat : {fs::Pattern::kRandom, fs::Pattern::kSink, fs::Pattern::kTiedMaxima, fs::Pattern::kLowRank})
+    for (int d : {32, 128})
+      for (int rank : {1, 8}) {
+        fs::Problem p;
+        p.n = 330;
+        p.d = d;
+        p.br = 32;
+        p.bc = 128;
+        p.rank = rank;
+        p.pattern = pat;
+        p.seed = 1000 + d + rank;
+        INFO(fs::Describe(p));
+        const auto in = fs::MakeInputs(p);
+        CHECK(fs::MaxRelativeError(fs::Emulate(p, in).o, fs::ReferenceForward(p, in).o, p.d) < 1e-5);
+      }
 }
 
 TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]") {

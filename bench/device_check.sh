@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# On the GPU machine, from the repository root: the [gpu] tests, compute-sanitizer
+# (memcheck, racecheck, initcheck) on the traced and the untraced fa2_teach kernel, and the
+# GPU traces that tests/data/ keeps for the CPU replay test. Logs and traces go to $OUT.
+#
+#   BIN=.carry OUT=/tmp/out bash bench/device_check.sh
+# BIN holds flashscope and flashscope_tests built headless (-DFS_ENABLE_GUI=OFF).
+set -u
+BIN=${BIN:-build}
+OUT=${OUT:-/tmp/flashscope_device}
+mkdir -p "$OUT"
+status=0
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+
+echo "== [gpu] tests"
+"$BIN/flashscope_tests" "[gpu]" --durations yes > "$OUT/gpu_tests.log" 2>&1 || status=1
+tail -4 "$OUT/gpu_tests.log"
+
+echo "== compute-sanitizer"
+runs=(
+  "trace --backend cuda --n 200 --d 64 --br 64 --bc 32 --out /tmp/s.fstrace"
+  "trace --backend cuda --n 130 --d 128 --br 128 --bc 128 --causal --pattern tied --out /tmp/s.fstrace"
+  "trace --backend cuda --n 77 --d 96 --br 16 --bc 64 --pattern sink --out /tmp/s.fstrace"
+  "bench --shape 2x3x300x64c --warmup 0 --repeats 1"
+  "bench --shape 1x2x257x128 --warmup 0 --repeats 1"
+  "bench --shape 1x1x100x32 --warmup 0 --repeats 1"
+)
+: > "$OUT/sanitizer.log"
+for tool in memcheck racecheck initcheck; do
+  for args in "${runs[@]}"; do
+    # shellcheck disable=SC2086
+    if compute-sanitizer --tool "$tool" --error-exitcode 9 "$BIN/flashscope" $args >> "$OUT/sanitizer.log" 2>&1; then
+      echo "$tool clean: flashscope $args"
+    else
+      echo "$tool FAILED: flashscope $args"
+      status=1
+    fi
+  done
+done
+grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$OUT/sanitizer.log" | sort | uniq -c
+
+echo "== traces for tests/data"
+"$BIN/flashscope" trace --backend cuda --n 256 --d 64 --br 64 --bc 64 --pattern random --seed 11 \
+  --out "$OUT/gpu_random_n256_d64.fstrace" || status=1
+"$BIN/flashscope" trace --backend cuda --n 192 --d 32 --br 32 --bc 16 --causal --pattern tied --seed 5 \
+  --out "$OUT/gpu_tied_causal_n192_d32.fstrace" || status=1
+exit $status

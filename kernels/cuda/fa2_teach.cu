@@ -1,0 +1,445 @@
+// fa2_teach: the readable FlashAttention-2 forward kernel that FlashScope steps through,
+// and the same kernel with tracing compiled out, which the bench times.
+//
+// Shape of the work
+//   grid (QBlocks, B*H): one thread block per (Q block, batch*head), as in FA2's sequence
+//   parallelism. A block has Br/16 warps; warp w owns query rows [16w, 16w + 16) of the tile
+//   from start to end (split-Q: no warp ever needs another warp's partial results).
+//   Shared memory: Q tile (Br, d), one K/V tile (Bc, d + 1) that holds K and then V of the
+//   same block, and the S/P tile (Br, Bc). Registers: O-tilde (16, d) per warp, spread so
+//   that lane owns columns t = lane, lane + 32, ...; the running max m and sum l of the
+//   warp's row r sit in lane r and reach the other lanes by shuffle.
+//
+// Per K/V block j (the loop of PlanSteps in trace.h), for the warp's 16 rows:
+//   load K_j   S = scale * Q K_j^T                       lane owns key columns c = lane + 32i
+//              m_new = max(m_old, rowmax S)              warp reductions: xor butterfly
+//              P = exp(S - m_new), l = rescale * l + rowsum P, O~ *= rescale
+//   load V_j   O~ += P V_j
+// then O = O~ / l and L = m + log l. Causal: blocks above the diagonal are never visited
+// (LastKvBlock) and keys after the query are -inf inside the diagonal blocks.
+//
+// The arithmetic is kernels/emulate.cpp's, operation for operation: every dot product is one
+// fmaf chain from 0 over t = 0..d-1, then a multiply by scale; reductions are lane partials
+// then the butterfly; exp and log are fs::ExpF and fs::LogF (fmath.h). Built with
+// -fmad=false, so the only fused multiply-adds are the fmaf calls written here. That is why
+// the GPU trace and the CPU trace agree bit for bit (tests/test_gpu.cpp).
+//
+// Tracing is a template flag of this one kernel: fa2_teach<kD, true> also writes each step's
+// S, P, m_old, m_new, rescale, l and O-tilde into a buffer with trace.h's TraceLayout;
+// fa2_teach<kD, false> is the kernel that runs full (B, H, N, d) problems for timing.
+//
+// Changelog
+//   v1  FP32 on CUDA cores, plain loads, no tensor cores, no pipelining. Keys are processed
+//       one column per lane with 16 rows at a time so that one shared-memory load of K feeds
+//       16 FMAs; P V takes four keys per 16-byte load of P. K/V rows are padded by one float
+//       so that the 32 lanes of a warp reading 32 different keys hit 32 different banks.
+//       Speed: measured by the bench (kernels/bench.h) on the GPU machine, not claimed here.
+//
+// Sections
+//   1. Constants, warp reductions, tile loads
+//   2. The three phases of a step: ComputeScores, OnlineSoftmax, AccumulatePV (+ StoreRows)
+//   3. The kernel fa2_teach<kD, kTrace>
+//   4. Host side: argument checks, shared-memory opt-in, launchers
+#include "cuda/fa2_teach.cuh"
+
+#include <string>
+
+#include "fmath.h"
+#include "problem.h"
+
+namespace fs {
+namespace {
+
+// ---- 1. Constants, warp reductions, tile loads ---------------------------------------------
+
+constexpr int kRowsPerWarp = 16;   // query rows each warp owns
+constexpr int kMaxBlockRows = 128; // largest Br (kAllowedBlock)
+constexpr int kMaxThreads = kMaxBlockRows / kRowsPerWarp * kWarpSize;  // 256: Br = 128
+constexpr unsigned kFullMask = 0xffffffffu;  // every lane takes part in each shuffle
+
+// Compile-time shape of one head dimension.
+template <int kD>
+struct Fa2Tile {
+  // Output columns per lane: t = lane + 32 k for k < kOutPerLane (d = 16 leaves lanes 16..31
+  // without a column).
+  static constexpr int kOutPerLane = (kD + kWarpSize - 1) / kWarpSize;
+  // K/V row stride in shared memory, padded by one float: lane c reads key c at the same t,
+  // and with a stride of d + 1 those 32 addresses fall in 32 different banks.
+  static constexpr int kKvStride = kD + 1;
+};
+
+// The emulation's two row reductions, operands in its order: max keeps the left value unless
+// the right one is strictly larger (this decides which NaN or which zero wins, so it matters).
+struct MaxOp {
+  __device__ float operator()(float a, float b) const { return a > b ? a : b; }
+};
+struct AddOp {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+
+// Combines the warp's 32 lane partials with an xor butterfly over offsets 16, 8, 4, 2, 1
+// (v = op(v, other)); then every lane takes lane 0's value, the one the emulation keeps.
+// All 32 lanes must call it together.
+template <typename Op>
+__device__ __forceinline__ float WarpAllReduce(float v, Op op) {
+#pragma unroll
+  for (int offset = kWarpSize / 2; offset > 0; offset /= 2)
+    v = op(v, __shfl_xor_sync(kFullMask, v, offset));
+  return __shfl_sync(kFullMask, v, 0);
+}
+
+// Copies rows [0, rows) of a tile from global memory (row stride d) into shared memory (row
+// stride dst_stride) and zero-fills rows [rows, tile_rows), so no thread ever reads shared
+// memory that nothing wrote. Consecutive threads take consecutive floats: coalesced reads.
+template <int kD>
+__device__ __forceinline__ void LoadTile(float* dst, int dst_stride, const float* __restrict__ src,
+                                         int rows, int tile_rows) {
+  for (int i = threadIdx.x; i < tile_rows * kD; i += blockDim.x) {
+    const int r = i / kD, t = i % kD;
+    dst[r * dst_stride + t] = r < rows ? src[i] : 0.0f;
+  }
+}
+
+// Index of the last K/V block that Q block q_block visits (LastKvBlock in trace.cpp).
+__device__ __forceinline__ int LastKvBlockOf(const Fa2TeachArgs& a, int q_block) {
+  const int last = (a.n + a.bc - 1) / a.bc - 1;
+  if (!a.causal) return last;
+  const int last_row = min(a.n, (q_block + 1) * a.br) - 1;
+  return min(last, last_row / a.bc);
+}
+
+// ---- 2. The three phases of a step ----------------------------------------------------------
+
+// S = scale * Q K^T for the warp's 16 rows:
+//   q_tile (Br, d), k_tile (Bc, d + 1) -> s_tile (Br, Bc), rows [wrow0, wrow0 + 16).
+// Lane owns key columns c = lane, lane + 32, ...; the 16 dot products of one column run side
+// by side, so each K value read from shared memory feeds 16 FMAs and each 16-byte read of Q
+// (the same address in every lane: a broadcast) feeds 4. Each dot product is still one fmaf
+// chain from 0 over t = 0..d-1 in order. Masked scores (key past N, or after the query when
+// causal) are -inf and skip nothing else: the emulation writes every column of the tile.
+template <int kD>
+__device__ __forceinline__ void ComputeScores(const Fa2TeachArgs& a, const float* q_tile,
+                                              const float* k_tile, float* s_tile, int wrow0,
+                                              int lane, int row0, int col0, int cols) {
+  for (int c = lane; c < a.bc; c += kWarpSize) {
+    float dot[kRowsPerWarp];
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) dot[r] = 0.0f;
+    if (c < cols) {  // keys past N were zero-filled; their scores are masked anyway
+      const float* k_row = k_tile + c * Fa2Tile<kD>::kKvStride;  // (d)
+#pragma unroll 4
+      for (int t = 0; t < kD; t += 4) {
+        const float k0 = k_row[t], k1 = k_row[t + 1], k2 = k_row[t + 2], k3 = k_row[t + 3];
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+          const float4 q = *reinterpret_cast<const float4*>(q_tile + (wrow0 + r) * kD + t);
+          dot[r] = fmaf(q.x, k0, dot[r]);
+          dot[r] = fmaf(q.y, k1, dot[r]);
+          dot[r] = fmaf(q.z, k2, dot[r]);
+          dot[r] = fmaf(q.w, k3, dot[r]);
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      const int row = row0 + wrow0 + r, col = col0 + c;
+      const bool masked = c >= cols || (a.causal && col > row);
+      s_tile[(wrow0 + r) * a.bc + c] = masked ? kNegInf : dot[r] * a.scale;
+    }
+  }
+}
+
+// The online-softmax update of the warp's 16 rows for one new S tile, in emulate.cpp's order:
+//   m_new = max(m_old, rowmax S)       rescale = exp(m_old - m_new)   (0 at the first block)
+//   P = exp(S - m_new), written over S   l = fmaf(rescale, l, rowsum P)   O~ *= rescale
+// A row with nothing visible yet (m_new = -inf) keeps rescale 1 and P 0. A lane reads and
+// writes only its own columns of the S/P tile, the ones ComputeScores wrote, so no barrier is
+// needed in between. With kTrace, S (before P overwrites it), P and the row statistics go
+// into the step record `rec`; rows past N (r >= warp_rows) keep the poison.
+template <int kD, bool kTrace>
+__device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const Fa2TraceArgs& trace,
+                                              float* rec, float* sp_tile, int wrow0,
+                                              int warp_rows, int lane, float& m_lane, float& l_lane,
+                                              float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    const int tile_row = wrow0 + r;
+    float* sp_row = sp_tile + tile_row * a.bc;  // (Bc): S in, P out
+    const bool traced = kTrace && r < warp_rows;
+
+    float row_max = kNegInf;
+    for (int c = lane; c < a.bc; c += kWarpSize) row_max = MaxOp()(row_max, sp_row[c]);
+    row_max = WarpAllReduce(row_max, MaxOp());
+
+    const float m_old = __shfl_sync(kFullMask, m_lane, r);  // lane r holds row r's m and l
+    const float m_new = MaxOp()(m_old, row_max);
+    const bool empty = m_new == kNegInf;
+    const float rescale = empty ? 1.0f : ExpF(m_old - m_new);
+
+    float row_sum = 0.0f;
+    for (int c = lane; c < a.bc; c += kWarpSize) {
+      const float s = sp_row[c];
+      const float p = empty ? 0.0f : ExpF(s - m_new);
+      sp_row[c] = p;
+      row_sum = AddOp()(row_sum, p);
+      if (traced) {
+        rec[trace.s_offset + static_cast<size_t>(tile_row) * a.bc + c] = s;
+        rec[trace.p_offset + static_cast<size_t>(tile_row) * a.bc + c] = p;
+      }
+    }
+    row_sum = WarpAllReduce(row_sum, AddOp());
+
+    const float l_new = fmaf(rescale, __shfl_sync(kFullMask, l_lane, r), row_sum);
+    if (lane == r) {
+      m_lane = m_new;
+      l_lane = l_new;
+    }
+#pragma unroll
+    for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) o[r][k] *= rescale;
+
+    if (traced && lane == 0) {
+      rec[trace.m_old_offset + tile_row] = m_old;
+      rec[trace.m_new_offset + tile_row] = m_new;
+      rec[trace.rescale_offset + tile_row] = rescale;
+      rec[trace.l_offset + tile_row] = l_new;
+    }
+  }
+}
+
+// V[c][t] from the K/V tile (Bc, d + 1); lanes past d (only when d = 16) read nothing.
+template <int kD>
+__device__ __forceinline__ float LoadV(const float* v_tile, int c, int t) {
+  return (kD % kWarpSize == 0 || t < kD) ? v_tile[c * Fa2Tile<kD>::kKvStride + t] : 0.0f;
+}
+
+// O~ += P V for the warp's 16 rows: p_tile (Br, Bc), v_tile (Bc, d + 1), o (16, d) in
+// registers with lane owning t = lane + 32 k. For every (row, t) the fmaf chain runs over keys
+// c = 0..cols-1 in order, as in the emulation. Keys go four at a time, so one 16-byte
+// broadcast read brings P[r][c..c+3] and each V value read feeds 16 FMAs; the last cols % 4
+// keys go one at a time.
+template <int kD>
+__device__ __forceinline__ void AccumulatePV(const float* p_tile, int bc, const float* v_tile,
+                                             int cols, int wrow0, int lane,
+                                             float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
+  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+  constexpr int kKeysPerRead = 4;  // floats in one 16-byte read of P
+  int c = 0;
+  for (; c + kKeysPerRead <= cols; c += kKeysPerRead) {
+    float v[kKeysPerRead][kOut];
+#pragma unroll
+    for (int e = 0; e < kKeysPerRead; ++e)
+#pragma unroll
+      for (int k = 0; k < kOut; ++k) v[e][k] = LoadV<kD>(v_tile, c + e, lane + k * kWarpSize);
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      const float4 p = *reinterpret_cast<const float4*>(p_tile + (wrow0 + r) * bc + c);
+#pragma unroll
+      for (int k = 0; k < kOut; ++k) {
+        o[r][k] = fmaf(p.x, v[0][k], o[r][k]);
+        o[r][k] = fmaf(p.y, v[1][k], o[r][k]);
+        o[r][k] = fmaf(p.z, v[2][k], o[r][k]);
+        o[r][k] = fmaf(p.w, v[3][k], o[r][k]);
+      }
+    }
+  }
+  for (; c < cols; ++c) {
+    float v[kOut];
+#pragma unroll
+    for (int k = 0; k < kOut; ++k) v[k] = LoadV<kD>(v_tile, c, lane + k * kWarpSize);
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      const float p = p_tile[(wrow0 + r) * bc + c];
+#pragma unroll
+      for (int k = 0; k < kOut; ++k) o[r][k] = fmaf(p, v[k], o[r][k]);
+    }
+  }
+}
+
+// Stores the warp's first `warp_rows` rows of o (16, d) to dst (rows of d floats): as they
+// are (O-tilde, for the trace), or divided by the row's l (the final O) when kNormalize.
+// warp_rows is the same in every lane, so all lanes reach every shuffle.
+template <int kD, bool kNormalize>
+__device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
+                                          const float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane],
+                                          float l_lane) {
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    if (r >= warp_rows) break;
+    const float l = kNormalize ? __shfl_sync(kFullMask, l_lane, r) : 1.0f;
+#pragma unroll
+    for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) {
+      const int t = lane + k * kWarpSize;
+      if (t < kD) dst[static_cast<size_t>(r) * kD + t] = kNormalize ? o[r][k] / l : o[r][k];
+    }
+  }
+}
+
+// ---- 3. The kernel --------------------------------------------------------------------------
+
+// This step's record in the trace buffer: step index StepOffsets(p)[q_block] + kv_block.
+__device__ __forceinline__ float* StepRecord(const Fa2TraceArgs& trace, int q_block, int kv_block) {
+  const size_t step = static_cast<size_t>(trace.step_offsets[q_block] + kv_block);
+  return trace.data + step * trace.step_floats;
+}
+
+// The kernel. a: the problem (B*H heads of (N, d)); trace: where kTrace writes step records.
+// Launch bounds (256 threads, 1 block per SM at least) let the compiler use up to 255
+// registers per thread: O-tilde, 16 dot products and the Q reads in flight fit without
+// spilling (with a 128-register cap ptxas spilled).
+template <int kD, bool kTrace>
+__global__ void __launch_bounds__(kMaxThreads, 1)
+    fa2_teach(const Fa2TeachArgs a, const Fa2TraceArgs trace) {
+  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+  extern __shared__ __align__(16) float smem[];
+
+  const int q_block = blockIdx.x;
+  const int warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
+  const size_t head = static_cast<size_t>(blockIdx.y) * a.n;  // first row of this (b, h)
+  const int row0 = q_block * a.br;                            // first query row of the tile
+  const int rows = min(a.br, a.n - row0);                     // the last tile may be short
+  const int wrow0 = warp * kRowsPerWarp;                      // warp's first row in the tile
+  const int warp_rows = max(0, min(kRowsPerWarp, rows - wrow0));  // of them, rows < N
+
+  float* q_tile = smem;                                      // (Br, d)
+  float* kv_tile = q_tile + a.br * kD;                       // (Bc, d + 1): K_j, then V_j
+  float* sp_tile = kv_tile + a.bc * Fa2Tile<kD>::kKvStride;  // (Br, Bc): S, then P
+
+  LoadTile<kD>(q_tile, kD, a.q + (head + row0) * kD, rows, a.br);
+
+  // Running max and sum of row wrow0 + r live in lane r (lanes 16..31 hold unused copies):
+  // one register each instead of 16 identical ones in every lane.
+  float m_lane = kNegInf, l_lane = 0.0f;
+  float o[kRowsPerWarp][kOut];  // O-tilde (16, d): lane holds columns t = lane + 32 k
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r)
+#pragma unroll
+    for (int k = 0; k < kOut; ++k) o[r][k] = 0.0f;
+
+  const int last_j = LastKvBlockOf(a, q_block);  // the same for every thread of the block
+  for (int j = 0; j <= last_j; ++j) {
+    const int col0 = j * a.bc, cols = min(a.bc, a.n - col0);
+    const size_t kv_src = (head + col0) * kD;
+    float* rec = kTrace ? StepRecord(trace, q_block, j) : nullptr;
+
+    __syncthreads();  // every warp is done with the previous V_j and P (and Q is loaded)
+    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.k + kv_src, cols, a.bc);
+    __syncthreads();  // K_j is in shared memory
+
+    ComputeScores<kD>(a, q_tile, kv_tile, sp_tile, wrow0, lane, row0, col0, cols);
+    OnlineSoftmax<kD, kTrace>(a, trace, rec, sp_tile, wrow0, warp_rows, lane, m_lane, l_lane, o);
+
+    __syncthreads();  // every warp is done reading K_j: its buffer can take V_j
+    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.v + kv_src, cols, a.bc);
+    __syncthreads();  // V_j is in shared memory, and every lane's P is visible to its warp
+
+    AccumulatePV<kD>(sp_tile, a.bc, kv_tile, cols, wrow0, lane, o);
+    if (kTrace) StoreRows<kD, false>(rec + trace.o_offset + wrow0 * kD, warp_rows, lane, o, l_lane);
+  }
+
+  // O = O~ / l and L = m + log l for the rows below N.
+  StoreRows<kD, true>(a.o + (head + row0 + wrow0) * kD, warp_rows, lane, o, l_lane);
+  if (lane < warp_rows) a.lse[head + row0 + wrow0 + lane] = m_lane + LogF(l_lane);
+}
+
+// ---- 4. Host side --------------------------------------------------------------------------
+
+template <size_t K>
+bool Contains(const int (&values)[K], int v) {
+  for (int x : values)
+    if (x == v) return true;
+  return false;
+}
+
+void CheckArgs(const Fa2TeachArgs& a) {
+  std::string why;
+  if (!a.q || !a.k || !a.v || !a.o || !a.lse)
+    why = "a device pointer is null";
+  else if (a.n < 1)
+    why = "N is " + std::to_string(a.n) + "; allowed: N >= 1";
+  else if (!Contains(kAllowedD, a.d))
+    why = "d is " + std::to_string(a.d) + "; allowed: 16, 32, 64, 96, 128";
+  else if (!Contains(kAllowedBlock, a.br) || !Contains(kAllowedBlock, a.bc))
+    why = "Br, Bc are " + std::to_string(a.br) + ", " + std::to_string(a.bc) +
+          "; allowed: 16, 32, 64, 128";
+  else if (a.batch_heads < 1 || a.batch_heads > kMaxGridY)
+    why = "B*H is " + std::to_string(a.batch_heads) + "; allowed: 1.." + std::to_string(kMaxGridY);
+  if (!why.empty()) throw BackendError("fa2_teach cannot run this problem: " + why);
+}
+
+template <int kD, bool kTrace>
+void LaunchWithD(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
+  int device = 0, limit_bytes = 0;
+  FS_CUDA_CHECK(cudaGetDevice(&device));
+  FS_CUDA_CHECK(
+      cudaDeviceGetAttribute(&limit_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  CheckFa2TeachSmem(a.br, a.bc, a.d, static_cast<size_t>(limit_bytes));
+  const size_t smem_bytes = Fa2TeachSmemBytes(a.br, a.bc, a.d);
+  // A block gets more than 48 KiB of dynamic shared memory only after this opt-in.
+  FS_CUDA_CHECK(cudaFuncSetAttribute(fa2_teach<kD, kTrace>,
+                                     cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                     static_cast<int>(smem_bytes)));
+  const dim3 grid((a.n + a.br - 1) / a.br, a.batch_heads);  // (QBlocks, B*H)
+  const dim3 block(a.br / kRowsPerWarp * kWarpSize);        // Br/16 warps
+  fa2_teach<kD, kTrace><<<grid, block, smem_bytes, stream>>>(a, trace);
+  FS_CUDA_CHECK(cudaGetLastError());
+}
+
+template <bool kTrace>
+void Launch(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
+  CheckArgs(a);
+  switch (a.d) {
+    case 16: return LaunchWithD<16, kTrace>(a, trace, stream);
+    case 32: return LaunchWithD<32, kTrace>(a, trace, stream);
+    case 64: return LaunchWithD<64, kTrace>(a, trace, stream);
+    case 96: return LaunchWithD<96, kTrace>(a, trace, stream);
+    case 128: return LaunchWithD<128, kTrace>(a, trace, stream);
+    default: throw BackendError("fa2_teach has no kernel for d = " + std::to_string(a.d));
+  }
+}
+
+}  // namespace
+
+void CheckCuda(cudaError_t status, const char* expr, const char* file, int line) {
+  if (status == cudaSuccess) return;
+  throw BackendError(std::string("CUDA error at ") + file + ":" + std::to_string(line) + " in " +
+                     expr + ": " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) +
+                     ")");
+}
+
+size_t Fa2TeachSmemBytes(int br, int bc, int d) {
+  const size_t q_tile = static_cast<size_t>(br) * d;
+  const size_t kv_tile = static_cast<size_t>(bc) * (d + 1);
+  const size_t sp_tile = static_cast<size_t>(br) * bc;
+  return (q_tile + kv_tile + sp_tile) * sizeof(float);
+}
+
+void CheckFa2TeachSmem(int br, int bc, int d, size_t limit_bytes) {
+  const size_t bytes = Fa2TeachSmemBytes(br, bc, d);
+  if (bytes <= limit_bytes) return;
+  throw BackendError("fa2_teach with Br=" + std::to_string(br) + ", Bc=" + std::to_string(bc) +
+                     ", d=" + std::to_string(d) + " needs " + std::to_string(bytes) +
+                     " bytes of shared memory per block (Q tile, K/V tile, S/P tile); this GPU "
+                     "allows " + std::to_string(limit_bytes) + ". Use smaller blocks (Br, Bc).");
+}
+
+void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream) {
+  Launch<false>(a, Fa2TraceArgs{}, stream);
+}
+
+void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
+  if (!trace.data || !trace.step_offsets || trace.step_floats == 0)
+    throw BackendError("fa2_teach traced run: the trace buffer or the step offsets are missing");
+  if (a.batch_heads != 1)
+    throw BackendError("fa2_teach traced run: B*H is " + std::to_string(a.batch_heads) +
+                       "; a trace records one head");
+  Launch<true>(a, trace, stream);
+}
+
+cudaError_t Fa2TeachProbe() {
+  cudaFuncAttributes attr;
+  const cudaError_t status = cudaFuncGetAttributes(&attr, fa2_teach<64, false>);
+  if (status != cudaSuccess) cudaGetLastError();  // leave no error behind for later calls
+  return status;
+}
+
+}  // namespace fs

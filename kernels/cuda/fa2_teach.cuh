@@ -1,0 +1,64 @@
+// Launchers for the fa2_teach kernel (fa2_teach.cu), and the CUDA error check that every
+// CUDA source of FlashScope uses. Host declarations only: plain C++ may include this file.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+#include "backend.h"  // BackendError
+
+namespace fs {
+
+// Throws BackendError "CUDA error at FILE:LINE in EXPR: NAME (text)" unless status is
+// cudaSuccess. Use it through FS_CUDA_CHECK so that file and line are the caller's.
+void CheckCuda(cudaError_t status, const char* expr, const char* file, int line);
+#define FS_CUDA_CHECK(expr) ::fs::CheckCuda((expr), #expr, __FILE__, __LINE__)
+
+// One forward pass over B*H independent heads, all in device memory, 16-byte aligned
+// (cudaMalloc's pointers are), contiguous in the (B, H, N, d) layout.
+struct Fa2TeachArgs {
+  const float* q = nullptr;  // (B*H, N, d)
+  const float* k = nullptr;  // (B*H, N, d)
+  const float* v = nullptr;  // (B*H, N, d)
+  float* o = nullptr;        // (B*H, N, d)  output
+  float* lse = nullptr;      // (B*H, N)     L = m + log(l)
+  int batch_heads = 1;       // B*H, 1..kMaxGridY
+  int n = 0;                 // sequence length
+  int d = 0;                 // head dimension, one of kAllowedD
+  int br = 64, bc = 64;      // Q and K/V block rows, each one of kAllowedBlock
+  bool causal = false;
+  float scale = 0.0f;        // softmax scale as used (Problem::EffectiveScale())
+};
+
+// Where a traced run writes its step records: a device copy of Trace::data (trace.h's
+// TraceLayout, in floats) and of StepOffsets(p). Traced runs have B*H = 1.
+struct Fa2TraceArgs {
+  float* data = nullptr;              // (steps, step_floats), poisoned by the caller
+  const int* step_offsets = nullptr;  // (QBlocks + 1)
+  size_t step_floats = 0;
+  size_t s_offset = 0, p_offset = 0, m_old_offset = 0, m_new_offset = 0, rescale_offset = 0,
+         l_offset = 0, o_offset = 0;
+};
+
+constexpr int kMaxGridY = 65535;  // largest gridDim.y, so the largest B*H of one launch
+
+// Shared memory one thread block needs: the Q tile (Br, d), one K/V tile (Bc, d + 1) and
+// the S/P tile (Br, Bc), in floats of 4 bytes.
+size_t Fa2TeachSmemBytes(int br, int bc, int d);
+
+// Throws BackendError naming the bytes needed and the bytes allowed when the tiles of
+// (br, bc, d) do not fit in limit_bytes of shared memory per block.
+void CheckFa2TeachSmem(int br, int bc, int d, size_t limit_bytes);
+
+// Launch on `stream` (nothing waits for it). Throws BackendError for arguments outside the
+// kernel's range, for tiles that do not fit this device's shared memory, and for launch
+// errors.
+void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream);
+void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream);
+
+// cudaSuccess when this build holds fa2_teach machine code (or PTX) that the current
+// device can run; otherwise the error the runtime gives for it (no kernel image, ...).
+cudaError_t Fa2TeachProbe();
+
+}  // namespace fs

@@ -1,0 +1,88 @@
+#include "trace_diff.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "fmath.h"
+
+namespace fs {
+namespace {
+
+// Maps float bits to an integer line on which adjacent floats are adjacent integers.
+int64_t Ordered(float f) {
+  const uint32_t u = FloatToBits(f);
+  return (u & 0x80000000u) ? -static_cast<int64_t>(u & 0x7fffffffu) : static_cast<int64_t>(u);
+}
+
+struct Field {
+  const char* name;
+  size_t offset, count;
+};
+
+std::vector<Field> FieldsOf(const TraceLayout& L) {
+  const size_t tile = static_cast<size_t>(L.br) * L.bc;
+  return {{"S", L.s_offset, tile},
+          {"P", L.p_offset, tile},
+          {"m_old", L.m_old_offset, static_cast<size_t>(L.br)},
+          {"m_new", L.m_new_offset, static_cast<size_t>(L.br)},
+          {"rescale", L.rescale_offset, static_cast<size_t>(L.br)},
+          {"l", L.l_offset, static_cast<size_t>(L.br)},
+          {"O~", L.o_offset, static_cast<size_t>(L.br) * L.d}};
+}
+
+void Accumulate(TraceDiff* d, const float* a, const float* b, size_t n, int step, const char* field) {
+  for (size_t i = 0; i < n; ++i) {
+    ++d->values;
+    const uint32_t ulp = UlpDistance(a[i], b[i]);
+    if (ulp == 0) continue;
+    ++d->differing;
+    d->max_ulp = std::max(d->max_ulp, ulp);
+    if (std::isfinite(a[i]) && std::isfinite(b[i]))
+      d->max_abs = std::max(d->max_abs, std::fabs(static_cast<double>(a[i]) - b[i]));
+    if (d->first_field.empty()) {
+      d->first_step = step;
+      d->first_field = field;
+    }
+  }
+}
+
+}  // namespace
+
+uint32_t UlpDistance(float a, float b) {
+  if (FloatToBits(a) == FloatToBits(b)) return 0;
+  const bool na = std::isnan(a), nb = std::isnan(b);
+  if (na || nb) return na && nb ? 0 : std::numeric_limits<uint32_t>::max();
+  const int64_t d = Ordered(a) - Ordered(b);
+  const uint64_t mag = static_cast<uint64_t>(d < 0 ? -d : d);
+  return mag > std::numeric_limits<uint32_t>::max() ? std::numeric_limits<uint32_t>::max()
+                                                    : static_cast<uint32_t>(mag);
+}
+
+TraceDiff CompareTraces(const Trace& a, const Trace& b) {
+  if (a.problem != b.problem || a.layout.step_floats != b.layout.step_floats || a.data.size() != b.data.size() ||
+      a.o.size() != b.o.size() || a.lse.size() != b.lse.size())
+    throw std::invalid_argument("the traces are of different problems: " + Describe(a.problem) + " vs " +
+                                Describe(b.problem));
+  TraceDiff d;
+  const auto fields = FieldsOf(a.layout);
+  for (int k = 0; k < a.StepCount(); ++k)
+    for (const Field& f : fields) Accumulate(&d, a.Step(k) + f.offset, b.Step(k) + f.offset, f.count, k, f.name);
+  Accumulate(&d, a.o.data(), b.o.data(), a.o.size(), -1, "O");
+  Accumulate(&d, a.lse.data(), b.lse.data(), a.lse.size(), -1, "L");
+  return d;
+}
+
+std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field) {
+  for (const Field& f : FieldsOf(a.layout)) {
+    if (field != f.name) continue;
+    std::vector<float> out(f.count);
+    for (size_t i = 0; i < f.count; ++i)
+      out[i] = static_cast<float>(UlpDistance(a.Step(step)[f.offset + i], b.Step(step)[f.offset + i]));
+    return out;
+  }
+  throw std::invalid_argument("no trace field named " + field);
+}
+
+}  // namespace fs

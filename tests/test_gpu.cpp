@@ -1,0 +1,319 @@
+// GPU tests: the fa2_teach CUDA kernel against its CPU twin (bit for bit), against the FP64
+// reference, and the bench harness. Where no CUDA device is usable each test says why and
+// passes; `flashscope_tests "[gpu]"` exits 77 there before running any (tests/main.cpp).
+#include "catch2/catch.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "bench.h"
+#include "emulate.h"
+#include "reference.h"
+#include "trace.h"
+#include "trace_diff.h"
+#if defined(FS_HAVE_CUDA)
+#include "cuda/fa2_teach.cuh"
+#endif
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+constexpr int kDims[] = {16, 32, 64, 96, 128};
+constexpr int kBlocks[] = {16, 32, 64, 128};
+constexpr fs::Pattern kPatterns[] = {fs::Pattern::kRandom, fs::Pattern::kSink,
+                                     fs::Pattern::kTiedMaxima, fs::Pattern::kLowRank};
+
+uint64_t FreshSeed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) | rd();
+}
+
+// A problem with the given shape, a random length in [1, max_n] (so mostly not a multiple of
+// Br or Bc), a random input pattern and a fresh input seed.
+fs::Problem RandomProblem(std::mt19937_64& rng, int d, int br, int bc, bool causal, int max_n) {
+  fs::Problem p;
+  p.n = std::uniform_int_distribution<int>(1, max_n)(rng);
+  p.d = d;
+  p.br = br;
+  p.bc = bc;
+  p.causal = causal;
+  p.pattern = kPatterns[rng() % 4];
+  p.rank = 1 + static_cast<int>(rng() % std::min(d, 8));
+  p.seed = rng();
+  return p;
+}
+
+fs::Problem RandomShape(std::mt19937_64& rng, int max_n) {
+  return RandomProblem(rng, kDims[rng() % 5], kBlocks[rng() % 4], kBlocks[rng() % 4],
+                       rng() % 2 == 1, max_n);
+}
+
+bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+std::string Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "0x%08" PRIx32 " (%.9g)", u, static_cast<double>(f));
+  return buf;
+}
+
+// The first float of the step records whose bits differ, named by step, field and index,
+// e.g. "step 3 (Q block 0, K/V block 3) P[5][17]: 0x3f800000 (1) vs 0x3f7fffff (...)".
+std::string FirstDifference(const fs::Trace& a, const fs::Trace& b) {
+  const size_t count = std::min(a.data.size(), b.data.size());
+  for (size_t i = 0; i < count; ++i) {
+    if (std::memcmp(&a.data[i], &b.data[i], sizeof(float)) == 0) continue;
+    const fs::TraceLayout& L = a.layout;
+    const size_t step = i / L.step_floats, off = i % L.step_floats;
+    std::string where;
+    if (off < L.p_offset)
+      where = "S[" + std::to_string(off / L.bc) + "][" + std::to_string(off % L.bc) + "]";
+    else if (off < L.m_old_offset)
+      where = "P[" + std::to_string((off - L.p_offset) / L.bc) + "][" +
+              std::to_string((off - L.p_offset) % L.bc) + "]";
+    else if (off < L.m_new_offset)
+      where = "m_old[" + std::to_string(off - L.m_old_offset) + "]";
+    else if (off < L.rescale_offset)
+      where = "m_new[" + std::to_string(off - L.m_new_offset) + "]";
+    else if (off < L.l_offset)
+      where = "rescale[" + std::to_string(off - L.rescale_offset) + "]";
+    else if (off < L.o_offset)
+      where = "l[" + std::to_string(off - L.l_offset) + "]";
+    else
+      where = "O~[" + std::to_string((off - L.o_offset) / L.d) + "][" +
+              std::to_string((off - L.o_offset) % L.d) + "]";
+    const fs::StepInfo& s = a.steps[step];
+    return "step " + std::to_string(step) + " (Q block " + std::to_string(s.q_block) +
+           ", K/V block " + std::to_string(s.kv_block) + ") " + where + ": GPU " +
+           Bits(a.data[i]) + " vs CPU " + Bits(b.data[i]);
+  }
+  return "none";
+}
+
+// Traces the problem on the GPU and on the CPU and checks that every float is the same,
+// the NaN poison of rows past N included.
+void CheckTraceMatchesEmulation(fs::Backend& gpu, const fs::Problem& p) {
+  INFO(fs::Describe(p));
+  const fs::Inputs in = fs::MakeInputs(p);
+  const fs::Trace cpu_trace = fs::EmulateTraced(p, in);
+  const fs::Trace gpu_trace = gpu.RunTraced(p, in);
+  REQUIRE(gpu_trace.data.size() == cpu_trace.data.size());
+  REQUIRE(gpu_trace.StepCount() == cpu_trace.StepCount());
+  const fs::TraceDiff diff = fs::CompareTraces(gpu_trace, cpu_trace);
+  INFO(diff.differing << " of " << diff.values << " floats differ, up to " << diff.max_ulp
+                      << " ulp; first in step " << diff.first_step << " " << diff.first_field);
+  INFO("first differing step value: " << FirstDifference(gpu_trace, cpu_trace));
+  CHECK(SameBits(gpu_trace.data, cpu_trace.data));
+  CHECK(SameBits(gpu_trace.o, cpu_trace.o));
+  CHECK(SameBits(gpu_trace.lse, cpu_trace.lse));
+  CHECK(gpu_trace.backend == "CUDA");
+  CHECK(!gpu_trace.device.empty());
+}
+
+}  // namespace
+
+TEST_CASE("GPU trace equals the CPU emulation bit for bit at every d and block size and mask",
+          "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  auto gpu = fs::MakeCudaBackend();
+  const uint64_t seed = FreshSeed();
+  std::mt19937_64 rng(seed);
+  INFO("seed " << seed);
+  for (int d : kDims)
+    for (int br : kBlocks)
+      for (int bc : kBlocks)
+        for (bool causal : {false, true})
+          CheckTraceMatchesEmulation(*gpu, RandomProblem(rng, d, br, bc, causal, 300));
+}
+
+TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-length problems",
+          "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  auto gpu = fs::MakeCudaBackend();
+  const uint64_t seed = FreshSeed();
+  std::mt19937_64 rng(seed);
+  INFO("seed " << seed);
+  for (int trial = 0; trial < 8; ++trial) CheckTraceMatchesEmulation(*gpu, RandomShape(rng, 1100));
+  // One row; one short of, exactly, and one past a block of 16 and of 128.
+  for (int n : {1, 15, 16, 17, 127, 128, 129}) {
+    fs::Problem p = RandomShape(rng, 1);
+    p.n = n;
+    CheckTraceMatchesEmulation(*gpu, p);
+  }
+}
+
+TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and the CPU",
+          "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  auto gpu = fs::MakeCudaBackend();
+  const uint64_t seed = FreshSeed();
+  std::mt19937_64 rng(seed);
+  INFO("seed " << seed);
+  for (int trial = 0; trial < 12; ++trial) {
+    const fs::Problem p = RandomShape(rng, 600);
+    INFO(fs::Describe(p));
+    const fs::Inputs in = fs::MakeInputs(p);
+    const fs::Output out = gpu->Run(p, in);
+    const fs::Trace traced = gpu->RunTraced(p, in);
+    CHECK(SameBits(out.o, traced.o));
+    CHECK(SameBits(out.lse, traced.lse));
+    CHECK(out.ms > 0.0);
+  }
+  // A longer one, too long to trace at small blocks: against the untraced CPU emulation.
+  fs::Problem p = RandomProblem(rng, 64, kBlocks[rng() % 4], kBlocks[rng() % 4], rng() % 2 == 1, 1);
+  p.n = 2048;
+  INFO(fs::Describe(p));
+  const fs::Inputs in = fs::MakeInputs(p);
+  const fs::Output gpu_out = gpu->Run(p, in);
+  const fs::Output cpu_out = fs::Emulate(p, in);
+  CHECK(SameBits(gpu_out.o, cpu_out.o));
+  CHECK(SameBits(gpu_out.lse, cpu_out.lse));
+}
+
+TEST_CASE("GPU O and L match the FP64 reference on fresh random inputs", "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  auto gpu = fs::MakeCudaBackend();
+  const uint64_t seed = FreshSeed();
+  std::mt19937_64 rng(seed);
+  INFO("seed " << seed);
+  for (int trial = 0; trial < 10; ++trial) {
+    const fs::Problem p = RandomShape(rng, 800);
+    INFO(fs::Describe(p));
+    const fs::Inputs in = fs::MakeInputs(p);
+    const fs::Output out = gpu->Run(p, in);  // the backend poisons O and L before the launch
+    const fs::ReferenceOutput ref = fs::ReferenceForward(p, in);
+    CHECK(fs::MaxRelativeError(out.o, ref.o, p.d) < 1e-5);
+    CHECK(fs::MaxAbsoluteError(out.lse, ref.lse) < 1e-4);
+  }
+}
+
+TEST_CASE("bench times several heads and checks them against FP64", "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  std::vector<fs::BenchShape> shapes(2);
+  shapes[0].batch = 2;
+  shapes[0].heads = 3;
+  shapes[0].n = 1000;
+  shapes[0].d = 64;
+  shapes[0].br = 64;
+  shapes[0].bc = 32;
+  shapes[1].batch = 1;
+  shapes[1].heads = 2;
+  shapes[1].n = 777;
+  shapes[1].d = 128;
+  shapes[1].causal = true;
+  shapes[1].br = 32;
+  shapes[1].bc = 64;
+  for (const auto& s : shapes) CHECK(fs::BenchShapeErrors(s).empty());
+  const auto results = fs::BenchFa2Teach(shapes, 2, 5);
+  REQUIRE(results.size() == shapes.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    const fs::BenchResult& r = results[i];
+    INFO(fs::Describe(r.shape) << ": " << r.median_ms << " ms, " << r.tflops << " TFLOP/s, "
+                               << r.gbps << " GB/s, max rel err " << r.max_rel_err);
+    CHECK(fs::Describe(r.shape) == fs::Describe(shapes[i]));
+    CHECK(r.kernel == "fa2_teach");
+    CHECK(!r.device.empty());
+    CHECK(r.warmup == 2);
+    CHECK(r.repeats == 5);
+    CHECK(r.min_ms > 0.0);
+    CHECK(r.min_ms <= r.median_ms);
+    CHECK(r.median_ms < 1000.0);
+    CHECK(std::isfinite(r.tflops));
+    CHECK(r.tflops > 0.0);
+    CHECK(r.gbps > 0.0);
+    CHECK(r.max_rel_err < 1e-5);
+    CHECK(r.rel_l2_err < 1e-5);
+  }
+}
+
+TEST_CASE("bench refuses shapes it cannot run and names what is wrong", "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  fs::BenchShape s;
+  CHECK(fs::BenchShapeErrors(s).empty());
+  fs::BenchShape bad = s;
+  bad.n = 0;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("N (sequence length)"));
+  bad = s;
+  bad.n = fs::kMaxBenchN + 1;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("N (sequence length)"));
+  bad = s;
+  bad.d = 48;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("d (head dimension)"));
+  bad = s;
+  bad.bc = 8;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("Bc"));
+  bad = s;
+  bad.batch = 256;
+  bad.heads = 256;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("B*H"));
+  bad = s;  // 65535 heads of 16384 x 128: petabytes
+  bad.batch = 65535;
+  bad.n = fs::kMaxBenchN;
+  bad.d = 128;
+  CHECK_THAT(fs::BenchShapeErrors(bad), Contains("GPU memory"));
+  CHECK_THROWS_AS(fs::BenchFa2Teach({bad}, 1, 1), fs::ProblemError);
+  CHECK_THROWS_AS(fs::BenchFa2Teach({s}, 0, 0), fs::ProblemError);
+}
+
+TEST_CASE("too big a trace or too much shared memory is a clear error and no crash", "[gpu]") {
+  const std::string reason = fs::CudaUnavailableReason();
+  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+  auto gpu = fs::MakeCudaBackend();
+
+  fs::Problem big;  // 512 x 512 steps of a 16 x 16 tile with d = 128: over the trace budget
+  big.n = fs::kMaxStepN;
+  big.d = 128;
+  big.br = 16;
+  big.bc = 16;
+  const fs::Inputs big_in = fs::MakeInputs(big);
+  CHECK_THROWS_AS(gpu->RunTraced(big, big_in), fs::TraceBudgetError);
+  CHECK_THROWS_WITH(gpu->RunTraced(big, big_in), Contains("trace budget"));
+
+  fs::Problem p;
+  p.n = 100;
+  const fs::Inputs in = fs::MakeInputs(p);
+  fs::Problem bad = p;
+  bad.d = 48;
+  CHECK_THROWS_AS(gpu->Run(bad, in), fs::ProblemError);
+  bad = p;
+  bad.n = 99;  // inputs of another length
+  CHECK_THROWS_AS(gpu->RunTraced(bad, in), fs::ProblemError);
+
+#if defined(FS_HAVE_CUDA)
+  // 128 x 128 tiles with d = 128 need 197120 bytes per block: Hopper has room, an A100 not.
+  CHECK(fs::Fa2TeachSmemBytes(128, 128, 128) == 197120);
+  CHECK_THROWS_WITH(fs::CheckFa2TeachSmem(128, 128, 128, 100 * 1024),
+                    Contains("197120") && Contains("102400") && Contains("shared memory"));
+  CHECK_NOTHROW(fs::CheckFa2TeachSmem(16, 16, 16, 48 * 1024));
+  int device = 0, limit_bytes = 0;
+  REQUIRE(cudaGetDevice(&device) == cudaSuccess);
+  REQUIRE(cudaDeviceGetAttribute(&limit_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) ==
+          cudaSuccess);
+  fs::Problem wide = p;
+  wide.d = 128;
+  wide.br = 128;
+  wide.bc = 128;
+  const fs::Inputs wide_in = fs::MakeInputs(wide);
+  if (fs::Fa2TeachSmemBytes(128, 128, 128) <= static_cast<size_t>(limit_bytes))
+    CHECK_NOTHROW(gpu->RunTraced(wide, wide_in));
+  else
+    CHECK_THROWS_WITH(gpu->RunTraced(wide, wide_in), Contains("shared memory"));
+#endif
+}
