@@ -98,7 +98,7 @@ bool OpenTraceFile(AppState& s, const std::string& path) {
     s.lesson.reset();
     SetStep(s, 0);
     SetRow(s, s.row);
-    SetStatus(s, "Opened " + path + ": " + TraceProvenance(*s.trace), false);
+    SetStatus(s, "Opened " + path, false);
     return true;
   } catch (const std::exception& e) {
     SetStatus(s, std::string("Trace file not opened: ") + e.what(), true);
@@ -112,15 +112,15 @@ void GoToBeat(AppState& s, int b) {
   const Beat& beat = s.lesson->beats[s.beat];
   if (beat.step >= 0) SetStep(s, beat.step);
   if (beat.row >= 0) SetRow(s, beat.row);
-  if (!beat.panels.empty()) {
-    auto has = [&](const char* name) {
-      return std::find(beat.panels.begin(), beat.panels.end(), name) != beat.panels.end();
-    };
-    s.view.show_tiles = has("tiles");
-    s.view.show_softmax = has("softmax");
-    s.view.show_scores = has("scores");
-    s.view.show_compare = has("compare");
-  }
+  if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
+}
+
+void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
+  auto has = [&](const char* name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  view.show_tiles = has("tiles");
+  view.show_softmax = has("softmax");
+  view.show_scores = has("scores");
+  view.show_compare = has("compare");
 }
 
 void SetStep(AppState& s, int step) {

@@ -89,6 +89,8 @@ struct AppState {
 bool ApplyProblem(AppState& s, const Problem& p);
 bool OpenLesson(AppState& s, const std::string& path);
 bool OpenTraceFile(AppState& s, const std::string& path);
+// Shows exactly the named panels (tiles, softmax, scores, compare).
+void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names);
 // Moves to lesson beat b (clamped), applying its step, row and panels.
 void GoToBeat(AppState& s, int b);
 void SetStep(AppState& s, int step);     // clamped to the trace

@@ -72,6 +72,9 @@ void AddViewOptions(CLI::App* app, Options* opt) {
   app->add_option("--scale", opt->ui_scale, "UI scale (fonts and spacing), 0.5..4")
       ->check(CLI::Range(0.5f, 4.0f));
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
+  app->add_option("--panels", opt->panels, "Panels to show: tiles, softmax, scores, compare (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"tiles", "softmax", "scores", "compare"}));
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
 }

@@ -118,6 +118,7 @@ void InitState(AppState& s, const Options& opt) {
   if (opt.beat >= 0) GoToBeat(s, opt.beat);
   if (opt.row >= 0) SetRow(s, opt.row);
   if (opt.step >= 0) SetStep(s, opt.step);
+  if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
 }
 
 struct Gui {

@@ -276,6 +276,24 @@ TEST_CASE("NiceTicks starts at or below lo and ends at or above hi", "[viz]") {
   }
 }
 
+TEST_CASE("neighbouring tick labels always read differently", "[viz]") {
+  struct Range {
+    double lo, hi;
+  };
+  for (const Range r : {Range{0.0, 1.0}, Range{1.0, 1.0003}, Range{20.137, 20.1371}, Range{-3e-7, 5e-7},
+                        Range{1e6, 1e6 + 5}, Range{0.5, 0.75}}) {
+    const std::vector<double> ticks = viz::NiceTicks(r.lo, r.hi, 5);
+    const double step = viz::NiceStep(r.lo, r.hi, 5);
+    for (size_t i = 1; i < ticks.size(); ++i) {
+      char a[64], b[64];
+      viz::FormatTick(ticks[i - 1], step, a, sizeof a);
+      viz::FormatTick(ticks[i], step, b, sizeof b);
+      INFO("range " << r.lo << ".." << r.hi << ": " << a << " then " << b);
+      CHECK(std::string(a) != std::string(b));
+    }
+  }
+}
+
 TEST_CASE("NiceTicks steps are even and 1, 2 or 5 times a power of ten", "[viz]") {
   for (const TickCase& c : kTickCases) {
     const std::vector<double> t = viz::NiceTicks(c.lo, c.hi, c.target);

@@ -20,18 +20,6 @@ constexpr float kRightPadFonts = 1.2f;        // room for half of the last x tic
 
 ImU32 TextColor(float alpha = 1.0f) { return ImGui::GetColorU32(ImGuiCol_Text, alpha); }
 
-// Tick label with as many decimals as the step needs ("0.25" -> step 0.05 -> 2 decimals).
-void FormatTick(double v, double step, char* buf, size_t n) {
-  if (std::fabs(v) < step * 1e-6) v = 0.0;  // no "-0" or "1e-17" at zero
-  const double mag = std::max(std::fabs(v), step);
-  if (mag >= 1e6 || step < 1e-4) {
-    std::snprintf(buf, n, "%.3g", v);
-  } else {
-    const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-    std::snprintf(buf, n, "%.*f", decimals, v);
-  }
-}
-
 // ---- Chart frame ------------------------------------------------------------------------
 
 struct LegendEntry {
@@ -275,6 +263,21 @@ std::vector<TickLabel> FormatYTicks(const Axis& a) {
 }
 
 }  // namespace
+
+// Tick label with as many decimals as the step needs ("0.25" -> step 0.05 -> 2 decimals).
+void FormatTick(double v, double step, char* buf, size_t n) {
+  if (std::fabs(v) < step * 1e-6) v = 0.0;  // no "-0" or "1e-17" at zero
+  const double mag = std::max(std::fabs(v), step);
+  if (mag >= 1e6 || step < 1e-4) {
+    // Enough significant digits that neighbouring ticks differ (1.00001 next to 1.00002).
+    const int digits = std::clamp(static_cast<int>(std::ceil(std::log10(mag / step))) + 1, 3, 12);
+    std::snprintf(buf, n, "%.*g", digits, v);
+  } else {
+    const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+    std::snprintf(buf, n, "%.*f", decimals, v);
+  }
+}
+
 
 // ---- Ticks --------------------------------------------------------------------------------
 

@@ -63,4 +63,8 @@ std::vector<double> NiceTicks(double lo, double hi, int target);
 // The step NiceTicks uses: the 1, 2, 5 x 10^k value nearest above (hi - lo) / target.
 double NiceStep(double lo, double hi, int target);
 
+// Tick label of v on an axis whose ticks are `step` apart: as many decimals as the step
+// needs, and always enough digits that neighbouring ticks read differently.
+void FormatTick(double v, double step, char* buf, size_t n);
+
 }  // namespace viz
