@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "reference.h"
+#include "capture.h"
+#include "commands.h"
 #include "trace_file.h"
 
 namespace fs {
@@ -191,6 +193,20 @@ const std::vector<double>& ExactRow(AppState& s) {
     s.exact_row_of = s.row;
   }
   return s.exact_row;
+}
+
+void SaveOutputs(AppState& s) {
+  if (!s.trace) return;
+  std::string stem = CaptureName(s);
+  stem = stem.substr(0, stem.rfind("_step"));
+  const std::string o_path = UniquePath(s.capture_dir, stem + "_O.npy");
+  const std::string l_path = UniquePath(s.capture_dir, stem + "_L.npy");
+  try {
+    SaveOutputsNpy(*s.trace, o_path, l_path);
+    SetStatus(s, "Saved O to " + o_path + " and L to " + l_path, false);
+  } catch (const std::exception& e) {
+    SetStatus(s, std::string("O and L not saved: ") + e.what(), true);
+  }
 }
 
 std::string SourceLine(const AppState& s) {

@@ -102,6 +102,8 @@ const std::vector<double>& ExactRow(AppState& s);
 // Runs the other backend (CPU emulation for a GPU trace, CUDA for a CPU one) on the shown
 // problem and compares the traces; a no-op when that comparison is already up to date.
 void UpdateComparison(AppState& s);
+// Writes the shown O and L as .npy files next to the captures; the status line says where.
+void SaveOutputs(AppState& s);
 // One line for the status bar: backend, device, kernel time, source.
 std::string SourceLine(const AppState& s);
 // A file name for a capture: flashscope_<lesson or problem>_step<k>.png

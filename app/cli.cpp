@@ -117,6 +117,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   trace->add_option("--lesson", opt->lesson_path, "Take the problem from a lesson file");
   trace->add_option("--out", opt->out_path, "Trace file to write")->required();
+  trace->add_option("--save-o", opt->save_o, "Also write the output O (N x d) as a float32 .npy file");
+  trace->add_option("--save-l", opt->save_l, "Also write L = m + log l (N) as a float32 .npy file");
 
   CLI::App* bench = app.add_subcommand("bench", "Time the CUDA kernels on full problems (needs a GPU)");
   bench->add_option("--shape", opt->shapes,
@@ -129,7 +131,7 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;  // help printed, or the message saying what was wrong
   }
   if (*shot) opt->command = Command::kShot;
   if (*trace) opt->command = Command::kTrace;

@@ -32,6 +32,7 @@ struct Options {
   int row = -1;                     // --row
   int beat = -1;                    // --beat
   std::string out_path;             // shot/trace/bench --out
+  std::string save_o, save_l;       // trace --save-o / --save-l: O and L as .npy
   std::string size_text;           // --size WxH as given
   int width = 1920, height = 1080;  // parsed --size
   float ui_scale = 1.0f;            // --scale

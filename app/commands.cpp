@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench.h"
+#include "npy.h"
 #include "lesson.h"
 #include "trace_file.h"
 
@@ -29,6 +30,12 @@ BackendKind ResolveBackend(const std::string& name) {
   return CudaUnavailableReason().empty() ? BackendKind::kCuda : BackendKind::kCpu;
 }
 
+void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string& l_path) {
+  if (!o_path.empty())
+    SaveNpy(o_path, t.o.data(), {static_cast<size_t>(t.problem.n), static_cast<size_t>(t.problem.d)});
+  if (!l_path.empty()) SaveNpy(l_path, t.lse.data(), {static_cast<size_t>(t.problem.n)});
+}
+
 int RunTraceCommand(const Options& opt) {
   try {
     const Problem p = ResolveProblem(opt, false);
@@ -36,6 +43,7 @@ int RunTraceCommand(const Options& opt) {
     const auto backend = ResolveBackend(opt.backend) == BackendKind::kCuda ? MakeCudaBackend() : MakeCpuBackend();
     const Trace t = backend->RunTraced(p, in);
     SaveTrace(opt.out_path, t);
+    SaveOutputsNpy(t, opt.save_o, opt.save_l);
     std::printf("wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(), Describe(p).c_str(), t.StepCount(),
                 TraceProvenance(t).c_str());
     return 0;

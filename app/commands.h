@@ -12,6 +12,9 @@ Problem ResolveProblem(const Options& opt, bool use_default_lesson);
 // "auto" means CUDA when a device is usable, otherwise the CPU emulation.
 BackendKind ResolveBackend(const std::string& name);
 
+// Writes O (N, d) and L (N) of a trace as float32 .npy files; an empty path skips that one.
+void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string& l_path);
+
 int RunTraceCommand(const Options& opt);
 int RunBenchCommand(const Options& opt);
 

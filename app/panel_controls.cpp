@@ -243,6 +243,7 @@ float DrawMenuBar(AppState& s) {
       if (ImGui::MenuItem("Open lesson...")) s.dialogs.open_lesson = true;
       if (ImGui::MenuItem("Open trace file...")) s.dialogs.open_trace = true;
       if (ImGui::MenuItem("Save PNG", "F12")) s.capture_requested = true;
+      if (ImGui::MenuItem("Save O and L as .npy", nullptr, false, s.trace != nullptr)) SaveOutputs(s);
       ImGui::Separator();
       if (ImGui::MenuItem("Quit")) s.quit = true;
       ImGui::EndMenu();
@@ -309,20 +310,24 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
   ImGui::End();
 }
 
-void HandleKeys(AppState& s) {
+void HandleKeys(AppState& s, const std::vector<int>& glfw_keys) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
-  auto pressed = [](ImGuiKey key) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key)); };
-  if (pressed(ImGuiKey_Space)) s.play.playing = !s.play.playing;
-  if (pressed(ImGuiKey_RightArrow)) SetStep(s, s.step + 1);
-  if (pressed(ImGuiKey_LeftArrow)) SetStep(s, s.step - 1);
-  if (pressed(ImGuiKey_Home)) SetStep(s, 0);
-  if (pressed(ImGuiKey_End) && s.trace) SetStep(s, s.trace->StepCount() - 1);
-  if (pressed(ImGuiKey_UpArrow)) SetRow(s, s.row - 1);
-  if (pressed(ImGuiKey_DownArrow)) SetRow(s, s.row + 1);
-  if (pressed(ImGuiKey_PageUp)) GoToBeat(s, s.beat - 1);
-  if (pressed(ImGuiKey_PageDown)) GoToBeat(s, s.beat + 1);
-  if (ImGui::IsKeyPressed(GLFW_KEY_F12)) s.capture_requested = true;
+  for (const int key : glfw_keys) {
+    switch (key) {
+      case GLFW_KEY_SPACE: s.play.playing = !s.play.playing; break;
+      case GLFW_KEY_RIGHT: SetStep(s, s.step + 1); break;
+      case GLFW_KEY_LEFT: SetStep(s, s.step - 1); break;
+      case GLFW_KEY_HOME: SetStep(s, 0); break;
+      case GLFW_KEY_END: SetStep(s, s.trace ? s.trace->StepCount() - 1 : 0); break;
+      case GLFW_KEY_UP: SetRow(s, s.row - 1); break;
+      case GLFW_KEY_DOWN: SetRow(s, s.row + 1); break;
+      case GLFW_KEY_PAGE_UP: GoToBeat(s, s.beat - 1); break;
+      case GLFW_KEY_PAGE_DOWN: GoToBeat(s, s.beat + 1); break;
+      case GLFW_KEY_F12: s.capture_requested = true; break;
+      default: break;
+    }
+  }
 }
 
 }  // namespace fs

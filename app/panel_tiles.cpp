@@ -101,7 +101,7 @@ void TrafficBars(const Trace& t, int step) {
   const HbmTraffic flash = FlashTraffic(t.problem), standard = StandardTraffic(t.problem);
   const double so_far = double(now.bytes_read + now.bytes_written);
   char a[32], b[32], c[32], d[32], label[96];
-  ImGui::Text("HBM traffic so far: read %s, written %s", FormatBytes(double(now.bytes_read), a, sizeof a),
+  ImGui::TextWrapped("HBM traffic so far: read %s, written %s", FormatBytes(double(now.bytes_read), a, sizeof a),
               FormatBytes(double(now.bytes_written), b, sizeof b));
   std::snprintf(label, sizeof label, "%s of %s", FormatBytes(so_far, c, sizeof c),
                 FormatBytes(double(flash.Total()), d, sizeof d));
@@ -140,21 +140,16 @@ void DrawTilesPanel(AppState& s) {
   Heading("HBM (off chip)");
   ImGui::SameLine();
   viz::TileLegend(accent);
-  char q_label[32], k_label[32], v_label[32], o_label[32], s_label[48];
-  std::snprintf(q_label, sizeof q_label, "Q %dx%d", p.n, p.d);
-  std::snprintf(k_label, sizeof k_label, "K %dx%d", p.n, p.d);
-  std::snprintf(v_label, sizeof v_label, "V %dx%d", p.n, p.d);
-  std::snprintf(o_label, sizeof o_label, "O %dx%d", p.n, p.d);
-  std::snprintf(s_label, sizeof s_label, "S = QK^T tiles (%dx%d, SRAM only)", p.n, p.n);
-  Grid("q", q_label, st.q, p.QBlocks(), 1, col_w, grid_h, accent);
+  Explain("Q, K, V and O are %d x %d (N x d), in blocks of Br = %d and Bc = %d rows.", p.n, p.d, p.br, p.bc);
+  Grid("q", "Q", st.q, p.QBlocks(), 1, col_w, grid_h, accent);
   ImGui::SameLine();
-  Grid("k", k_label, st.k, p.KvBlocks(), 1, col_w, grid_h, accent);
+  Grid("k", "K", st.k, p.KvBlocks(), 1, col_w, grid_h, accent);
   ImGui::SameLine();
-  Grid("v", v_label, st.v, p.KvBlocks(), 1, col_w, grid_h, accent);
+  Grid("v", "V", st.v, p.KvBlocks(), 1, col_w, grid_h, accent);
   ImGui::SameLine();
-  Grid("o", o_label, st.o, p.QBlocks(), 1, col_w, grid_h, accent);
+  Grid("o", "O", st.o, p.QBlocks(), 1, col_w, grid_h, accent);
   ImGui::SameLine();
-  Grid("s", s_label, st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent);
+  Grid("s", "S = QK^T tiles (SRAM only)", st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent);
 
   ImGui::Separator();
   if (ImGui::BeginTable("sram_and_traffic", 2, ImGuiTableFlags_SizingStretchSame)) {

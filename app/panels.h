@@ -2,6 +2,8 @@
 // ViewOptions. Each begins its own window at the position the layout set.
 #pragma once
 
+#include <vector>
+
 #include "app_state.h"
 
 namespace fs {
@@ -18,6 +20,8 @@ float DrawMenuBar(AppState& s);
 void DrawStatusBar(AppState& s, float y, float width, float height);
 
 // Keyboard: space play/pause, arrows step and row, Home/End, PageUp/PageDown beats, F12 capture.
-void HandleKeys(AppState& s);
+// `glfw_keys` are the GLFW key codes pressed (or auto-repeated) since the last frame, in order:
+// taps shorter than a frame, as presentation clickers send, are not lost.
+void HandleKeys(AppState& s, const std::vector<int>& glfw_keys);
 
 }  // namespace fs

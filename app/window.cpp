@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <vector>
 #include <cstdio>
 
 #include "app_state.h"
@@ -124,7 +125,14 @@ void InitState(AppState& s, const Options& opt) {
 struct Gui {
   GLFWwindow* window = nullptr;
   AppliedStyle style;
+  std::vector<int> keys_pressed;  // GLFW key codes since the last frame (HandleKeys)
 };
+
+// Installed before ImGui's backend, which chains to it: every press is queued, however short.
+void QueueKey(GLFWwindow* window, int key, int /*scancode*/, int action, int /*mods*/) {
+  if (action == GLFW_PRESS || action == GLFW_REPEAT)
+    static_cast<Gui*>(glfwGetWindowUserPointer(window))->keys_pressed.push_back(key);
+}
 
 void GlfwError(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
 
@@ -142,6 +150,8 @@ std::string OpenGui(Gui* gui, int width, int height, bool visible, const char* t
     return "cannot create an OpenGL 3.0 window";
   }
   glfwMakeContextCurrent(gui->window);
+  glfwSetWindowUserPointer(gui->window, gui);
+  glfwSetKeyCallback(gui->window, QueueKey);
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, nothing to remember
@@ -201,7 +211,8 @@ int RunWindow(const Options& opt) {
     const auto ui_start = Clock::now();
     BeginFrame(s, &gui);
     ImGui::NewFrame();
-    HandleKeys(s);
+    HandleKeys(s, gui.keys_pressed);
+    gui.keys_pressed.clear();
     DrawFrame(s);
     ImGui::EndFrame();
     ui_ms += std::chrono::duration<double, std::milli>(Clock::now() - ui_start).count();

@@ -1,5 +1,6 @@
 #include "catch2/catch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -150,4 +151,28 @@ TEST_CASE("inputs that do not fit the problem are refused", "[emulate]") {
   auto in = fs::MakeInputs(p);
   in.v.pop_back();
   CHECK_THROWS_AS(fs::Emulate(p, in), fs::ProblemError);
+}
+
+TEST_CASE("the backward statistic delta is rowsum(dO * O), small enough to check by hand", "[emulate][reference]") {
+  // Two rows, d = 2: delta_r = dO_r . O_r.
+  const std::vector<float> dout = {1.0f, 2.0f, -3.0f, 0.5f};
+  const std::vector<double> o = {0.25, -1.0, 2.0, 4.0};
+  const auto delta = fs::ReferenceDelta(dout, o, 2, 2);
+  REQUIRE(delta.size() == 2);
+  CHECK(delta[0] == Approx(0.25 - 2.0));
+  CHECK(delta[1] == Approx(-6.0 + 2.0));
+}
+
+TEST_CASE("delta from the emulated O matches delta from the FP64 O", "[emulate][reference]") {
+  fs::Problem p;
+  p.n = 150;
+  p.d = 64;
+  p.pattern = fs::Pattern::kSink;
+  const auto in = fs::MakeInputs(p);
+  const auto emulated = fs::ReferenceDelta(in.dout, fs::Emulate(p, in).o, p.n, p.d);
+  const auto exact = fs::ReferenceDelta(in.dout, fs::ReferenceForward(p, in).o, p.n, p.d);
+  double scale = 0.0;
+  for (int r = 0; r < p.n; ++r) scale = std::max(scale, std::fabs(exact[r]));
+  REQUIRE(scale > 0.1);
+  for (int r = 0; r < p.n; ++r) CHECK(std::fabs(emulated[r] - exact[r]) < 1e-5 * scale);
 }

@@ -19,38 +19,15 @@
 #include "inputs.h"
 #include "npy.h"
 #include "problem.h"
+#include "test_util.h"
 
 using Catch::Matchers::Contains;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/flashscope_npy_XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using fs_test::ReadBytes;
+using fs_test::TempDir;
+using fs_test::WriteBytes;
 
 // A .npy file as numpy lays it out: magic, version, header length, the header dict padded
 // with spaces and a newline to a multiple of 64 bytes, then the data.

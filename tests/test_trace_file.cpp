@@ -22,6 +22,7 @@
 #include "inputs.h"
 #include "npy.h"
 #include "problem.h"
+#include "test_util.h"
 #include "problem_json.h"
 #include "trace.h"
 #include "trace_file.h"
@@ -31,33 +32,9 @@ using nlohmann::json;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/flashscope_trace_XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using fs_test::ReadBytes;
+using fs_test::TempDir;
+using fs_test::WriteBytes;
 
 uint64_t GetLe(const std::string& bytes, size_t at, int count) {
   uint64_t v = 0;
