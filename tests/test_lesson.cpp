@@ -1,5 +1,6 @@
 #include "catch2/catch.hpp"
 
+#include "emulate.h"
 #include "lesson.h"
 #include "trace.h"
 
@@ -70,4 +71,27 @@ TEST_CASE("beat panels, step and row are read", "[lesson]") {
   CHECK(lesson.beats[0].row == 40);
   CHECK(lesson.beats[0].panels == std::vector<std::string>{"tiles", "scores"});
   CHECK(lesson.problem.n == 64);
+}
+
+TEST_CASE("every lesson shipped in scenarios/lessons loads", "[lesson]") {
+  const std::string dir = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/";
+  int loaded = 0;
+  for (const char* name : {"intro.json", "causal.json", "ties.json"}) {
+    INFO(name);
+    const fs::Lesson lesson = fs::LoadLesson(dir + name);
+    CHECK(!lesson.beats.empty());
+    ++loaded;
+  }
+  CHECK(loaded == 3);
+}
+
+TEST_CASE("the tied-maxima lesson really shows probabilities of exactly 1", "[lesson]") {
+  const fs::Lesson lesson = fs::LoadLesson(std::string(FS_SOURCE_DIR) + "/scenarios/lessons/ties.json");
+  const fs::Trace t = fs::EmulateTraced(lesson.problem, fs::MakeInputs(lesson.problem));
+  const fs::Beat& beat = lesson.beats[1];
+  const fs::StepInfo& st = t.steps[beat.step];
+  const float* prow = t.P(beat.step) + static_cast<size_t>(beat.row - st.row0) * lesson.problem.bc;
+  int ones = 0;
+  for (int c = 0; c < st.cols; ++c) ones += prow[c] == 1.0f;
+  CHECK(ones >= 2);
 }
