@@ -44,6 +44,7 @@ void SmallChart(const char* id, const char* title, const RowHistory& h, const st
   spec.size = ImVec2(width, height);
   spec.cursor_x = cursor;
   spec.legend = false;
+  spec.integer_x = true;
   viz::LineChart(id, spec, &series, 1);
   ImGui::EndGroup();
 }
@@ -89,7 +90,7 @@ void DrawSoftmaxPanel(AppState& s) {
   double worst = 0.0, seen_mass = 0.0;
   int seen = 0;
   for (size_t c = 0; c < running.size(); ++c) {
-    if (std::isnan(running[c])) continue;
+    if (std::isnan(running[c]) || (t.problem.causal && static_cast<int>(c) > s.row)) continue;  // unseen or masked
     ++seen;
     seen_mass += exact[c];
     worst = std::max(worst, std::fabs(running[c] - exact[c]));

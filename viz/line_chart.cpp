@@ -372,9 +372,13 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
   const float plot_w = f.plot_max.x - f.plot_min.x;
   for (int target = std::max(2, static_cast<int>(plot_w / (5 * font))); target >= 1; --target) {
     x.step = NiceStep(xmin, xmax, target);
+    if (spec.integer_x) x.step = std::max(1.0, x.step);  // steps >= 1 are 1, 2, 5, 10...: whole
     x.ticks.clear();
-    for (double t : NiceTicks(xmin, xmax, target)) {
-      if (t >= xmin - 1e-9 * x.step && t <= xmax + 1e-9 * x.step) x.ticks.push_back(t);
+    const double first = std::ceil(xmin / x.step - 1e-9);
+    for (int i = 0; i < kMaxTicks; ++i) {
+      const double t = (first + i) * x.step;
+      if (t > xmax + 1e-9 * x.step) break;
+      x.ticks.push_back(t);
     }
     x_text.assign(x.ticks.size(), TickLabel{});
     float widest = 0.0f;

@@ -31,6 +31,7 @@ struct LineChartSpec {
   bool log_y = false;            // log10 axis; values <= 0 are skipped
   float cursor_x = NAN;          // vertical marker at this x (NaN -> none)
   bool legend = true;
+  bool integer_x = false;        // x is a count or an index: ticks only at whole numbers
 };
 
 void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* series,
