@@ -310,12 +310,10 @@ std::vector<double> NiceTicks(double lo, double hi, int target) {
   return ticks;
 }
 
-// ---- LineChart ----------------------------------------------------------------------------
-
-void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* series,
-               int series_count) {
-  if (!series) series_count = 0;
-  const float font = ImGui::GetFontSize();
+// Legend entries of a chart's series (LineSeries or BarSeries): label, colour (palette when
+// 0) and the ID under which the series' hidden flag is stored.
+template <typename Series>
+std::vector<LegendEntry> LegendOf(const char* id, const Series* series, int series_count) {
   std::vector<LegendEntry> entries(static_cast<size_t>(std::max(0, series_count)));
   ImGui::PushID(id);
   for (int i = 0; i < series_count; ++i) {
@@ -326,6 +324,16 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
                          : ImGui::GetID(reinterpret_cast<const void*>(static_cast<intptr_t>(i)));
   }
   ImGui::PopID();
+  return entries;
+}
+
+// ---- LineChart ----------------------------------------------------------------------------
+
+void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* series,
+               int series_count) {
+  if (!series) series_count = 0;
+  const float font = ImGui::GetFontSize();
+  std::vector<LegendEntry> entries = LegendOf(id, series, series_count);
   Frame f = BeginFrame(id, ChartSize(spec.size), spec.legend, spec.y_label, &entries);
 
   auto x_at = [](const LineSeries& s, int i) {
@@ -478,16 +486,7 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
 void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series, int series_count) {
   if (!series) series_count = 0;
   const float font = ImGui::GetFontSize();
-  std::vector<LegendEntry> entries(static_cast<size_t>(std::max(0, series_count)));
-  ImGui::PushID(id);
-  for (int i = 0; i < series_count; ++i) {
-    entries[i].label = series[i].label;
-    entries[i].color = series[i].color ? series[i].color : PaletteColor(i);
-    entries[i].key = (series[i].label && series[i].label[0])
-                         ? ImGui::GetID(series[i].label)
-                         : ImGui::GetID(reinterpret_cast<const void*>(static_cast<intptr_t>(i)));
-  }
-  ImGui::PopID();
+  std::vector<LegendEntry> entries = LegendOf(id, series, series_count);
   Frame f = BeginFrame(id, ChartSize(spec.size), spec.legend, spec.y_label, &entries);
 
   // Groups: one per index of the longest series (hidden ones included, so that hiding a
