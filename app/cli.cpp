@@ -3,16 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <sstream>
 
 namespace fs {
 namespace {
 
-std::string Join(const int* values, size_t count) {
-  std::ostringstream out;
-  for (size_t i = 0; i < count; ++i) out << (i ? ", " : "") << values[i];
-  return out.str();
-}
 
 // The options that define a Problem, shared by the window, shot and trace.
 template <typename T>
@@ -26,9 +20,9 @@ void AddField(CLI::App* app, ProblemFlags* f, const std::string& name, T Problem
 
 void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
   AddField(app, f, "-n,--n", &Problem::n, "Sequence length N, 1.." + std::to_string(kMaxStepN));
-  AddField(app, f, "-d,--d", &Problem::d, "Head dimension d: " + Join(kAllowedD, std::size(kAllowedD)));
-  AddField(app, f, "--br", &Problem::br, "Q block rows Br: " + Join(kAllowedBlock, std::size(kAllowedBlock)));
-  AddField(app, f, "--bc", &Problem::bc, "K/V block rows Bc: " + Join(kAllowedBlock, std::size(kAllowedBlock)));
+  AddField(app, f, "-d,--d", &Problem::d, "Head dimension d: " + AllowedList(kAllowedD));
+  AddField(app, f, "--br", &Problem::br, "Q block rows Br: " + AllowedList(kAllowedBlock));
+  AddField(app, f, "--bc", &Problem::bc, "K/V block rows Bc: " + AllowedList(kAllowedBlock));
   AddField(app, f, "--softmax-scale", &Problem::scale, "Softmax scale (default 1/sqrt(d))");
   AddField(app, f, "--seed", &Problem::seed, "Seed of the generated inputs");
   AddField(app, f, "--rank", &Problem::rank, "Rank of Q and K for --pattern lowrank");

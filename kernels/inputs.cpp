@@ -57,6 +57,14 @@ std::vector<float> LowRankMatrix(NormalRng& rng, const std::vector<float>& basis
 
 }  // namespace
 
+void CheckInputsFit(const Problem& p, const Inputs& in) {
+  Validate(p);
+  const size_t nd = static_cast<size_t>(p.n) * p.d;
+  if (in.n != p.n || in.d != p.d || in.q.size() != nd || in.k.size() != nd || in.v.size() != nd)
+    throw ProblemError("inputs are " + std::to_string(in.n) + " x " + std::to_string(in.d) +
+                       " but the problem is N=" + std::to_string(p.n) + ", d=" + std::to_string(p.d));
+}
+
 Inputs MakeInputs(const Problem& p) {
   Validate(p);
   Inputs in;

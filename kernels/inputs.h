@@ -23,6 +23,10 @@ struct Inputs {
 // For Pattern::kNpy loads q_path/k_path/v_path (throws NpyError, see npy.h).
 Inputs MakeInputs(const Problem& p);
 
+// Validates p and throws ProblemError when `in` does not hold (N, d) Q, K and V for it.
+// Every backend calls this before running.
+void CheckInputsFit(const Problem& p, const Inputs& in);
+
 // Small deterministic normal generator used by MakeInputs and the tests.
 class NormalRng {
  public:

@@ -15,20 +15,6 @@ constexpr struct {
     {Pattern::kNpy, "npy"},
 };
 
-template <size_t K>
-std::string JoinInts(const int (&values)[K]) {
-  std::ostringstream out;
-  for (size_t i = 0; i < K; ++i) out << (i ? ", " : "") << values[i];
-  return out.str();
-}
-
-template <size_t K>
-bool Contains(const int (&values)[K], int v) {
-  for (int x : values)
-    if (x == v) return true;
-  return false;
-}
-
 }  // namespace
 
 const char* PatternName(Pattern p) {
@@ -69,14 +55,14 @@ std::vector<std::string> ProblemErrors(const Problem& p) {
   if (p.n < 1 || p.n > kMaxStepN)
     add("N (sequence length) is " + std::to_string(p.n) + "; allowed: 1.." +
         std::to_string(kMaxStepN));
-  if (!Contains(kAllowedD, p.d))
-    add("d (head dimension) is " + std::to_string(p.d) + "; allowed: " + JoinInts(kAllowedD));
-  if (!Contains(kAllowedBlock, p.br))
+  if (!IsAllowed(kAllowedD, p.d))
+    add("d (head dimension) is " + std::to_string(p.d) + "; allowed: " + AllowedList(kAllowedD));
+  if (!IsAllowed(kAllowedBlock, p.br))
     add("Br (Q block rows) is " + std::to_string(p.br) + "; allowed: " +
-        JoinInts(kAllowedBlock));
-  if (!Contains(kAllowedBlock, p.bc))
+        AllowedList(kAllowedBlock));
+  if (!IsAllowed(kAllowedBlock, p.bc))
     add("Bc (K/V block rows) is " + std::to_string(p.bc) + "; allowed: " +
-        JoinInts(kAllowedBlock));
+        AllowedList(kAllowedBlock));
   if (!std::isfinite(p.scale) || p.scale < 0.0f)
     add("scale is " + std::to_string(p.scale) +
         "; allowed: a positive finite number, or 0 for 1/sqrt(d)");

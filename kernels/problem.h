@@ -53,6 +53,20 @@ constexpr int kAllowedD[] = {16, 32, 64, 96, 128};
 constexpr int kAllowedBlock[] = {16, 32, 64, 128};
 constexpr int kMaxRank = 64;
 
+// Whether v is one of `values`, and the values as "16, 32, 64, 128" for messages.
+template <size_t K>
+bool IsAllowed(const int (&values)[K], int v) {
+  for (int x : values)
+    if (x == v) return true;
+  return false;
+}
+template <size_t K>
+std::string AllowedList(const int (&values)[K]) {
+  std::string out;
+  for (size_t i = 0; i < K; ++i) out += (i ? ", " : "") + std::to_string(values[i]);
+  return out;
+}
+
 // Every problem with the Problem, one message each; empty when it is valid.
 std::vector<std::string> ProblemErrors(const Problem& p);
 // Throws ProblemError joining ProblemErrors() when there are any.

@@ -343,21 +343,27 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
     return std::isfinite(xv) && std::isfinite(yv) && (!spec.log_y || yv > 0.0f);
   };
 
+  // fn(series, index, x, y) for every drawable point of the visible series.
+  auto for_each_point = [&](auto fn) {
+    for (int s = 0; s < series_count; ++s) {
+      const LineSeries& ls = series[s];
+      if (entries[s].hidden || !ls.y || ls.stride < 1) continue;
+      for (int i = 0; i < ls.count; ++i) {
+        const float xv = x_at(ls, i), yv = ls.y[size_t(i) * ls.stride];
+        if (usable(xv, yv)) fn(s, i, xv, yv);
+      }
+    }
+  };
+
   // Data ranges of the visible series.
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin;
   double ymin = xmin, ymax = -xmin;
-  for (int s = 0; s < series_count; ++s) {
-    const LineSeries& ls = series[s];
-    if (entries[s].hidden || !ls.y || ls.stride < 1) continue;
-    for (int i = 0; i < ls.count; ++i) {
-      const float xv = x_at(ls, i), yv = ls.y[size_t(i) * ls.stride];
-      if (!usable(xv, yv)) continue;
-      xmin = std::min<double>(xmin, xv);
-      xmax = std::max<double>(xmax, xv);
-      ymin = std::min<double>(ymin, yv);
-      ymax = std::max<double>(ymax, yv);
-    }
-  }
+  for_each_point([&](int, int, float xv, float yv) {
+    xmin = std::min<double>(xmin, xv);
+    xmax = std::max<double>(xmax, xv);
+    ymin = std::min<double>(ymin, yv);
+    ymax = std::max<double>(ymax, yv);
+  });
   if (!(xmin <= xmax)) {
     xmin = 0.0;
     xmax = 1.0;
@@ -445,21 +451,15 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
     const float radius = kHoverRadiusFonts * font;
     float best = radius * radius;
     int best_s = -1, best_i = -1;
-    for (int s = 0; s < series_count; ++s) {
-      const LineSeries& ls = series[s];
-      if (entries[s].hidden || !ls.y || ls.stride < 1) continue;
-      for (int i = 0; i < ls.count; ++i) {
-        const float xv = x_at(ls, i), yv = ls.y[size_t(i) * ls.stride];
-        if (!usable(xv, yv)) continue;
-        const ImVec2 p = to_screen(xv, yv);
-        const float d2 = (p.x - m.x) * (p.x - m.x) + (p.y - m.y) * (p.y - m.y);
-        if (d2 < best) {
-          best = d2;
-          best_s = s;
-          best_i = i;
-        }
+    for_each_point([&](int s, int i, float xv, float yv) {
+      const ImVec2 p = to_screen(xv, yv);
+      const float d2 = (p.x - m.x) * (p.x - m.x) + (p.y - m.y) * (p.y - m.y);
+      if (d2 < best) {
+        best = d2;
+        best_s = s;
+        best_i = i;
       }
-    }
+    });
     if (best_s >= 0) {
       const LineSeries& ls = series[best_s];
       const float xv = x_at(ls, best_i), yv = ls.y[size_t(best_i) * ls.stride];

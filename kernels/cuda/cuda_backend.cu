@@ -203,13 +203,25 @@ std::string CudaUnavailableReason() {
 
 namespace {
 
-void CheckInputs(const Problem& p, const Inputs& in) {
-  Validate(p);
-  const size_t nd = static_cast<size_t>(p.n) * p.d;
-  if (in.n != p.n || in.d != p.d || in.q.size() != nd || in.k.size() != nd || in.v.size() != nd)
-    throw ProblemError("inputs are " + std::to_string(in.n) + " x " + std::to_string(in.d) +
-                       " but the problem is N=" + std::to_string(p.n) +
-                       ", d=" + std::to_string(p.d));
+// fa2_teach's arguments: `batch_heads` heads of shape `head`, laid out (B*H, N, d) in the
+// buffers.
+Fa2TeachArgs ArgsFor(const Problem& head, int batch_heads, const DeviceArray<float>& q,
+                     const DeviceArray<float>& k, const DeviceArray<float>& v,
+                     const DeviceArray<float>& o, const DeviceArray<float>& lse) {
+  Fa2TeachArgs a;
+  a.q = q.get();
+  a.k = k.get();
+  a.v = v.get();
+  a.o = o.get();
+  a.lse = lse.get();
+  a.batch_heads = batch_heads;
+  a.n = head.n;
+  a.d = head.d;
+  a.br = head.br;
+  a.bc = head.bc;
+  a.causal = head.causal;
+  a.scale = head.EffectiveScale();
+  return a;
 }
 
 // One head's inputs and outputs on the device, the outputs poisoned.
@@ -224,22 +236,7 @@ struct HeadBuffers {
     lse.Poison();
   }
 
-  Fa2TeachArgs Args(const Problem& p) const {
-    Fa2TeachArgs a;
-    a.q = q.get();
-    a.k = k.get();
-    a.v = v.get();
-    a.o = o.get();
-    a.lse = lse.get();
-    a.batch_heads = 1;
-    a.n = p.n;
-    a.d = p.d;
-    a.br = p.br;
-    a.bc = p.bc;
-    a.causal = p.causal;
-    a.scale = p.EffectiveScale();
-    return a;
-  }
+  Fa2TeachArgs Args(const Problem& p) const { return ArgsFor(p, 1, q, k, v, o, lse); }
 
   DeviceArray<float> q, k, v;  // (N, d)
   DeviceArray<float> o;        // (N, d)
@@ -259,7 +256,7 @@ class CudaBackend : public Backend {
   std::string DeviceName() const override { return device_name_; }
 
   Trace RunTraced(const Problem& p, const Inputs& in) override {
-    CheckInputs(p, in);
+    CheckInputsFit(p, in);
     Trace t = Trace::Allocate(p);  // TraceBudgetError here, before any GPU memory is taken
     HeadBuffers buf(p, in);
     DeviceArray<float> data(t.data.size(), "the trace");
@@ -299,7 +296,7 @@ class CudaBackend : public Backend {
   }
 
   Output Run(const Problem& p, const Inputs& in) override {
-    CheckInputs(p, in);
+    CheckInputsFit(p, in);
     HeadBuffers buf(p, in);
     CudaEvent start, stop;
     start.Record(nullptr);
@@ -377,20 +374,6 @@ uint64_t CountNotFinite(const DeviceArray<float>& x) {
   return bad.Download()[0];
 }
 
-template <size_t K>
-bool Contains(const int (&values)[K], int v) {
-  for (int x : values)
-    if (x == v) return true;
-  return false;
-}
-
-template <size_t K>
-std::string JoinInts(const int (&values)[K]) {
-  std::string out;
-  for (size_t i = 0; i < K; ++i) out += (i ? ", " : "") + std::to_string(values[i]);
-  return out;
-}
-
 size_t FlushBytes(const DeviceFacts& dev) {  // twice the L2: a memset of it evicts everything
   return dev.l2_bytes > 0 ? 2 * dev.l2_bytes : kMinFlushBytes;
 }
@@ -421,15 +404,15 @@ std::vector<std::string> StaticShapeErrors(const BenchShape& s) {
   if (s.n < 1 || s.n > kMaxBenchN)
     errors.push_back("N (sequence length) is " + std::to_string(s.n) + "; allowed: 1.." +
                      std::to_string(kMaxBenchN));
-  if (!Contains(kAllowedD, s.d))
+  if (!IsAllowed(kAllowedD, s.d))
     errors.push_back("d (head dimension) is " + std::to_string(s.d) + "; allowed: " +
-                     JoinInts(kAllowedD));
-  if (!Contains(kAllowedBlock, s.br))
+                     AllowedList(kAllowedD));
+  if (!IsAllowed(kAllowedBlock, s.br))
     errors.push_back("Br (Q block rows) is " + std::to_string(s.br) + "; allowed: " +
-                     JoinInts(kAllowedBlock));
-  if (!Contains(kAllowedBlock, s.bc))
+                     AllowedList(kAllowedBlock));
+  if (!IsAllowed(kAllowedBlock, s.bc))
     errors.push_back("Bc (K/V block rows) is " + std::to_string(s.bc) + "; allowed: " +
-                     JoinInts(kAllowedBlock));
+                     AllowedList(kAllowedBlock));
   if (s.batch < 1 || s.heads < 1)
     errors.push_back("batch and heads are " + std::to_string(s.batch) + " and " +
                      std::to_string(s.heads) + "; allowed: 1 or more each");
@@ -550,19 +533,7 @@ BenchResult BenchOne(const BenchShape& s, int warmup, int repeats, const DeviceF
   o.Poison();
   lse.Poison();
 
-  Fa2TeachArgs a;
-  a.q = q.get();
-  a.k = k.get();
-  a.v = v.get();
-  a.o = o.get();
-  a.lse = lse.get();
-  a.batch_heads = static_cast<int>(BatchHeads(s));
-  a.n = s.n;
-  a.d = s.d;
-  a.br = s.br;
-  a.bc = s.bc;
-  a.causal = s.causal;
-  a.scale = HeadProblem(s).EffectiveScale();
+  const Fa2TeachArgs a = ArgsFor(HeadProblem(s), static_cast<int>(BatchHeads(s)), q, k, v, o, lse);
 
   for (int i = 0; i < warmup; ++i) LaunchFa2Teach(a, nullptr);
   FS_CUDA_CHECK(cudaDeviceSynchronize());

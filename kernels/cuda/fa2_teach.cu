@@ -343,24 +343,17 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
 
 // ---- 4. Host side --------------------------------------------------------------------------
 
-template <size_t K>
-bool Contains(const int (&values)[K], int v) {
-  for (int x : values)
-    if (x == v) return true;
-  return false;
-}
-
 void CheckArgs(const Fa2TeachArgs& a) {
   std::string why;
   if (!a.q || !a.k || !a.v || !a.o || !a.lse)
     why = "a device pointer is null";
   else if (a.n < 1)
     why = "N is " + std::to_string(a.n) + "; allowed: N >= 1";
-  else if (!Contains(kAllowedD, a.d))
-    why = "d is " + std::to_string(a.d) + "; allowed: 16, 32, 64, 96, 128";
-  else if (!Contains(kAllowedBlock, a.br) || !Contains(kAllowedBlock, a.bc))
+  else if (!IsAllowed(kAllowedD, a.d))
+    why = "d is " + std::to_string(a.d) + "; allowed: " + AllowedList(kAllowedD);
+  else if (!IsAllowed(kAllowedBlock, a.br) || !IsAllowed(kAllowedBlock, a.bc))
     why = "Br, Bc are " + std::to_string(a.br) + ", " + std::to_string(a.bc) +
-          "; allowed: 16, 32, 64, 128";
+          "; allowed: " + AllowedList(kAllowedBlock);
   else if (a.batch_heads < 1 || a.batch_heads > kMaxGridY)
     why = "B*H is " + std::to_string(a.batch_heads) + "; allowed: 1.." + std::to_string(kMaxGridY);
   if (!why.empty()) throw BackendError("fa2_teach cannot run this problem: " + why);
