@@ -18,6 +18,51 @@ void AddField(CLI::App* app, ProblemFlags* f, const std::string& name, T Problem
       ->group("Problem");
 }
 
+// Precision (a preset, then per-stage overrides: CLI11 applies options in the order they are
+// defined, so `--precision fa2-bf16 --acc bf16` keeps the override) and the softmax variant.
+void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
+  app->add_option_function<std::string>(
+         "--precision",
+         [f](const std::string& name) {
+           Precision preset;
+           if (!ParsePrecisionPreset(name, &preset))
+             throw CLI::ValidationError("--precision", "\"" + name + "\" is not a preset; allowed: " +
+                                                           PrecisionPresetChoices());
+           f->edits.push_back([preset](Problem& p) { p.precision = preset; });
+         },
+         "Precision preset: " + PrecisionPresetChoices() + " (default fp32)")
+      ->group("Numerics");
+  for (const PrecisionStage& stage : kPrecisionStages) {
+    const std::string flag = std::string("--") + stage.name;
+    app->add_option_function<std::string>(
+           flag,
+           [f, flag, member = stage.member](const std::string& name) {
+             Format format;
+             if (!ParseFormat(name, &format))
+               throw CLI::ValidationError(flag, "\"" + name + "\" is not a format; allowed: " + FormatChoices());
+             f->edits.push_back([member, format](Problem& p) { p.precision.*member = format; });
+           },
+           std::string("Format of ") + stage.meaning + ": " + FormatChoices() + " (overrides the preset)")
+        ->group("Numerics");
+  }
+  app->add_option_function<std::string>(
+         "--softmax",
+         [f](const std::string& name) {
+           Softmax softmax;
+           if (!ParseSoftmax(name, &softmax))
+             throw CLI::ValidationError("--softmax", "\"" + name + "\" is not a softmax variant; allowed: " +
+                                                         SoftmaxChoices());
+           f->edits.push_back([softmax](Problem& p) { p.softmax = softmax; });
+         },
+         "Softmax: standard, or stabilized (shift m' = beta r_m for tied maxima)")
+      ->group("Numerics");
+  AddField(app, f, "--beta", &Problem::beta, "Stabilized softmax: beta, 1 < beta <= 16 (default 2)");
+  AddField(app, f, "--eps", &Problem::eps, "Stabilized softmax: scores within eps of the max are ties (default 1e-3)");
+  AddField(app, f, "--dout", &Problem::dout_path, "Upstream gradient dO (N x d) from a .npy file, for delta");
+  for (auto* option : {app->get_option("--beta"), app->get_option("--eps"), app->get_option("--dout")})
+    option->group("Numerics");
+}
+
 void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
   AddField(app, f, "-n,--n", &Problem::n, "Sequence length N, 1.." + std::to_string(kMaxStepN));
   AddField(app, f, "-d,--d", &Problem::d, "Head dimension d: " + AllowedList(kAllowedD));
@@ -40,6 +85,7 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
          },
          "Input pattern: " + PatternChoices())
       ->group("Problem");
+  AddNumericOptions(app, f);
   for (auto [flag, member, what] : {std::make_tuple("--q", &Problem::q_path, "Q"),
                                     std::make_tuple("--k", &Problem::k_path, "K"),
                                     std::make_tuple("--v", &Problem::v_path, "V")}) {
@@ -113,6 +159,19 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   trace->add_option("--out", opt->out_path, "Trace file to write")->required();
   trace->add_option("--save-o", opt->save_o, "Also write the output O (N x d) as a float32 .npy file");
   trace->add_option("--save-l", opt->save_l, "Also write L = m + log l (N) as a float32 .npy file");
+  trace->add_option("--summary", opt->summary_path,
+                    "Also write the precision summary (exact ones, signed error of O with its 99% CI, delta "
+                    "drift) as JSON; - for standard output");
+
+  CLI::App* drift = app.add_subcommand(
+      "drift", "Repeat a problem over fresh seeds, standard and stabilized softmax, and report the delta drift");
+  AddProblemOptions(drift, &opt->flags);
+  drift->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  drift->add_option("--lesson", opt->lesson_path, "Take the problem from a lesson file");
+  drift->add_option("--runs", opt->drift_runs, "Seeds to run, from --seed on (1..1000)")->check(CLI::Range(1, 1000));
+  drift->add_option("--out", opt->out_path, "Write the JSON here instead of standard output");
+  drift->add_option("--csv", opt->csv_path, "Also write one CSV line per run");
 
   CLI::App* bench = app.add_subcommand("bench", "Time the CUDA kernels on full problems (needs a GPU)");
   bench->add_option("--shape", opt->shapes,
@@ -130,6 +189,7 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   if (*shot) opt->command = Command::kShot;
   if (*trace) opt->command = Command::kTrace;
   if (*bench) opt->command = Command::kBench;
+  if (*drift) opt->command = Command::kDrift;
   if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
     std::fprintf(stderr, "--size is \"%s\"; allowed: WxH with W in 320..7680 and H in 240..4320\n",
                  opt->size_text.c_str());

@@ -11,7 +11,7 @@
 
 namespace fs {
 
-enum class Command { kWindow, kShot, kTrace, kBench };
+enum class Command { kWindow, kShot, kTrace, kBench, kDrift };
 
 // Problem options given on the command line, applied on top of the lesson's problem.
 struct ProblemFlags {
@@ -33,6 +33,9 @@ struct Options {
   int beat = -1;                    // --beat
   std::string out_path;             // shot/trace/bench --out
   std::string save_o, save_l;       // trace --save-o / --save-l: O and L as .npy
+  std::string summary_path;         // trace --summary: the precision summary (JSON; "-" = stdout)
+  int drift_runs = 8;               // drift --runs
+  std::string csv_path;             // drift --csv
   std::string size_text;           // --size WxH as given
   int width = 1920, height = 1080;  // parsed --size
   float ui_scale = 1.0f;            // --scale

@@ -9,6 +9,7 @@
 #include "bench.h"
 #include "npy.h"
 #include "lesson.h"
+#include "precision_stats.h"
 #include "trace_file.h"
 
 namespace fs {
@@ -36,19 +37,61 @@ void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string
   if (!l_path.empty()) SaveNpy(l_path, t.lse.data(), {static_cast<size_t>(t.problem.n)});
 }
 
+namespace {
+
+// Writes text to `path`, or to standard output for "-". Throws std::runtime_error naming the
+// file when it cannot be written.
+void WriteText(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error(path + ": cannot write");
+}
+
+std::unique_ptr<Backend> MakeBackend(const std::string& name) {
+  return ResolveBackend(name) == BackendKind::kCuda ? MakeCudaBackend() : MakeCpuBackend();
+}
+
+}  // namespace
+
 int RunTraceCommand(const Options& opt) {
   try {
     const Problem p = ResolveProblem(opt, false);
     const Inputs in = MakeInputs(p);
-    const auto backend = ResolveBackend(opt.backend) == BackendKind::kCuda ? MakeCudaBackend() : MakeCpuBackend();
-    const Trace t = backend->RunTraced(p, in);
+    const Trace t = MakeBackend(opt.backend)->RunTraced(p, in);
     SaveTrace(opt.out_path, t);
     SaveOutputsNpy(t, opt.save_o, opt.save_l);
-    std::printf("wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(), Describe(p).c_str(), t.StepCount(),
-                TraceProvenance(t).c_str());
+    if (!opt.summary_path.empty()) WriteText(opt.summary_path, SummaryJson(t, Summarize(t, in)).dump(2) + "\n");
+    // With the summary on standard output, the line about the trace goes to the error stream.
+    std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(),
+                 Describe(p).c_str(), t.StepCount(), TraceProvenance(t).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flashscope trace: %s\n", e.what());
+    return 1;
+  }
+}
+
+int RunDriftCommand(const Options& opt) {
+  try {
+    const Problem p = ResolveProblem(opt, false);
+    const auto backend = MakeBackend(opt.backend);
+    const auto runs = RunDrift(p, opt.drift_runs, [&](const Problem& q, const Inputs& in) {
+      return backend->RunTraced(q, in);
+    });
+    nlohmann::json doc = DriftJson(p, runs);
+    doc["backend"] = backend->Name();
+    doc["device"] = backend->DeviceName();
+    WriteText(opt.out_path.empty() ? "-" : opt.out_path, doc.dump(2) + "\n");
+    if (!opt.csv_path.empty()) WriteText(opt.csv_path, DriftCsv(runs));
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flashscope drift: %s\n", e.what());
     return 1;
   }
 }

@@ -17,5 +17,6 @@ void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string
 
 int RunTraceCommand(const Options& opt);
 int RunBenchCommand(const Options& opt);
+int RunDriftCommand(const Options& opt);
 
 }  // namespace fs

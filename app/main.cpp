@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
       return fs::RunTraceCommand(opt);
     case fs::Command::kBench:
       return fs::RunBenchCommand(opt);
+    case fs::Command::kDrift:
+      return fs::RunDriftCommand(opt);
     case fs::Command::kShot:
     case fs::Command::kWindow:
 #if FS_HAVE_GUI

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "fmath.h"
+#include "precision.h"
 
 namespace fs {
 namespace {
@@ -42,20 +43,22 @@ float WarpReduce(const float* values, int count, float identity, Combine combine
   return lane[0];
 }
 
-float Max(float a, float b) { return a > b ? a : b; }
-float Add(float a, float b) { return a + b; }
-
 struct RowState {
   float m = kNegInf;
   float l = 0.0f;
 };
 
-// The FA2 forward loop. kTrace records each step into `trace`.
+// The FA2 forward loop under the problem's numeric policy (precision.h). kTrace records each
+// step into `trace`.
 template <bool kTrace>
-void Run(const Problem& p, const Inputs& in, Trace* trace, Output* out) {
+void Run(const Problem& p, const Inputs& raw, Trace* trace, Output* out) {
+  const Inputs in = RoundedInputs(p, raw);  // what the kernel reads: Q, K, V in their format
+  const NumericPolicy np = p.Numerics();
+  const Precision& pr = np.precision;
+  const bool separate = pr.SeparateBlockProduct();
   const int d = p.d, bc = p.bc;
   const float scale = p.EffectiveScale();
-  std::vector<float> s(bc), pbar(bc), o_acc(static_cast<size_t>(p.br) * d);
+  std::vector<float> s(bc), exps(bc), pbar(bc), o_acc(static_cast<size_t>(p.br) * d), blk(d);
   std::vector<RowState> rows(p.br);
   int step = 0;
   for (int i = 0; i < p.QBlocks(); ++i) {
@@ -72,36 +75,60 @@ void Run(const Problem& p, const Inputs& in, Trace* trace, Output* out) {
         for (int c = 0; c < bc; ++c) {
           const int col = col0 + c;
           const bool masked = c >= cols || (p.causal && col > row);
-          s[c] = masked ? kNegInf : Dot(q, &in.k[static_cast<size_t>(col) * d], d) * scale;
+          s[c] = masked ? kNegInf : ScoreOf(Dot(q, &in.k[static_cast<size_t>(col) * d], d), scale, pr.scores);
         }
+        // The block's row max, its near-ties and the shift m' (the stabilized variant's rule).
+        const float r_m = WarpReduce(s.data(), bc, kNegInf, MaxOf);
+        int r_s = 0;
+        for (int c = 0; c < bc; ++c) r_s += NearMax(s[c], r_m, np.eps);
+        ShiftBranch branch;
+        const float m_shift = ShiftOf(np, r_m, r_s, &branch);
+
         RowState& st = rows[r];
         const float m_old = st.m;
-        const float m_new = Max(m_old, WarpReduce(s.data(), bc, kNegInf, Max));
+        const float m_new = MaxOf(m_old, m_shift);
         const bool empty = m_new == kNegInf;  // a row with nothing visible yet
-        const float rescale = empty ? 1.0f : ExpF(m_old - m_new);
-        for (int c = 0; c < bc; ++c) pbar[c] = empty ? 0.0f : ExpF(s[c] - m_new);
-        const float rowsum = WarpReduce(pbar.data(), bc, 0.0f, Add);
-        st.l = std::fmaf(rescale, st.l, rowsum);
+        const float rescale = empty ? 1.0f : ExpShifted(m_old, m_new, pr.stats);
+        for (int c = 0; c < bc; ++c) {
+          exps[c] = empty ? 0.0f : ExpShifted(s[c], m_new, pr.scores);
+          pbar[c] = Round(exps[c], pr.pbar);
+        }
+        const float rowsum = Round(WarpReduce(exps.data(), bc, 0.0f, SumOf), pr.stats);
+        st.l = UpdateL(rescale, st.l, rowsum, pr.stats);
         st.m = m_new;
         float* o = &o_acc[static_cast<size_t>(r) * d];
-        for (int t = 0; t < d; ++t) o[t] *= rescale;
-        for (int c = 0; c < cols; ++c) Axpy(pbar[c], &in.v[static_cast<size_t>(col0 + c) * d], o, d);
+        if (!separate) {  // P-bar V added straight into O-tilde, as the tensor-core mma does
+          for (int t = 0; t < d; ++t) o[t] *= rescale;
+          for (int c = 0; c < cols; ++c) Axpy(pbar[c], &in.v[static_cast<size_t>(col0 + c) * d], o, d);
+        } else {          // O-bar_j on its own, rounded, then added to the rescaled O-tilde
+          std::fill(blk.begin(), blk.end(), 0.0f);
+          for (int c = 0; c < cols; ++c) Axpy(pbar[c], &in.v[static_cast<size_t>(col0 + c) * d], blk.data(), d);
+          for (int t = 0; t < d; ++t) o[t] = AddBlockProduct(o[t], rescale, blk[t], pr);
+        }
         if (kTrace) {
           const TraceLayout& L = trace->layout;
-          std::memcpy(rec + L.s_offset + static_cast<size_t>(r) * bc, s.data(), bc * sizeof(float));
-          std::memcpy(rec + L.p_offset + static_cast<size_t>(r) * bc, pbar.data(), bc * sizeof(float));
-          rec[L.m_old_offset + r] = m_old;
-          rec[L.m_new_offset + r] = m_new;
-          rec[L.rescale_offset + r] = rescale;
-          rec[L.l_offset + r] = st.l;
-          std::memcpy(rec + L.o_offset + static_cast<size_t>(r) * d, o, d * sizeof(float));
+          const auto put = [&](TraceField f, const float* values, int count) {
+            std::memcpy(rec + L.offset[f] + static_cast<size_t>(r) * count, values, count * sizeof(float));
+          };
+          put(kS, s.data(), bc);
+          put(kP, pbar.data(), bc);
+          put(kOAcc, o, d);
+          if (separate) put(kOBlk, blk.data(), d);
+          rec[L.offset[kMOld] + r] = m_old;
+          rec[L.offset[kMNew] + r] = m_new;
+          rec[L.offset[kRescale] + r] = rescale;
+          rec[L.offset[kL] + r] = st.l;
+          rec[L.offset[kRMax] + r] = r_m;
+          rec[L.offset[kRCount] + r] = static_cast<float>(r_s);
+          rec[L.offset[kMShift] + r] = m_shift;
         }
       }
     }
     for (int r = 0; r < nrows; ++r) {
       const size_t row = static_cast<size_t>(row0 + r);
-      for (int t = 0; t < d; ++t) out->o[row * d + t] = o_acc[static_cast<size_t>(r) * d + t] / rows[r].l;
-      out->lse[row] = rows[r].m + LogF(rows[r].l);
+      for (int t = 0; t < d; ++t)
+        out->o[row * d + t] = FinalO(o_acc[static_cast<size_t>(r) * d + t], rows[r].l, pr.output);
+      out->lse[row] = FinalL(rows[r].m, rows[r].l, pr.stats);
     }
   }
 }
@@ -112,7 +139,7 @@ double MsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-float WarpOrderSum(const float* values, int count) { return WarpReduce(values, count, 0.0f, Add); }
+float WarpOrderSum(const float* values, int count) { return WarpReduce(values, count, 0.0f, SumOf); }
 
 Trace EmulateTraced(const Problem& p, const Inputs& in) {
   CheckInputsFit(p, in);

@@ -2,14 +2,17 @@
 // FlashAttention-2 forward loop, the same operations in the same order, so that its trace
 // matches the GPU's bit for bit.
 //
-// Per query row, for each K/V block j (loop order of PlanSteps):
-//   S      = scale * (q . k_c)           fmaf over t = 0..d-1, then one multiply
-//   m_new  = max(m_old, rowmax(S))
-//   rescale= ExpF(m_old - m_new)          (0 at the first block, where m_old = -inf)
-//   P-bar  = ExpF(S - m_new)
-//   l      = fmaf(rescale, l, rowsum(P-bar))
-//   O~     = O~ * rescale, then fmaf(P-bar_c, v_c, O~) for c = 0..cols-1
-// and after the last block O = O~ / l, L = m + LogF(l).
+// Per query row, for each K/V block j (loop order of PlanSteps), with R_x rounding to the
+// format of stage x (precision.h; every R is a no-op for FP32):
+//   S      = R_s(R_s(q . k_c) * scale)    q . k_c: fmaf over t = 0..d-1 on R_in(Q), R_in(K)
+//   r_m    = rowmax(S), r_s = #{S >= r_m - eps}, m' = ShiftOf(r_m, r_s)  (= r_m if standard)
+//   m_new  = max(m_old, m')
+//   rescale= R_st(ExpF(R_st(m_old - m_new)))   (0 at the first block, where m_old = -inf)
+//   e_c    = R_s(ExpF(R_s(S_c - m_new))),  P-bar_c = R_p(e_c)
+//   l      = UpdateL(rescale, l, R_st(rowsum(e)))     fmaf for FP32 stats
+//   O~     = O~ * rescale, then fmaf(P-bar_c, v_c, O~) for c = 0..cols-1     (FP32 block, acc)
+//        or O-bar = fmaf chain from 0, O~ = R_acc(R_acc(rescale O~) + R_blk(O-bar))  (others)
+// and after the last block O = R_out(O~ / l), L = R_st(m + R_st(LogF(l))).
 // rowsum and rowmax follow the warp's order: lane-local partials over c = lane, lane + 32, ...
 // then an xor butterfly over offsets 16, 8, 4, 2, 1.
 #pragma once

@@ -55,7 +55,87 @@ std::vector<float> LowRankMatrix(NormalRng& rng, const std::vector<float>& basis
   return m;
 }
 
+// A random unit vector of length d, orthogonal to `against` when that is given (unit).
+std::vector<double> UnitVector(NormalRng& rng, int d, const std::vector<double>* against) {
+  std::vector<double> u(d);
+  for (auto& x : u) x = rng.Normal();
+  if (against) {
+    double dot = 0.0;
+    for (int j = 0; j < d; ++j) dot += u[j] * (*against)[j];
+    for (int j = 0; j < d; ++j) u[j] -= dot * (*against)[j];
+  }
+  double norm = 0.0;
+  for (double x : u) norm += x * x;
+  for (auto& x : u) x /= std::sqrt(norm);
+  return u;
+}
+
+// Pattern::kDrift (see inputs.h), built so that one rounding decides the error of every row:
+// - Keys 0 and 1 (the sink pair) are the same long key along a direction u; every query is a
+//   unit vector along u (plus a little noise), so every row's maximum, kDriftSinkScore, is
+//   at both keys: P-bar = 1 twice in the first K/V block.
+// - The other keys are short and low-rank, with scores near 0: the first block's residual is
+//   tiny (about 1e-4 of the pair), the same-sign "sticky" remainder of the worked example.
+// - The last key (the spreader) scores kDriftSinkScore - delta_r with delta_r drawn per row
+//   from [1, 3], through a query component along a second direction w; it moves each row's O
+//   over many BF16 steps, so the final rounding of O averages out over rows, and it sits in
+//   the last K/V block, away from the pair.
+// - V's feature f is negative (the pair holds the worked example's operands, the spreader
+//   -1, the rest -0.25 - |N(0, 0.5)|); dO is negative on f, so a low bias of O[:, f] raises
+//   delta = rowsum(dO * O).
+void MakeDriftInputs(NormalRng& rng, const Problem& p, Inputs* in) {
+  constexpr int kKeyRank = 4;
+  constexpr double kQueryNoise = 0.01, kMinGap = 1.0, kMaxGap = 3.0, kSpreaderV = -1.0;
+  const int n = p.n, d = p.d, f = kDriftFeature;
+  const double scale = p.EffectiveScale();
+  const std::vector<double> u = UnitVector(rng, d, nullptr);
+  const std::vector<double> w = UnitVector(rng, d, &u);
+  const double key_length = kDriftSinkScore / scale;  // a unit query along u scores the sink
+  in->q = NormalMatrix(rng, n, d, kQueryNoise / std::sqrt(static_cast<double>(d)));
+  for (int r = 0; r < n; ++r) {
+    const double gap = kMinGap + (kMaxGap - kMinGap) * rng.Uniform();
+    const double along_w = -gap / kDriftSinkScore;  // spreader score: kDriftSinkScore - gap
+    for (int j = 0; j < d; ++j)
+      in->q[static_cast<size_t>(r) * d + j] += static_cast<float>(u[j] + along_w * w[j]);
+  }
+  const auto basis = NormalMatrix(rng, kKeyRank, d, 1.0 / std::sqrt(static_cast<double>(d)));
+  in->k = LowRankMatrix(rng, basis, n, kKeyRank, d, 0.0);
+  const auto set_key = [&](int c, double a, double b) {
+    for (int j = 0; j < d; ++j) in->k[static_cast<size_t>(c) * d + j] = static_cast<float>(a * u[j] + b * w[j]);
+  };
+  for (int c = 0; c < std::min(n, 2); ++c) set_key(c, key_length, 0.0);
+  if (n > 2) set_key(n - 1, key_length, key_length);
+  in->v = NormalMatrix(rng, n, d, 1.0);
+  for (int c = 0; c < n; ++c)
+    in->v[static_cast<size_t>(c) * d + f] = static_cast<float>(-0.25 - 0.5 * std::fabs(rng.Normal()));
+  in->v[f] = kDriftSinkV0;
+  if (n > 1) in->v[static_cast<size_t>(d) + f] = kDriftSinkV1;
+  if (n > 2) in->v[static_cast<size_t>(n - 1) * d + f] = static_cast<float>(kSpreaderV);
+  in->dout = NormalMatrix(rng, n, d, 1.0);
+  for (int r = 0; r < n; ++r)
+    in->dout[static_cast<size_t>(r) * d + f] = static_cast<float>(-1.0 - 0.1 * std::fabs(rng.Normal()));
+}
+
+// A (n, d) float matrix from a .npy file; `what` names it in messages.
+std::vector<float> LoadMatrixNpy(const std::string& path, int n, int d, const char* what) {
+  NpyArray a = LoadNpy(path);
+  if (a.shape.size() != 2 || a.shape[0] != static_cast<size_t>(n) || a.shape[1] != static_cast<size_t>(d)) {
+    std::string shape;
+    for (size_t x : a.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(x);
+    throw NpyError(path + ": " + what + " has shape (" + shape + "); allowed: (" + std::to_string(n) + ", " +
+                   std::to_string(d) + "), the problem's N and d");
+  }
+  return std::move(a.data);
+}
+
 }  // namespace
+
+Inputs RoundedInputs(const Problem& p, const Inputs& in) {
+  Inputs out = in;
+  for (auto* m : {&out.q, &out.k, &out.v})
+    for (float& x : *m) x = Round(x, p.precision.inputs);
+  return out;
+}
 
 void CheckInputsFit(const Problem& p, const Inputs& in) {
   Validate(p);
@@ -112,6 +192,9 @@ Inputs MakeInputs(const Problem& p) {
             in.k[static_cast<size_t>(r + 1) * p.d + j] = in.k[static_cast<size_t>(r) * p.d + j];
         break;
       }
+      case Pattern::kDrift:
+        MakeDriftInputs(rng, p, &in);
+        break;
       case Pattern::kLowRank: {
         // Basis entries of variance 1/sqrt(d r): then q.k/sqrt(d) = sum_t c1_t c2_t / sqrt(r)
         // has unit variance, like the random pattern's logits, whatever d and r are.
@@ -122,10 +205,14 @@ Inputs MakeInputs(const Problem& p) {
         break;
       }
     }
-    in.v = NormalMatrix(rng, p.n, p.d, 1.0);
+    if (p.pattern != Pattern::kDrift) in.v = NormalMatrix(rng, p.n, p.d, 1.0);
   }
-  NormalRng grad_rng(p.seed ^ 0xD0D0D0D0ull);
-  in.dout = NormalMatrix(grad_rng, p.n, p.d, 1.0);
+  if (!p.dout_path.empty()) {
+    in.dout = LoadMatrixNpy(p.dout_path, p.n, p.d, "dO");
+  } else if (in.dout.empty()) {
+    NormalRng grad_rng(p.seed ^ 0xD0D0D0D0ull);
+    in.dout = NormalMatrix(grad_rng, p.n, p.d, 1.0);
+  }
   return in;
 }
 

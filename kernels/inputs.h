@@ -23,6 +23,20 @@ struct Inputs {
 // For Pattern::kNpy loads q_path/k_path/v_path (throws NpyError, see npy.h).
 Inputs MakeInputs(const Problem& p);
 
+// The feature of V (and dO) that Pattern::kDrift makes mostly negative: the one whose error
+// the precision views and `flashscope trace --summary` follow.
+constexpr int kDriftFeature = 0;
+// The sink pair of Pattern::kDrift: keys 0 and 1 are identical and every query's largest
+// score is at both (kDriftSinkScore for a unit-length query); V's feature kDriftFeature holds
+// these two BF16 values there, the operands of the worked example of biased rounding.
+constexpr float kDriftSinkScore = 14.0f;
+constexpr float kDriftSinkV0 = -2.40625f;
+constexpr float kDriftSinkV1 = -2.296875f;
+
+// Q, K, V rounded to p.precision.inputs: what the kernels compute with, and what the FP64
+// shadow starts from.
+Inputs RoundedInputs(const Problem& p, const Inputs& in);
+
 // Validates p and throws ProblemError when `in` does not hold (N, d) Q, K and V for it.
 // Every backend calls this before running.
 void CheckInputsFit(const Problem& p, const Inputs& in);

@@ -1,43 +1,30 @@
 #include "problem.h"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
+
+#include "names.h"
 
 namespace fs {
 namespace {
 
-constexpr struct {
-  Pattern pattern;
-  const char* name;
-} kPatternNames[] = {
-    {Pattern::kRandom, "random"},    {Pattern::kSink, "sink"},
-    {Pattern::kTiedMaxima, "tied"},  {Pattern::kLowRank, "lowrank"},
-    {Pattern::kNpy, "npy"},
+constexpr Named<Pattern> kPatternNames[] = {
+    {Pattern::kRandom, "random"},   {Pattern::kSink, "sink"}, {Pattern::kTiedMaxima, "tied"},
+    {Pattern::kLowRank, "lowrank"}, {Pattern::kNpy, "npy"},   {Pattern::kDrift, "drift"},
 };
 
 }  // namespace
 
-const char* PatternName(Pattern p) {
-  for (const auto& e : kPatternNames)
-    if (e.pattern == p) return e.name;
-  return "unknown";
+std::string ShortNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
-bool ParsePattern(const std::string& s, Pattern* out) {
-  for (const auto& e : kPatternNames) {
-    if (s == e.name) {
-      *out = e.pattern;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string PatternChoices() {
-  std::string out;
-  for (const auto& e : kPatternNames) out += std::string(out.empty() ? "" : ", ") + e.name;
-  return out;
-}
+const char* PatternName(Pattern p) { return NameOf(kPatternNames, p); }
+bool ParsePattern(const std::string& s, Pattern* out) { return ParseName(kPatternNames, s, out); }
+std::string PatternChoices() { return NameChoices(kPatternNames); }
 
 float Problem::EffectiveScale() const {
   return scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(d));
@@ -46,7 +33,9 @@ float Problem::EffectiveScale() const {
 bool operator==(const Problem& a, const Problem& b) {
   return a.n == b.n && a.d == b.d && a.br == b.br && a.bc == b.bc && a.causal == b.causal &&
          a.scale == b.scale && a.seed == b.seed && a.pattern == b.pattern && a.rank == b.rank &&
-         a.q_path == b.q_path && a.k_path == b.k_path && a.v_path == b.v_path;
+         a.q_path == b.q_path && a.k_path == b.k_path && a.v_path == b.v_path &&
+         a.dout_path == b.dout_path && a.precision == b.precision && a.softmax == b.softmax &&
+         a.beta == b.beta && a.eps == b.eps;
 }
 
 std::vector<std::string> ProblemErrors(const Problem& p) {
@@ -71,6 +60,11 @@ std::vector<std::string> ProblemErrors(const Problem& p) {
         std::to_string(kMaxRank) + ")");
   if (p.pattern == Pattern::kNpy && (p.q_path.empty() || p.k_path.empty() || p.v_path.empty()))
     add("pattern npy needs three files: --q, --k and --v (.npy, float32 or float16, N x d)");
+  if (!(p.beta > kMinBeta && p.beta <= kMaxBeta))  // also refuses NaN
+    add("beta is " + ShortNumber(p.beta) + "; allowed: " + ShortNumber(kMinBeta) + " < beta <= " +
+        ShortNumber(kMaxBeta));
+  if (!(p.eps > 0.0f && p.eps <= kMaxEps))
+    add("eps is " + ShortNumber(p.eps) + "; allowed: 0 < eps <= " + ShortNumber(kMaxEps));
   return errors;
 }
 
@@ -89,6 +83,8 @@ std::string Describe(const Problem& p) {
   if (p.pattern == Pattern::kLowRank) out << " r=" << p.rank;
   if (p.pattern != Pattern::kNpy) out << " seed=" << p.seed;
   if (p.scale != 0.0f) out << " scale=" << p.scale;
+  if (!p.precision.AllFp32()) out << " " << PrecisionName(p.precision);
+  if (p.softmax == Softmax::kStabilized) out << " stabilized beta=" << p.beta;
   return out.str();
 }
 

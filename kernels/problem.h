@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "precision.h"
+
 namespace fs {
 
 // How Q, K, V are made from the seed (MakeInputs in inputs.h).
@@ -16,11 +18,13 @@ enum class Pattern {
   kTiedMaxima, // duplicated keys: rows have two or more exactly equal maxima
   kLowRank,    // Q and K from a rank-r subspace plus small noise
   kNpy,        // loaded from .npy files (q_path, k_path, v_path)
+  kDrift,      // the conditions of biased BF16 rounding: a tied sink pair, similar keys,
+               // feature kDriftFeature of V mostly negative and dO negative on it (inputs.h)
 };
 
-const char* PatternName(Pattern p);         // "random", "sink", "tied", "lowrank", "npy"
+const char* PatternName(Pattern p);         // "random", "sink", "tied", "lowrank", "npy", "drift"
 bool ParsePattern(const std::string& s, Pattern* out);
-std::string PatternChoices();               // "random, sink, tied, lowrank, npy"
+std::string PatternChoices();               // "random, sink, tied, lowrank, npy, drift"
 
 // Refusal with a message that names the field and what is allowed.
 struct ProblemError : std::runtime_error {
@@ -38,6 +42,14 @@ struct Problem {
   Pattern pattern = Pattern::kRandom;
   int rank = 4;           // subspace rank for Pattern::kLowRank
   std::string q_path, k_path, v_path;  // for Pattern::kNpy
+  std::string dout_path;  // dO (N x d) from a .npy file; empty: made from the pattern and seed
+  // Numerics (precision.h): the storage format of every stage, and the softmax variant.
+  Precision precision;
+  Softmax softmax = Softmax::kStandard;
+  float beta = kDefaultBeta;   // stabilized: m' = beta * r_m for positive tied maxima
+  float eps = kDefaultEps;     // stabilized: keys within eps of the row max count as tied
+
+  NumericPolicy Numerics() const { return {precision, softmax, beta, eps}; }
 
   float EffectiveScale() const;        // scale, or 1/sqrt(d) when scale == 0
   int QBlocks() const { return (n + br - 1) / br; }
@@ -71,6 +83,9 @@ std::string AllowedList(const int (&values)[K]) {
 std::vector<std::string> ProblemErrors(const Problem& p);
 // Throws ProblemError joining ProblemErrors() when there are any.
 void Validate(const Problem& p);
+
+// v with up to 6 significant digits ("2", "0.001", "1e+38"), for messages.
+std::string ShortNumber(double v);
 
 // One line such as "N=256 d=64 Br=64 Bc=64 random seed=1".
 std::string Describe(const Problem& p);

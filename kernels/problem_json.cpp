@@ -10,8 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFields[] = {"n",    "d",       "br",   "bc", "causal", "scale",
-                                   "seed", "pattern", "rank", "q",  "k",      "v"};
+constexpr const char* kFields[] = {"n",    "d",    "br", "bc", "causal",    "scale",   "seed",
+                                   "pattern", "rank", "q",  "k",  "v", "dout", "precision",
+                                   "softmax", "beta", "eps"};
 
 std::string FieldList() {
   std::string out;
@@ -27,7 +28,14 @@ constexpr struct {
 } kErrorLabels[] = {
     {"N (sequence length)", "n"}, {"d (head dimension)", "d"}, {"Br (Q block rows)", "br"},
     {"Bc (K/V block rows)", "bc"}, {"scale", "scale"},         {"rank", "rank"},
+    {"beta", "beta"},              {"eps", "eps"},
 };
+
+std::string StageList() {
+  std::string out;
+  for (const auto& st : kPrecisionStages) out += (out.empty() ? "" : ", ") + std::string(st.name);
+  return out;
+}
 
 std::string Quote(const std::string& key) { return "\"" + key + "\""; }
 
@@ -114,6 +122,50 @@ class FieldReader {
       Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + PatternChoices());
   }
 
+  void SoftmaxField(const std::string& key, Softmax* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (!v.is_string() || !ParseSoftmax(v.get<std::string>(), out))
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + SoftmaxChoices());
+  }
+
+  // "precision": a preset name ("paper-bf16"), or an object with an optional "preset" and
+  // any stage set on top of it ({"preset": "fa2-bf16", "acc": "bf16"}).
+  void PrecisionField(const std::string& key, Precision* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    const std::string presets = "a preset (" + PrecisionPresetChoices() +
+                                ") or an object with \"preset\" and stages (" + StageList() +
+                                ") each one of " + FormatChoices();
+    if (v.is_string()) {
+      if (!ParsePrecisionPreset(v.get<std::string>(), out))
+        Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + presets);
+      return;
+    }
+    if (!v.is_object()) {
+      WrongType(key, presets);
+      return;
+    }
+    if (v.contains("preset") &&
+        (!v.at("preset").is_string() || !ParsePrecisionPreset(v.at("preset").get<std::string>(), out)))
+      Error("field \"precision.preset\" is " + ShownValue(v.at("preset")) + "; allowed: " +
+            PrecisionPresetChoices());
+    for (const auto& item : v.items()) {
+      if (item.key() == "preset") continue;
+      const PrecisionStage* stage = nullptr;
+      for (const auto& st : kPrecisionStages)
+        if (item.key() == st.name) stage = &st;
+      Format f;
+      if (!stage)
+        Error("unknown field " + Quote("precision." + item.key()) + "; allowed: preset, " + StageList());
+      else if (!item.value().is_string() || !ParseFormat(item.value().get<std::string>(), &f))
+        Error("field " + Quote("precision." + item.key()) + " is " + ShownValue(item.value()) +
+              "; allowed: " + FormatChoices());
+      else
+        out->*(stage->member) = f;
+    }
+  }
+
   // A ProblemErrors() message in the file's terms: `field "br" is 48; allowed: ...`.
   void ProblemMessage(const std::string& message) {
     for (const auto& e : kErrorLabels) {
@@ -154,6 +206,13 @@ json ProblemToJson(const Problem& p) {
     j["k"] = p.k_path;
     j["v"] = p.v_path;
   }
+  if (!p.dout_path.empty()) j["dout"] = p.dout_path;
+  json precision = json::object();
+  for (const auto& st : kPrecisionStages) precision[st.name] = FormatName(p.precision.*st.member);
+  j["precision"] = precision;
+  j["softmax"] = SoftmaxName(p.softmax);
+  j["beta"] = static_cast<double>(p.beta);
+  j["eps"] = static_cast<double>(p.eps);
   return j;
 }
 
@@ -180,6 +239,11 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
   r.String("q", &p.q_path);
   r.String("k", &p.k_path);
   r.String("v", &p.v_path);
+  r.String("dout", &p.dout_path);
+  r.PrecisionField("precision", &p.precision);
+  r.SoftmaxField("softmax", &p.softmax);
+  r.Float("beta", &p.beta);
+  r.Float("eps", &p.eps);
   // ProblemErrors() words the q, k, v rule for the command line (--q ...); here it is said
   // with the file's keys instead, and that message is not repeated.
   const std::pair<const char*, const std::string*> files[] = {

@@ -60,6 +60,44 @@ ReferenceOutput ReferenceForward(const Problem& p, const Inputs& in) {
   return out;
 }
 
+ReferenceOutput ReferenceTiled(const Problem& p, const Inputs& in) {
+  ReferenceOutput out;
+  out.o.assign(static_cast<size_t>(p.n) * p.d, 0.0);
+  out.lse.assign(p.n, 0.0);
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  for (int row = 0; row < p.n; ++row) {
+    const std::vector<double> s = ScoreRow(p, in, row);
+    double m = neg_inf, l = 0.0;
+    double* o = &out.o[static_cast<size_t>(row) * p.d];
+    for (int j = 0; j * p.bc < p.n; ++j) {
+      const int c0 = j * p.bc, c1 = std::min(p.n, c0 + p.bc);
+      double r_m = neg_inf;
+      for (int c = c0; c < c1; ++c) r_m = std::max(r_m, s[c]);
+      int r_s = 0;
+      for (int c = c0; c < c1; ++c) r_s += std::isfinite(s[c]) && s[c] >= r_m - p.eps;
+      double shift = r_m;  // the rule of precision.h's ShiftOf, in FP64
+      if (p.softmax == Softmax::kStabilized && std::isfinite(r_m) && r_s > 1)
+        shift = r_m > 0.0 ? p.beta * r_m : r_m < 0.0 ? 0.0 : r_m;
+      const double m_new = std::max(m, shift);
+      if (m_new == neg_inf) continue;
+      const double rescale = std::exp(m - m_new);
+      l *= rescale;
+      for (int t = 0; t < p.d; ++t) o[t] *= rescale;
+      for (int c = c0; c < c1; ++c) {
+        if (!std::isfinite(s[c])) continue;
+        const double e = std::exp(s[c] - m_new);
+        l += e;
+        const float* v = &in.v[static_cast<size_t>(c) * p.d];
+        for (int t = 0; t < p.d; ++t) o[t] += e * v[t];
+      }
+      m = m_new;
+    }
+    for (int t = 0; t < p.d; ++t) o[t] /= l;
+    out.lse[row] = m + std::log(l);
+  }
+  return out;
+}
+
 double MaxAbsoluteError(const std::vector<float>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) return std::numeric_limits<double>::infinity();
   double worst = 0.0;

@@ -16,6 +16,11 @@ struct ReferenceOutput {
 
 ReferenceOutput ReferenceForward(const Problem& p, const Inputs& in);
 
+// FlashAttention's tiled loop in FP64 with p's softmax variant (the stabilized shift m' with
+// p.beta and p.eps, precision.h) and no rounding to any low-precision format: softmax is
+// invariant to the shift, so both variants give ReferenceForward's O up to FP64 rounding.
+ReferenceOutput ReferenceTiled(const Problem& p, const Inputs& in);
+
 // One row of the exact softmax (N values; 0 where causal masks).
 std::vector<double> ReferenceSoftmaxRow(const Problem& p, const Inputs& in, int row);
 

@@ -10,21 +10,43 @@ namespace {
 constexpr uint64_t kFloatBytes = sizeof(float);
 }
 
+const TraceFieldInfo kTraceFields[kTraceFieldCount] = {
+#define FS_FIELD_INFO(id, accessor, shape, name, meaning) {id, FieldShape::shape, name, meaning},
+    FS_TRACE_FIELDS(FS_FIELD_INFO)
+#undef FS_FIELD_INFO
+};
+
 TraceLayout TraceLayout::For(const Problem& p) {
   TraceLayout t;
   t.br = p.br;
   t.bc = p.bc;
   t.d = p.d;
-  const size_t tile = static_cast<size_t>(p.br) * p.bc;
-  t.s_offset = 0;
-  t.p_offset = t.s_offset + tile;
-  t.m_old_offset = t.p_offset + tile;
-  t.m_new_offset = t.m_old_offset + p.br;
-  t.rescale_offset = t.m_new_offset + p.br;
-  t.l_offset = t.rescale_offset + p.br;
-  t.o_offset = t.l_offset + p.br;
-  t.step_floats = t.o_offset + static_cast<size_t>(p.br) * p.d;
+  size_t next = 0;
+  for (const TraceFieldInfo& f : kTraceFields) {
+    t.offset[f.id] = next;
+    next += t.Floats(f.shape);
+  }
+  t.step_floats = next;
   return t;
+}
+
+bool operator==(const TraceLayout& a, const TraceLayout& b) {
+  if (a.br != b.br || a.bc != b.bc || a.d != b.d || a.step_floats != b.step_floats) return false;
+  for (int f = 0; f < kTraceFieldCount; ++f)
+    if (a.offset[f] != b.offset[f]) return false;
+  return true;
+}
+
+std::string FieldAt(const TraceLayout& layout, size_t offset) {
+  for (const TraceFieldInfo& f : kTraceFields) {
+    const size_t begin = layout.offset[f.id], count = layout.Floats(f.shape);
+    if (offset < begin || offset >= begin + count) continue;
+    const size_t i = offset - begin;
+    if (f.shape == FieldShape::kRows) return std::string(f.name) + "[" + std::to_string(i) + "]";
+    const size_t cols = f.shape == FieldShape::kTile ? layout.bc : layout.d;
+    return std::string(f.name) + "[" + std::to_string(i / cols) + "][" + std::to_string(i % cols) + "]";
+  }
+  return "offset " + std::to_string(offset) + " (past the record)";
 }
 
 int LastKvBlock(const Problem& p, int q_block) {

@@ -2,17 +2,12 @@
 //
 // Step order is the loop order: Q block i outer, K/V block j inner (j = 0 .. LastKvBlock(i)).
 // Each step stores a fixed-size record (TraceLayout) so that the CUDA kernel can write the
-// same layout into a device buffer that the CPU emulation fills on the host:
+// same layout into a device buffer that the CPU emulation fills on the host. The fields of a
+// record are listed once, in FS_TRACE_FIELDS below; the layout, the trace file header, the
+// backend comparison and the test messages all derive from that list.
 //
-//   S      (Br, Bc)  scaled scores; -inf where masked (causal or past N)
-//   P      (Br, Bc)  P-bar = exp(S - m_new), unnormalized
-//   m_old  (Br)      running max before the step
-//   m_new  (Br)      running max after the step
-//   rescale(Br)      exp(m_old - m_new), the factor applied to l and O-tilde
-//   l      (Br)      running sum after the step
-//   o_acc  (Br, d)   unnormalized O-tilde after the step
-//
-// Rows past the end of the sequence are left as the poison value (all bits set, a NaN).
+// Rows past the end of the sequence are left as the poison value (all bits set, a NaN), and so
+// is o_blk on runs that add P-bar V straight into O-tilde (Precision::SeparateBlockProduct).
 #pragma once
 
 #include <cstdint>
@@ -30,13 +25,59 @@ struct TraceBudgetError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Shape of a field within one step record.
+enum class FieldShape : int {
+  kTile,     // (Br, Bc)
+  kRows,     // (Br)
+  kRowsByD,  // (Br, d)
+};
+
+// X(id, accessor, shape, short name, meaning), in record order.
+#define FS_TRACE_FIELDS(X)                                                                   \
+  X(kS, S, kTile, "S", "scaled scores in the scores format; -inf where masked")              \
+  X(kP, P, kTile, "P", "P-bar = exp(S - m_new) as it enters the P V product")               \
+  X(kMOld, MOld, kRows, "m_old", "running max before the step")                              \
+  X(kMNew, MNew, kRows, "m_new", "running max after the step: max(m_old, m')")              \
+  X(kRescale, Rescale, kRows, "rescale", "exp(m_old - m_new), applied to l and O-tilde")    \
+  X(kL, L, kRows, "l", "running sum after the step")                                         \
+  X(kOAcc, OAcc, kRowsByD, "O~", "unnormalized O-tilde after the step")                       \
+  X(kRMax, RMax, kRows, "r_m", "row max of this block's visible scores")                     \
+  X(kRCount, RCount, kRows, "r_s", "visible scores within eps of r_m (a count, as a float)") \
+  X(kMShift, MShift, kRows, "m'", "the block's shift: r_m, beta r_m or 0 (stabilized)")     \
+  X(kOBlk, OBlk, kRowsByD, "O-bar", "P-bar V of this block in FP32, before its rounding")
+
+enum TraceField : int {
+#define FS_FIELD_ID(id, accessor, shape, name, meaning) id,
+  FS_TRACE_FIELDS(FS_FIELD_ID)
+#undef FS_FIELD_ID
+  kTraceFieldCount
+};
+
+struct TraceFieldInfo {
+  TraceField id;
+  FieldShape shape;
+  const char* name;
+  const char* meaning;
+};
+extern const TraceFieldInfo kTraceFields[kTraceFieldCount];
+
+// Where each field sits in a step record, in floats. Plain data: the CUDA kernels take it
+// by value.
 struct TraceLayout {
   int br = 0, bc = 0, d = 0;
-  size_t s_offset = 0, p_offset = 0, m_old_offset = 0, m_new_offset = 0, rescale_offset = 0,
-         l_offset = 0, o_offset = 0;
+  size_t offset[kTraceFieldCount] = {};
   size_t step_floats = 0;  // stride between steps, in floats
+
+  size_t Floats(FieldShape shape) const {  // floats of one field of that shape
+    return shape == FieldShape::kTile ? static_cast<size_t>(br) * bc
+           : shape == FieldShape::kRows ? static_cast<size_t>(br)
+                                        : static_cast<size_t>(br) * d;
+  }
   static TraceLayout For(const Problem& p);
 };
+bool operator==(const TraceLayout& a, const TraceLayout& b);
+// The field and index of float `offset` within a step record, e.g. "P[5][17]" or "l[3]".
+std::string FieldAt(const TraceLayout& layout, size_t offset);
 
 struct StepInfo {
   int q_block = 0, kv_block = 0;
@@ -88,13 +129,12 @@ struct Trace {
   const float* Step(int k) const {
     return data.data() + static_cast<size_t>(k) * layout.step_floats;
   }
-  const float* S(int k) const { return Step(k) + layout.s_offset; }
-  const float* P(int k) const { return Step(k) + layout.p_offset; }
-  const float* MOld(int k) const { return Step(k) + layout.m_old_offset; }
-  const float* MNew(int k) const { return Step(k) + layout.m_new_offset; }
-  const float* Rescale(int k) const { return Step(k) + layout.rescale_offset; }
-  const float* L(int k) const { return Step(k) + layout.l_offset; }
-  const float* OAcc(int k) const { return Step(k) + layout.o_offset; }
+  const float* Field(int k, TraceField f) const { return Step(k) + layout.offset[f]; }
+  // S(k), P(k), MOld(k), ...: field f of step k.
+#define FS_FIELD_ACCESSOR(id, accessor, shape, name, meaning) \
+  const float* accessor(int k) const { return Field(k, id); }
+  FS_TRACE_FIELDS(FS_FIELD_ACCESSOR)
+#undef FS_FIELD_ACCESSOR
 
   // Step index for (q_block, kv_block), or -1 when that pair is skipped.
   int FindStep(int q_block, int kv_block) const;

@@ -16,21 +16,6 @@ int64_t Ordered(float f) {
   return (u & 0x80000000u) ? -static_cast<int64_t>(u & 0x7fffffffu) : static_cast<int64_t>(u);
 }
 
-struct Field {
-  const char* name;
-  size_t offset, count;
-};
-
-std::vector<Field> FieldsOf(const TraceLayout& L) {
-  const size_t tile = static_cast<size_t>(L.br) * L.bc;
-  return {{"S", L.s_offset, tile},
-          {"P", L.p_offset, tile},
-          {"m_old", L.m_old_offset, static_cast<size_t>(L.br)},
-          {"m_new", L.m_new_offset, static_cast<size_t>(L.br)},
-          {"rescale", L.rescale_offset, static_cast<size_t>(L.br)},
-          {"l", L.l_offset, static_cast<size_t>(L.br)},
-          {"O~", L.o_offset, static_cast<size_t>(L.br) * L.d}};
-}
 
 void Accumulate(TraceDiff* d, const float* a, const float* b, size_t n, int step, const char* field) {
   for (size_t i = 0; i < n; ++i) {
@@ -66,20 +51,20 @@ TraceDiff CompareTraces(const Trace& a, const Trace& b) {
     throw std::invalid_argument("the traces are of different problems: " + Describe(a.problem) + " vs " +
                                 Describe(b.problem));
   TraceDiff d;
-  const auto fields = FieldsOf(a.layout);
   for (int k = 0; k < a.StepCount(); ++k)
-    for (const Field& f : fields) Accumulate(&d, a.Step(k) + f.offset, b.Step(k) + f.offset, f.count, k, f.name);
+    for (const TraceFieldInfo& f : kTraceFields)
+      Accumulate(&d, a.Field(k, f.id), b.Field(k, f.id), a.layout.Floats(f.shape), k, f.name);
   Accumulate(&d, a.o.data(), b.o.data(), a.o.size(), -1, "O");
   Accumulate(&d, a.lse.data(), b.lse.data(), a.lse.size(), -1, "L");
   return d;
 }
 
 std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field) {
-  for (const Field& f : FieldsOf(a.layout)) {
+  for (const TraceFieldInfo& f : kTraceFields) {
     if (field != f.name) continue;
-    std::vector<float> out(f.count);
-    for (size_t i = 0; i < f.count; ++i)
-      out[i] = static_cast<float>(UlpDistance(a.Step(step)[f.offset + i], b.Step(step)[f.offset + i]));
+    std::vector<float> out(a.layout.Floats(f.shape));
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = static_cast<float>(UlpDistance(a.Field(step, f.id)[i], b.Field(step, f.id)[i]));
     return out;
   }
   throw std::invalid_argument("no trace field named " + field);

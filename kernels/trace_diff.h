@@ -20,14 +20,14 @@ struct TraceDiff {
   uint32_t max_ulp = 0;
   double max_abs = 0.0;      // largest |a - b| over finite pairs
   int first_step = -1;       // first step record with a difference, -1 if none there
-  std::string first_field;   // "S", "P", "m_old", "m_new", "rescale", "l", "O~", "O", "L"
+  std::string first_field;   // a TraceFieldInfo name ("S", "P", "m_old", ...), or "O", "L"
   bool Identical() const { return differing == 0; }
 };
 
 // Throws std::invalid_argument when the traces are of different problems or layouts.
 TraceDiff CompareTraces(const Trace& a, const Trace& b);
 
-// Per-element ulp distances of one field of one step, (Br, Bc) for S and P, (Br, d) for O~.
+// Per-element ulp distances of one field of one step (named as in kTraceFields).
 std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field);
 
 }  // namespace fs

@@ -36,7 +36,7 @@ constexpr const char* kNotes =
     "FlashScope trace. After this header: data (steps x step_floats), o (N x d), lse (N), "
     "float32 little-endian, C order; then a uint64 little-endian FNV-1a 64 of every byte "
     "before it. Step k's record starts at k * step_floats; within it the layout offsets "
-    "give S (Br x Bc), P (Br x Bc), m_old, m_new, rescale, l (Br each) and o_acc (Br x d). "
+    "give each field listed in layout.fields. "
     "The step list is PlanSteps(problem): Q block outer, K/V block inner.";
 
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
@@ -100,18 +100,17 @@ uint64_t GetLe(const unsigned char* in, int bytes) {
   return v;
 }
 
+// The layout with every field's offset, shape and meaning, so that a reader of the file needs
+// nothing but its header.
 json LayoutJson(const TraceLayout& l) {
-  return {{"br", l.br},
-          {"bc", l.bc},
-          {"d", l.d},
-          {"step_floats", l.step_floats},
-          {"s_offset", l.s_offset},
-          {"p_offset", l.p_offset},
-          {"m_old_offset", l.m_old_offset},
-          {"m_new_offset", l.m_new_offset},
-          {"rescale_offset", l.rescale_offset},
-          {"l_offset", l.l_offset},
-          {"o_offset", l.o_offset}};
+  json fields = json::array();
+  for (const TraceFieldInfo& f : kTraceFields) {
+    const json shape = f.shape == FieldShape::kTile   ? json{"Br", "Bc"}
+                       : f.shape == FieldShape::kRows ? json{"Br"}
+                                                      : json{"Br", "d"};
+    fields.push_back({{"name", f.name}, {"offset", l.offset[f.id]}, {"shape", shape}, {"meaning", f.meaning}});
+  }
+  return {{"br", l.br}, {"bc", l.bc}, {"d", l.d}, {"step_floats", l.step_floats}, {"fields", fields}};
 }
 
 json ArrayJson(uint64_t floats, std::vector<uint64_t> shape) {
@@ -295,7 +294,9 @@ Trace LoadTrace(const std::string& path) {
   if (version != kTraceFormatVersion)
     Fail(path, "trace format version " + std::to_string(version) +
                    (version > kTraceFormatVersion ? " is from a newer FlashScope"
-                                                  : " is unknown") +
+                    : version == 1 ? " is from an older FlashScope whose steps lacked r_m, r_s, m' and O-bar; "
+                                     "record the trace again with `flashscope trace`"
+                                   : " is unknown") +
                    "; this build reads version " + std::to_string(kTraceFormatVersion));
   if (file_bytes > kMaxFileBytes)
     Fail(path, "the file is " + Mib(file_bytes) + ", larger than any trace can be (at most " +

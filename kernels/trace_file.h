@@ -20,7 +20,8 @@
 
 namespace fs {
 
-constexpr uint32_t kTraceFormatVersion = 1;
+// 2: the step record gained r_m, r_s, m' and O-bar, and the problem its numeric policy.
+constexpr uint32_t kTraceFormatVersion = 2;
 
 // Anything wrong with a trace file, with the file name and what was wrong.
 struct TraceFileError : std::runtime_error {

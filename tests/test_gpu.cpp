@@ -74,25 +74,8 @@ std::string FirstDifference(const fs::Trace& a, const fs::Trace& b) {
   const size_t count = std::min(a.data.size(), b.data.size());
   for (size_t i = 0; i < count; ++i) {
     if (std::memcmp(&a.data[i], &b.data[i], sizeof(float)) == 0) continue;
-    const fs::TraceLayout& L = a.layout;
-    const size_t step = i / L.step_floats, off = i % L.step_floats;
-    std::string where;
-    if (off < L.p_offset)
-      where = "S[" + std::to_string(off / L.bc) + "][" + std::to_string(off % L.bc) + "]";
-    else if (off < L.m_old_offset)
-      where = "P[" + std::to_string((off - L.p_offset) / L.bc) + "][" +
-              std::to_string((off - L.p_offset) % L.bc) + "]";
-    else if (off < L.m_new_offset)
-      where = "m_old[" + std::to_string(off - L.m_old_offset) + "]";
-    else if (off < L.rescale_offset)
-      where = "m_new[" + std::to_string(off - L.m_new_offset) + "]";
-    else if (off < L.l_offset)
-      where = "rescale[" + std::to_string(off - L.rescale_offset) + "]";
-    else if (off < L.o_offset)
-      where = "l[" + std::to_string(off - L.l_offset) + "]";
-    else
-      where = "O~[" + std::to_string((off - L.o_offset) / L.d) + "][" +
-              std::to_string((off - L.o_offset) % L.d) + "]";
+    const size_t step = i / a.layout.step_floats;
+    const std::string where = fs::FieldAt(a.layout, i % a.layout.step_floats);
     const fs::StepInfo& s = a.steps[step];
     return "step " + std::to_string(step) + " (Q block " + std::to_string(s.q_block) +
            ", K/V block " + std::to_string(s.kv_block) + ") " + where + ": GPU " +

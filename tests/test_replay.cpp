@@ -82,7 +82,7 @@ TEST_CASE("comparing traces finds a single changed value and where it is", "[rep
   const fs::Trace a = fs::EmulateTraced(p, fs::MakeInputs(p));
   fs::Trace b = a;
   CHECK(fs::CompareTraces(a, b).Identical());
-  float& l = b.Step(2)[b.layout.l_offset + 5];
+  float& l = b.Step(2)[b.layout.offset[fs::kL] + 5];
   l = std::nextafter(l, INFINITY);
   const auto diff = fs::CompareTraces(a, b);
   CHECK(diff.differing == 1);

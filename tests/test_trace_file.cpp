@@ -197,7 +197,7 @@ TEST_CASE("ProblemFromJson refuses a rank larger than d for the lowrank pattern"
 TEST_CASE("ProblemFromJson refuses an unknown key and lists the known ones", "[problem_json]") {
   REQUIRE(ProblemMessage(R"({"heads": 8})") ==
           "lessons/intro.json: problem: unknown field \"heads\"; allowed: n, d, br, bc, causal, "
-          "scale, seed, pattern, rank, q, k, v");
+          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps");
 }
 
 TEST_CASE("ProblemFromJson refuses a value of the wrong type and says which type is allowed",
@@ -215,7 +215,7 @@ TEST_CASE("ProblemFromJson refuses a value of the wrong type and says which type
 TEST_CASE("ProblemFromJson refuses an unknown pattern and lists the choices", "[problem_json]") {
   REQUIRE(ProblemMessage(R"({"pattern": "zipf"})") ==
           "lessons/intro.json: problem: field \"pattern\" is \"zipf\"; allowed: random, sink, "
-          "tied, lowrank, npy");
+          "tied, lowrank, npy, drift");
 }
 
 TEST_CASE("ProblemFromJson refuses a negative seed", "[problem_json]") {
@@ -240,7 +240,7 @@ TEST_CASE("ProblemFromJson asks for q, k and v with pattern npy", "[problem_json
 TEST_CASE("ProblemFromJson reports every fault at once, one per line", "[problem_json]") {
   REQUIRE(ProblemMessage(R"({"br": 48, "d": 20, "colour": "red"})") ==
           "lessons/intro.json: problem: unknown field \"colour\"; allowed: n, d, br, bc, causal, "
-          "scale, seed, pattern, rank, q, k, v\n"
+          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps\n"
           "lessons/intro.json: problem: field \"d\" is 20; allowed: 16, 32, 64, 96, 128\n"
           "lessons/intro.json: problem: field \"br\" is 48; allowed: 16, 32, 64, 128");
 }
@@ -248,7 +248,7 @@ TEST_CASE("ProblemFromJson reports every fault at once, one per line", "[problem
 TEST_CASE("ProblemFromJson refuses something that is not an object", "[problem_json]") {
   REQUIRE(ProblemMessage("[256, 64]") ==
           "lessons/intro.json: problem: is [256,64] (array); allowed: an object with the fields "
-          "n, d, br, bc, causal, scale, seed, pattern, rank, q, k, v");
+          "n, d, br, bc, causal, scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps");
 }
 
 // ---- trace files: round trip and format ------------------------------------------------------
@@ -262,7 +262,7 @@ TEST_CASE("A saved then loaded trace equals the original bit for bit", "[trace_f
 
   REQUIRE(u.problem == t.problem);
   REQUIRE(u.layout.step_floats == t.layout.step_floats);
-  REQUIRE(u.layout.o_offset == t.layout.o_offset);
+  REQUIRE(u.layout == t.layout);
   REQUIRE(SameSteps(u.steps, t.steps));
   REQUIRE(SameBits(u.data, t.data));  // poisoned rows past N included
   REQUIRE(SameBits(u.o, t.o));
@@ -282,7 +282,7 @@ TEST_CASE("A trace file keeps where the trace came from", "[trace_file]") {
   REQUIRE(u.kernel_ms == 0.125);
 }
 
-TEST_CASE("A trace file is magic, version 1, a JSON header, float32 arrays and a checksum",
+TEST_CASE("A trace file is magic, version 2, a JSON header, float32 arrays and a checksum",
           "[trace_file]") {
   TempDir dir;
   const std::string path = dir.File("small.fstrace");
@@ -291,8 +291,12 @@ TEST_CASE("A trace file is magic, version 1, a JSON header, float32 arrays and a
   const std::string file = ReadBytes(path);
 
   REQUIRE(file.substr(0, 8) == std::string("FSTRACE\0", 8));
-  REQUIRE(GetLe(file, 8, 4) == 1);
+  REQUIRE(GetLe(file, 8, 4) == 2);
   const json header = Header(file);
+  // Every field of a step record is named in the header with its offset and shape.
+  REQUIRE(header["layout"]["fields"].size() == fs::kTraceFieldCount);
+  REQUIRE(header["layout"]["fields"][6]["name"] == "O~");
+  REQUIRE(header["layout"]["fields"][6]["offset"] == t.layout.offset[fs::kOAcc]);
   REQUIRE(header["problem"] == fs::ProblemToJson(t.problem));
   REQUIRE(header["layout"]["step_floats"] == t.layout.step_floats);
   REQUIRE(header["layout"]["br"] == 32);
@@ -395,12 +399,23 @@ TEST_CASE("LoadTrace says which version it reads when the file is newer", "[trac
   const std::string path = dir.File("future.fstrace");
   fs::SaveTrace(path, SmallTrace());
   std::string file = ReadBytes(path);
-  PutLe(&file, 8, 2, 4);
+  PutLe(&file, 8, 3, 4);
   WriteBytes(path, file);
   REQUIRE_THROWS_WITH(fs::LoadTrace(path),
                       Contains(path) &&
-                          Contains("trace format version 2 is from a newer FlashScope") &&
-                          Contains("this build reads version 1"));
+                          Contains("trace format version 3 is from a newer FlashScope") &&
+                          Contains("this build reads version 2"));
+}
+
+TEST_CASE("LoadTrace refuses a version 1 file and says to record it again", "[trace_file]") {
+  TempDir dir;
+  const std::string path = dir.File("old.fstrace");
+  fs::SaveTrace(path, SmallTrace());
+  std::string file = ReadBytes(path);
+  PutLe(&file, 8, 1, 4);
+  WriteBytes(path, file);
+  REQUIRE_THROWS_WITH(fs::LoadTrace(path), Contains(path) && Contains("version 1 is from an older FlashScope") &&
+                                               Contains("record the trace again"));
 }
 
 TEST_CASE("LoadTrace reports one flipped payload byte as a checksum mismatch", "[trace_file]") {

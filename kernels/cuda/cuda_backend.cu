@@ -221,6 +221,7 @@ Fa2TeachArgs ArgsFor(const Problem& head, int batch_heads, const DeviceArray<flo
   a.bc = head.bc;
   a.causal = head.causal;
   a.scale = head.EffectiveScale();
+  a.numerics = head.Numerics();
   return a;
 }
 
@@ -270,14 +271,7 @@ class CudaBackend : public Backend {
     Fa2TraceArgs trace;
     trace.data = data.get();
     trace.step_offsets = d_offsets.get();
-    trace.step_floats = t.layout.step_floats;
-    trace.s_offset = t.layout.s_offset;
-    trace.p_offset = t.layout.p_offset;
-    trace.m_old_offset = t.layout.m_old_offset;
-    trace.m_new_offset = t.layout.m_new_offset;
-    trace.rescale_offset = t.layout.rescale_offset;
-    trace.l_offset = t.layout.l_offset;
-    trace.o_offset = t.layout.o_offset;
+    trace.layout = t.layout;
 
     CudaEvent start, stop;
     start.Record(nullptr);

@@ -24,11 +24,19 @@
 // -fmad=false, so the only fused multiply-adds are the fmaf calls written here. That is why
 // the GPU trace and the CPU trace agree bit for bit (tests/test_gpu.cpp).
 //
-// Tracing is a template flag of this one kernel: fa2_teach<kD, true> also writes each step's
-// S, P, m_old, m_new, rescale, l and O-tilde into a buffer with trace.h's TraceLayout;
-// fa2_teach<kD, false> is the kernel that runs full (B, H, N, d) problems for timing.
+// Tracing is a template flag of this one kernel: fa2_teach<kD, true, *> also writes each
+// step's record (trace.h's FS_TRACE_FIELDS) into a buffer with TraceLayout; fa2_teach<kD,
+// false, *> is the kernel that runs full (B, H, N, d) problems for timing.
+//
+// Numerics (precision.h) are the third template flag: fa2_teach<kD, *, false> is the FP32
+// kernel with the standard softmax, every rounding compiled away; fa2_teach<kD, *, true> reads
+// the policy (formats of every stage, softmax variant, beta, eps) from its arguments and
+// rounds at the same named points as the emulation (ScoreOf, ExpShifted, UpdateL,
+// AddBlockProduct, FinalO, FinalL), so BF16 and FP16 runs match it bit for bit too.
 //
 // Changelog
+//   v2  Precision policies and the stabilized softmax (a third template flag); the FP32
+//       instantiations are v1's code.
 //   v1  FP32 on CUDA cores, plain loads, no tensor cores, no pipelining. Keys are processed
 //       one column per lane with 16 rows at a time so that one shared-memory load of K feeds
 //       16 FMAs; P V takes four keys per 16-byte load of P. K/V rows are padded by one float
@@ -68,14 +76,20 @@ struct Fa2Tile {
   static constexpr int kKvStride = kD + 1;
 };
 
-// The emulation's two row reductions, operands in its order: max keeps the left value unless
-// the right one is strictly larger (this decides which NaN or which zero wins, so it matters).
+// The emulation's two row reductions (precision.h's MaxOf and SumOf), as functors.
 struct MaxOp {
-  __device__ float operator()(float a, float b) const { return a > b ? a : b; }
+  __device__ float operator()(float a, float b) const { return MaxOf(a, b); }
 };
 struct AddOp {
-  __device__ float operator()(float a, float b) const { return a + b; }
+  __device__ float operator()(float a, float b) const { return SumOf(a, b); }
 };
+
+// The policy a kernel runs with: the arguments' when kGeneral, otherwise FP32 everywhere and
+// the standard softmax, as constants the compiler folds (every Round becomes a no-op).
+template <bool kGeneral>
+__device__ __forceinline__ NumericPolicy PolicyOf(const Fa2TeachArgs& a) {
+  return kGeneral ? a.numerics : NumericPolicy{};
+}
 
 // Combines the warp's 32 lane partials with an xor butterfly over offsets 16, 8, 4, 2, 1
 // (v = op(v, other)); then every lane takes lane 0's value, the one the emulation keeps.
@@ -91,12 +105,14 @@ __device__ __forceinline__ float WarpAllReduce(float v, Op op) {
 // Copies rows [0, rows) of a tile from global memory (row stride d) into shared memory (row
 // stride dst_stride) and zero-fills rows [rows, tile_rows), so no thread ever reads shared
 // memory that nothing wrote. Consecutive threads take consecutive floats: coalesced reads.
+// The values are rounded to `format` on the way (the inputs' format: Q, K, V as the kernel
+// reads them).
 template <int kD>
 __device__ __forceinline__ void LoadTile(float* dst, int dst_stride, const float* __restrict__ src,
-                                         int rows, int tile_rows) {
+                                         int rows, int tile_rows, Format format) {
   for (int i = threadIdx.x; i < tile_rows * kD; i += blockDim.x) {
     const int r = i / kD, t = i % kD;
-    dst[r * dst_stride + t] = r < rows ? src[i] : 0.0f;
+    dst[r * dst_stride + t] = r < rows ? Round(src[i], format) : 0.0f;
   }
 }
 
@@ -118,7 +134,7 @@ __device__ __forceinline__ int LastKvBlockOf(const Fa2TeachArgs& a, int q_block)
 // chain from 0 over t = 0..d-1 in order. Masked scores (key past N, or after the query when
 // causal) are -inf and skip nothing else: the emulation writes every column of the tile.
 template <int kD>
-__device__ __forceinline__ void ComputeScores(const Fa2TeachArgs& a, const float* q_tile,
+__device__ __forceinline__ void ComputeScores(const Fa2TeachArgs& a, Format scores, const float* q_tile,
                                               const float* k_tile, float* s_tile, int wrow0,
                                               int lane, int row0, int col0, int cols) {
   for (int c = lane; c < a.bc; c += kWarpSize) {
@@ -144,64 +160,85 @@ __device__ __forceinline__ void ComputeScores(const Fa2TeachArgs& a, const float
     for (int r = 0; r < kRowsPerWarp; ++r) {
       const int row = row0 + wrow0 + r, col = col0 + c;
       const bool masked = c >= cols || (a.causal && col > row);
-      s_tile[(wrow0 + r) * a.bc + c] = masked ? kNegInf : dot[r] * a.scale;
+      s_tile[(wrow0 + r) * a.bc + c] = masked ? kNegInf : ScoreOf(dot[r], a.scale, scores);
     }
   }
 }
 
 // The online-softmax update of the warp's 16 rows for one new S tile, in emulate.cpp's order:
-//   m_new = max(m_old, rowmax S)       rescale = exp(m_old - m_new)   (0 at the first block)
-//   P = exp(S - m_new), written over S   l = fmaf(rescale, l, rowsum P)   O~ *= rescale
+//   r_m = rowmax S, r_s = #near-ties, m' = ShiftOf(r_m, r_s), m_new = max(m_old, m')
+//   rescale = exp(m_old - m_new) (0 at the first block); e = exp(S - m_new); P = R_p(e)
+//   written over S; l = UpdateL(rescale, l, R_st(rowsum e)); O~ *= rescale (fused path)
 // A row with nothing visible yet (m_new = -inf) keeps rescale 1 and P 0. A lane reads and
 // writes only its own columns of the S/P tile, the ones ComputeScores wrote, so no barrier is
-// needed in between. With kTrace, S (before P overwrites it), P and the row statistics go
-// into the step record `rec`; rows past N (r >= warp_rows) keep the poison.
+// needed in between. Row r's m, l and rescale stay in lane r (rescale for the separate block
+// product, which applies it after P V). With kTrace, S (before P overwrites it), P and the
+// row statistics go into the step record `rec`; rows past N (r >= warp_rows) keep the poison.
 template <int kD, bool kTrace>
-__device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const Fa2TraceArgs& trace,
-                                              float* rec, float* sp_tile, int wrow0,
-                                              int warp_rows, int lane, float& m_lane, float& l_lane,
+__device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const NumericPolicy& np,
+                                              const Fa2TraceArgs& trace, float* rec, float* sp_tile,
+                                              int wrow0, int warp_rows, int lane, float& m_lane,
+                                              float& l_lane, float& rescale_lane,
                                               float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
+  const Precision& pr = np.precision;
+  const size_t* off = trace.layout.offset;
+  const bool stabilized = np.softmax == Softmax::kStabilized;
 #pragma unroll
   for (int r = 0; r < kRowsPerWarp; ++r) {
     const int tile_row = wrow0 + r;
     float* sp_row = sp_tile + tile_row * a.bc;  // (Bc): S in, P out
     const bool traced = kTrace && r < warp_rows;
 
-    float row_max = kNegInf;
-    for (int c = lane; c < a.bc; c += kWarpSize) row_max = MaxOp()(row_max, sp_row[c]);
-    row_max = WarpAllReduce(row_max, MaxOp());
+    float r_m = kNegInf;
+    for (int c = lane; c < a.bc; c += kWarpSize) r_m = MaxOp()(r_m, sp_row[c]);
+    r_m = WarpAllReduce(r_m, MaxOp());
+    int r_s = 0;  // a count: exact in any order
+    if (kTrace || stabilized) {
+      for (int c = lane; c < a.bc; c += kWarpSize) r_s += NearMax(sp_row[c], r_m, np.eps);
+#pragma unroll
+      for (int offset = kWarpSize / 2; offset > 0; offset /= 2) r_s += __shfl_xor_sync(kFullMask, r_s, offset);
+    }
+    ShiftBranch branch;
+    const float m_shift = ShiftOf(np, r_m, r_s, &branch);
 
     const float m_old = __shfl_sync(kFullMask, m_lane, r);  // lane r holds row r's m and l
-    const float m_new = MaxOp()(m_old, row_max);
+    const float m_new = MaxOp()(m_old, m_shift);
     const bool empty = m_new == kNegInf;
-    const float rescale = empty ? 1.0f : ExpF(m_old - m_new);
+    const float rescale = empty ? 1.0f : ExpShifted(m_old, m_new, pr.stats);
 
     float row_sum = 0.0f;
     for (int c = lane; c < a.bc; c += kWarpSize) {
       const float s = sp_row[c];
-      const float p = empty ? 0.0f : ExpF(s - m_new);
+      const float e = empty ? 0.0f : ExpShifted(s, m_new, pr.scores);
+      const float p = Round(e, pr.pbar);
       sp_row[c] = p;
-      row_sum = AddOp()(row_sum, p);
+      row_sum = AddOp()(row_sum, e);
       if (traced) {
-        rec[trace.s_offset + static_cast<size_t>(tile_row) * a.bc + c] = s;
-        rec[trace.p_offset + static_cast<size_t>(tile_row) * a.bc + c] = p;
+        rec[off[kS] + static_cast<size_t>(tile_row) * a.bc + c] = s;
+        rec[off[kP] + static_cast<size_t>(tile_row) * a.bc + c] = p;
       }
     }
-    row_sum = WarpAllReduce(row_sum, AddOp());
+    row_sum = Round(WarpAllReduce(row_sum, AddOp()), pr.stats);
 
-    const float l_new = fmaf(rescale, __shfl_sync(kFullMask, l_lane, r), row_sum);
+    const float l_new = UpdateL(rescale, __shfl_sync(kFullMask, l_lane, r), row_sum, pr.stats);
     if (lane == r) {
       m_lane = m_new;
       l_lane = l_new;
+      rescale_lane = rescale;
     }
+    if (!pr.SeparateBlockProduct()) {
 #pragma unroll
-    for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) o[r][k] *= rescale;
+      for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) o[r][k] *= rescale;
+    }
 
     if (traced && lane == 0) {
-      rec[trace.m_old_offset + tile_row] = m_old;
-      rec[trace.m_new_offset + tile_row] = m_new;
-      rec[trace.rescale_offset + tile_row] = rescale;
-      rec[trace.l_offset + tile_row] = l_new;
+      rec[off[kMOld] + tile_row] = m_old;
+      rec[off[kMNew] + tile_row] = m_new;
+      rec[off[kRescale] + tile_row] = rescale;
+      rec[off[kL] + tile_row] = l_new;
+      rec[off[kRMax] + tile_row] = r_m;
+      rec[off[kRCount] + tile_row] = static_cast<float>(r_s);
+      rec[off[kMShift] + tile_row] = m_shift;
     }
   }
 }
@@ -255,13 +292,46 @@ __device__ __forceinline__ void AccumulatePV(const float* p_tile, int bc, const 
   }
 }
 
+// The separate block product (Precision::SeparateBlockProduct): for each of the warp's rows,
+// O-bar = P V as its own fmaf chain from 0 over keys c = 0..cols-1 (the emulation's order),
+// then O~ = AddBlockProduct(O~, rescale, O-bar). With kTrace, O-bar (FP32, before its
+// rounding) goes to the step record's O-bar rows `blk_rec`. Row by row, so that O-bar needs
+// kOutPerLane registers, not 16 times that; the row loop is unrolled so o stays in registers.
+template <int kD, bool kTrace>
+__device__ __forceinline__ void AddBlockProductPV(const Precision& pr, const float* p_tile, int bc,
+                                                  const float* v_tile, int cols, int wrow0,
+                                                  int warp_rows, int lane, float rescale_lane,
+                                                  float* blk_rec,
+                                                  float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
+  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    float blk[kOut];
+#pragma unroll
+    for (int k = 0; k < kOut; ++k) blk[k] = 0.0f;
+    const float* p_row = p_tile + (wrow0 + r) * bc;
+    for (int c = 0; c < cols; ++c) {
+      const float p = p_row[c];
+#pragma unroll
+      for (int k = 0; k < kOut; ++k) blk[k] = fmaf(p, LoadV<kD>(v_tile, c, lane + k * kWarpSize), blk[k]);
+    }
+    const float rescale = __shfl_sync(kFullMask, rescale_lane, r);
+#pragma unroll
+    for (int k = 0; k < kOut; ++k) {
+      o[r][k] = AddBlockProduct(o[r][k], rescale, blk[k], pr);
+      const int t = lane + k * kWarpSize;
+      if (kTrace && r < warp_rows && t < kD) blk_rec[static_cast<size_t>(r) * kD + t] = blk[k];
+    }
+  }
+}
+
 // Stores the warp's first `warp_rows` rows of o (16, d) to dst (rows of d floats): as they
-// are (O-tilde, for the trace), or divided by the row's l (the final O) when kNormalize.
+// are (O-tilde, for the trace), or as the final O = FinalO(O~, l) when kNormalize.
 // warp_rows is the same in every lane, so all lanes reach every shuffle.
 template <int kD, bool kNormalize>
 __device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
                                           const float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane],
-                                          float l_lane) {
+                                          float l_lane, Format output) {
 #pragma unroll
   for (int r = 0; r < kRowsPerWarp; ++r) {
     if (r >= warp_rows) break;
@@ -269,7 +339,7 @@ __device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
 #pragma unroll
     for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) {
       const int t = lane + k * kWarpSize;
-      if (t < kD) dst[static_cast<size_t>(r) * kD + t] = kNormalize ? o[r][k] / l : o[r][k];
+      if (t < kD) dst[static_cast<size_t>(r) * kD + t] = kNormalize ? FinalO(o[r][k], l, output) : o[r][k];
     }
   }
 }
@@ -279,17 +349,19 @@ __device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
 // This step's record in the trace buffer: step index StepOffsets(p)[q_block] + kv_block.
 __device__ __forceinline__ float* StepRecord(const Fa2TraceArgs& trace, int q_block, int kv_block) {
   const size_t step = static_cast<size_t>(trace.step_offsets[q_block] + kv_block);
-  return trace.data + step * trace.step_floats;
+  return trace.data + step * trace.layout.step_floats;
 }
 
 // The kernel. a: the problem (B*H heads of (N, d)); trace: where kTrace writes step records.
 // Launch bounds (256 threads, 1 block per SM at least) let the compiler use up to 255
 // registers per thread: O-tilde, 16 dot products and the Q reads in flight fit without
 // spilling (with a 128-register cap ptxas spilled).
-template <int kD, bool kTrace>
+template <int kD, bool kTrace, bool kGeneral>
 __global__ void __launch_bounds__(kMaxThreads, 1)
     fa2_teach(const Fa2TeachArgs a, const Fa2TraceArgs trace) {
   constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+  const NumericPolicy np = PolicyOf<kGeneral>(a);
+  const Precision& pr = np.precision;
   extern __shared__ __align__(16) float smem[];
 
   const int q_block = blockIdx.x;
@@ -304,11 +376,11 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
   float* kv_tile = q_tile + a.br * kD;                       // (Bc, d + 1): K_j, then V_j
   float* sp_tile = kv_tile + a.bc * Fa2Tile<kD>::kKvStride;  // (Br, Bc): S, then P
 
-  LoadTile<kD>(q_tile, kD, a.q + (head + row0) * kD, rows, a.br);
+  LoadTile<kD>(q_tile, kD, a.q + (head + row0) * kD, rows, a.br, pr.inputs);
 
   // Running max and sum of row wrow0 + r live in lane r (lanes 16..31 hold unused copies):
   // one register each instead of 16 identical ones in every lane.
-  float m_lane = kNegInf, l_lane = 0.0f;
+  float m_lane = kNegInf, l_lane = 0.0f, rescale_lane = 1.0f;
   float o[kRowsPerWarp][kOut];  // O-tilde (16, d): lane holds columns t = lane + 32 k
 #pragma unroll
   for (int r = 0; r < kRowsPerWarp; ++r)
@@ -322,23 +394,29 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
     float* rec = kTrace ? StepRecord(trace, q_block, j) : nullptr;
 
     __syncthreads();  // every warp is done with the previous V_j and P (and Q is loaded)
-    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.k + kv_src, cols, a.bc);
+    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.k + kv_src, cols, a.bc, pr.inputs);
     __syncthreads();  // K_j is in shared memory
 
-    ComputeScores<kD>(a, q_tile, kv_tile, sp_tile, wrow0, lane, row0, col0, cols);
-    OnlineSoftmax<kD, kTrace>(a, trace, rec, sp_tile, wrow0, warp_rows, lane, m_lane, l_lane, o);
+    ComputeScores<kD>(a, pr.scores, q_tile, kv_tile, sp_tile, wrow0, lane, row0, col0, cols);
+    OnlineSoftmax<kD, kTrace>(a, np, trace, rec, sp_tile, wrow0, warp_rows, lane, m_lane, l_lane,
+                              rescale_lane, o);
 
     __syncthreads();  // every warp is done reading K_j: its buffer can take V_j
-    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.v + kv_src, cols, a.bc);
+    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.v + kv_src, cols, a.bc, pr.inputs);
     __syncthreads();  // V_j is in shared memory, and every lane's P is visible to its warp
 
-    AccumulatePV<kD>(sp_tile, a.bc, kv_tile, cols, wrow0, lane, o);
-    if (kTrace) StoreRows<kD, false>(rec + trace.o_offset + wrow0 * kD, warp_rows, lane, o, l_lane);
+    if (!pr.SeparateBlockProduct())
+      AccumulatePV<kD>(sp_tile, a.bc, kv_tile, cols, wrow0, lane, o);
+    else
+      AddBlockProductPV<kD, kTrace>(pr, sp_tile, a.bc, kv_tile, cols, wrow0, warp_rows, lane, rescale_lane,
+                                    kTrace ? rec + trace.layout.offset[kOBlk] + wrow0 * kD : nullptr, o);
+    if (kTrace)
+      StoreRows<kD, false>(rec + trace.layout.offset[kOAcc] + wrow0 * kD, warp_rows, lane, o, l_lane, pr.output);
   }
 
   // O = O~ / l and L = m + log l for the rows below N.
-  StoreRows<kD, true>(a.o + (head + row0 + wrow0) * kD, warp_rows, lane, o, l_lane);
-  if (lane < warp_rows) a.lse[head + row0 + wrow0 + lane] = m_lane + LogF(l_lane);
+  StoreRows<kD, true>(a.o + (head + row0 + wrow0) * kD, warp_rows, lane, o, l_lane, pr.output);
+  if (lane < warp_rows) a.lse[head + row0 + wrow0 + lane] = FinalL(m_lane, l_lane, pr.stats);
 }
 
 // ---- 4. Host side --------------------------------------------------------------------------
@@ -359,7 +437,7 @@ void CheckArgs(const Fa2TeachArgs& a) {
   if (!why.empty()) throw BackendError("fa2_teach cannot run this problem: " + why);
 }
 
-template <int kD, bool kTrace>
+template <int kD, bool kTrace, bool kGeneral>
 void LaunchWithD(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
   int device = 0, limit_bytes = 0;
   FS_CUDA_CHECK(cudaGetDevice(&device));
@@ -368,26 +446,36 @@ void LaunchWithD(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t 
   CheckFa2TeachSmem(a.br, a.bc, a.d, static_cast<size_t>(limit_bytes));
   const size_t smem_bytes = Fa2TeachSmemBytes(a.br, a.bc, a.d);
   // A block gets more than 48 KiB of dynamic shared memory only after this opt-in.
-  FS_CUDA_CHECK(cudaFuncSetAttribute(fa2_teach<kD, kTrace>,
+  FS_CUDA_CHECK(cudaFuncSetAttribute(fa2_teach<kD, kTrace, kGeneral>,
                                      cudaFuncAttributeMaxDynamicSharedMemorySize,
                                      static_cast<int>(smem_bytes)));
   const dim3 grid((a.n + a.br - 1) / a.br, a.batch_heads);  // (QBlocks, B*H)
   const dim3 block(a.br / kRowsPerWarp * kWarpSize);        // Br/16 warps
-  fa2_teach<kD, kTrace><<<grid, block, smem_bytes, stream>>>(a, trace);
+  fa2_teach<kD, kTrace, kGeneral><<<grid, block, smem_bytes, stream>>>(a, trace);
   FS_CUDA_CHECK(cudaGetLastError());
 }
 
+template <bool kTrace, bool kGeneral>
+void LaunchGeneral(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
+  switch (a.d) {
+    case 16: return LaunchWithD<16, kTrace, kGeneral>(a, trace, stream);
+    case 32: return LaunchWithD<32, kTrace, kGeneral>(a, trace, stream);
+    case 64: return LaunchWithD<64, kTrace, kGeneral>(a, trace, stream);
+    case 96: return LaunchWithD<96, kTrace, kGeneral>(a, trace, stream);
+    case 128: return LaunchWithD<128, kTrace, kGeneral>(a, trace, stream);
+    default: throw BackendError("fa2_teach has no kernel for d = " + std::to_string(a.d));
+  }
+}
+
+// The FP32 standard-softmax kernel when the policy is that, the general one otherwise.
 template <bool kTrace>
 void Launch(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
   CheckArgs(a);
-  switch (a.d) {
-    case 16: return LaunchWithD<16, kTrace>(a, trace, stream);
-    case 32: return LaunchWithD<32, kTrace>(a, trace, stream);
-    case 64: return LaunchWithD<64, kTrace>(a, trace, stream);
-    case 96: return LaunchWithD<96, kTrace>(a, trace, stream);
-    case 128: return LaunchWithD<128, kTrace>(a, trace, stream);
-    default: throw BackendError("fa2_teach has no kernel for d = " + std::to_string(a.d));
-  }
+  const bool plain = a.numerics.precision.AllFp32() && a.numerics.softmax == Softmax::kStandard;
+  if (plain)
+    LaunchGeneral<kTrace, false>(a, trace, stream);
+  else
+    LaunchGeneral<kTrace, true>(a, trace, stream);
 }
 
 }  // namespace
@@ -420,7 +508,7 @@ void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream) {
 }
 
 void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
-  if (!trace.data || !trace.step_offsets || trace.step_floats == 0)
+  if (!trace.data || !trace.step_offsets || trace.layout.step_floats == 0)
     throw BackendError("fa2_teach traced run: the trace buffer or the step offsets are missing");
   if (a.batch_heads != 1)
     throw BackendError("fa2_teach traced run: B*H is " + std::to_string(a.batch_heads) +
@@ -430,7 +518,7 @@ void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cuda
 
 cudaError_t Fa2TeachProbe() {
   cudaFuncAttributes attr;
-  const cudaError_t status = cudaFuncGetAttributes(&attr, fa2_teach<64, false>);
+  const cudaError_t status = cudaFuncGetAttributes(&attr, fa2_teach<64, false, false>);
   if (status != cudaSuccess) cudaGetLastError();  // leave no error behind for later calls
   return status;
 }

@@ -7,6 +7,8 @@
 #include <cstddef>
 
 #include "backend.h"  // BackendError
+#include "precision.h"
+#include "trace.h"
 
 namespace fs {
 
@@ -29,16 +31,15 @@ struct Fa2TeachArgs {
   int br = 64, bc = 64;      // Q and K/V block rows, each one of kAllowedBlock
   bool causal = false;
   float scale = 0.0f;        // softmax scale as used (Problem::EffectiveScale())
+  NumericPolicy numerics;    // formats of every stage, softmax variant (precision.h)
 };
 
 // Where a traced run writes its step records: a device copy of Trace::data (trace.h's
 // TraceLayout, in floats) and of StepOffsets(p). Traced runs have B*H = 1.
 struct Fa2TraceArgs {
-  float* data = nullptr;              // (steps, step_floats), poisoned by the caller
+  float* data = nullptr;              // (steps, layout.step_floats), poisoned by the caller
   const int* step_offsets = nullptr;  // (QBlocks + 1)
-  size_t step_floats = 0;
-  size_t s_offset = 0, p_offset = 0, m_old_offset = 0, m_new_offset = 0, rescale_offset = 0,
-         l_offset = 0, o_offset = 0;
+  TraceLayout layout;                 // TraceLayout::For(the problem)
 };
 
 constexpr int kMaxGridY = 65535;  // largest gridDim.y, so the largest B*H of one launch
