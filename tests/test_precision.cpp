@@ -330,6 +330,27 @@ TEST_CASE("On the drift pattern paper-bf16 is biased low and the stabilized soft
   CHECK(std::fabs(drift_stabilized) * 8.0 < std::fabs(drift_standard));
 }
 
+TEST_CASE("The stabilized shift pushes P-bar out of FP16's range; a large beta loses BF16 keys", "[precision]") {
+  // fa2-fp16 keeps m and l in FP32 but casts P-bar to FP16 for P V: exp(r_m - beta r_m) of a
+  // tied sink at a score of 14 is e^-14 (beta 2) or e^-84 (beta 7), below or far below FP16's
+  // smallest normal 2^-14: the P V product loses the row. BF16 has FP32's range and keeps it
+  // at beta 2; at beta 7 the other keys' e^-98 underflow, and the error grows.
+  const auto error = [](const char* preset, fs::Softmax softmax, float beta) {
+    fs::Problem p = DriftProblem(softmax);
+    fs::ParsePrecisionPreset(preset, &p.precision);
+    p.beta = beta;
+    const fs::Inputs in = fs::MakeInputs(p);
+    return fs::Summarize(fs::EmulateTraced(p, in), in).o_max_abs_err;
+  };
+  const double fp16_standard = error("fa2-fp16", fs::Softmax::kStandard, 2.0f);
+  CHECK(fp16_standard < 2e-3);
+  CHECK(error("fa2-fp16", fs::Softmax::kStabilized, 2.0f) > 20 * fp16_standard);
+  CHECK(error("fa2-fp16", fs::Softmax::kStabilized, 7.0f) > 1.0);  // O is lost
+  const double bf16_beta2 = error("paper-bf16", fs::Softmax::kStabilized, 2.0f);
+  CHECK(bf16_beta2 < 5e-2);
+  CHECK(error("paper-bf16", fs::Softmax::kStabilized, 7.0f) > 2 * bf16_beta2);
+}
+
 TEST_CASE("The summary JSON holds every field the precision lab reports", "[precision]") {
   const fs::Problem p = DriftProblem(fs::Softmax::kStabilized);
   const fs::Inputs in = fs::MakeInputs(p);

@@ -3,6 +3,7 @@
 // the CPU emulation.
 #include "backend.h"
 #include "bench.h"
+#include "gpu_checks.h"
 
 namespace fs {
 namespace {
@@ -21,5 +22,7 @@ std::string BenchShapeErrors(const BenchShape&) { return kNoCuda; }
 std::vector<BenchResult> BenchFa2Teach(const std::vector<BenchShape>&, int, int) {
   throw BackendError(kNoCuda);
 }
+
+RoundingCheck CheckRoundingOnGpu(Format) { throw BackendError(kNoCuda); }
 
 }  // namespace fs
