@@ -22,6 +22,9 @@ runs=(
   "trace --backend cuda --n 200 --d 64 --br 64 --bc 32 --out /tmp/s.fstrace"
   "trace --backend cuda --n 130 --d 128 --br 128 --bc 128 --causal --pattern tied --out /tmp/s.fstrace"
   "trace --backend cuda --n 77 --d 96 --br 16 --bc 64 --pattern sink --out /tmp/s.fstrace"
+  "trace --backend cuda --n 150 --d 64 --br 32 --bc 64 --causal --pattern drift --precision paper-bf16 --softmax stabilized --out /tmp/s.fstrace"
+  "trace --backend cuda --n 100 --d 128 --br 64 --bc 32 --pattern tied --precision fa2-bf16 --out /tmp/s.fstrace"
+  "trace --backend cuda --n 90 --d 16 --br 128 --bc 16 --pattern tied --precision fa2-fp16 --softmax stabilized --out /tmp/s.fstrace"
   "bench --shape 2x3x300x64c --warmup 0 --repeats 1"
   "bench --shape 1x2x257x128 --warmup 0 --repeats 1"
   "bench --shape 1x1x100x32 --warmup 0 --repeats 1"
@@ -45,4 +48,8 @@ echo "== traces for tests/data"
   --out "$OUT/gpu_random_n256_d64.fstrace" || status=1
 "$BIN/flashscope" trace --backend cuda --n 192 --d 32 --br 32 --bc 16 --causal --pattern tied --seed 5 \
   --out "$OUT/gpu_tied_causal_n192_d32.fstrace" || status=1
+for softmax in standard stabilized; do
+  "$BIN/flashscope" trace --backend cuda --n 128 --d 32 --br 32 --bc 32 --pattern drift --seed 3 \
+    --precision paper-bf16 --softmax "$softmax" --out "$OUT/gpu_drift_paper_bf16_${softmax}_n128_d32.fstrace" || status=1
+done
 exit $status
