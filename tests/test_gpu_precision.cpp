@@ -10,6 +10,7 @@
 #include "emulate.h"
 #include "gpu_checks.h"
 #include "reference.h"
+#include "test_util.h"
 #include "trace_diff.h"
 
 namespace {
@@ -28,10 +29,6 @@ std::string FirstDifference(const fs::Trace& a, const fs::Trace& b) {
              fs::FieldAt(a.layout, i % a.layout.step_floats) + ": GPU " + std::to_string(a.data[i]) + " vs CPU " +
              std::to_string(b.data[i]);
   return "none";
-}
-
-double Tolerance(const fs::Precision& p) {
-  return p.output == fs::Format::kBf16 ? 2e-2 : p.output == fs::Format::kFp16 ? 3e-3 : 1e-5;
 }
 
 }  // namespace
@@ -93,7 +90,7 @@ TEST_CASE("GPU trace equals the CPU twin bit for bit for every preset and softma
                                       (p.precision.pbar == fs::Format::kFp16 || p.beta > 2.0f);
             if (!out_of_range) {
               const fs::ReferenceOutput ref = fs::ReferenceForward(p, fs::RoundedInputs(p, in));
-              CHECK(fs::MaxRelativeError(run.o, ref.o, p.d) < Tolerance(p.precision));
+              CHECK(fs::MaxRelativeError(run.o, ref.o, p.d) < fs_test::OutputTolerance(p));
             }
             ++cases;
           }

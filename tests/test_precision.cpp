@@ -262,10 +262,7 @@ TEST_CASE("Every precision preset is checked against FP64 on fresh inputs, outpu
       const fs::Trace t = fs::EmulateTraced(p, in);  // O starts as NaN: every element written
       const fs::ReferenceOutput ref = fs::ReferenceForward(p, fs::RoundedInputs(p, in));
       const double err = fs::MaxRelativeError(t.o, ref.o, p.d);
-      // A BF16 result is within a few of its 2^-8 steps, FP16 within a few 2^-11 steps.
-      const double tol = preset.precision.output == fs::Format::kBf16   ? 2e-2
-                         : preset.precision.output == fs::Format::kFp16 ? 3e-3
-                                                                         : 1e-5;
+      const double tol = fs_test::OutputTolerance(p);
       INFO(preset.name << " " << fs::SoftmaxName(softmax) << " seed " << seed << ": error " << err);
       CHECK(err < tol);
       CHECK(err > 0.0);  // rounding happened: a run that ignored the policy would be exact-ish

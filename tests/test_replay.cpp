@@ -38,7 +38,7 @@ std::vector<std::string> RecordedTraces() {
 TEST_CASE("recorded GPU traces are in the repository", "[replay]") {
   const auto files = RecordedTraces();
   REQUIRE(files.size() >= 2);
-  bool random = false, tied = false;
+  bool random = false, tied = false, paper_standard = false, paper_stabilized = false;
   for (const auto& f : files) {
     const fs::Trace t = fs::LoadTrace(f);
     INFO(f << ": " << fs::TraceProvenance(t));
@@ -46,9 +46,14 @@ TEST_CASE("recorded GPU traces are in the repository", "[replay]") {
     CHECK(t.problem.n <= 512);
     random = random || t.problem.pattern == fs::Pattern::kRandom;
     tied = tied || t.problem.pattern == fs::Pattern::kTiedMaxima;
+    const bool paper = fs::PrecisionName(t.problem.precision) == "paper-bf16";
+    paper_standard = paper_standard || (paper && t.problem.softmax == fs::Softmax::kStandard);
+    paper_stabilized = paper_stabilized || (paper && t.problem.softmax == fs::Softmax::kStabilized);
   }
   CHECK(random);
   CHECK(tied);
+  CHECK(paper_standard);
+  CHECK(paper_stabilized);
 }
 
 TEST_CASE("the CPU emulation reproduces every recorded GPU trace bit for bit", "[replay]") {
