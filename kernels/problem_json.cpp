@@ -1,9 +1,13 @@
 #include "problem_json.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
 #include <vector>
+
+#include "excerpt.h"
 
 namespace fs {
 namespace {
@@ -29,11 +33,13 @@ constexpr struct {
     {"Bc (K/V block rows)", "bc"}, {"scale", "scale"},         {"rank", "rank"},
 };
 
-std::string Quote(const std::string& key) { return "\"" + key + "\""; }
+constexpr size_t kMaxPathBytes = 4096;  // PATH_MAX on Linux
+constexpr size_t kMaxErrorsShown = 8;
 
-std::string ShownValue(const json& v) {
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// Keys come from the file too: quoted and escaped, never raw.
+std::string Quote(const std::string& key) { return Excerpt(key); }
+
+std::string ShownValue(const json& v) { return JsonExcerpt(v); }
 
 class FieldReader {
  public:
@@ -75,11 +81,21 @@ class FieldReader {
     else WrongType(key, "true or false");
   }
 
-  void Float(const std::string& key, float* out) {
+  // The value is checked as the double it was written as: converting 1e-46 or 1e39 to
+  // float would silently give 0 or infinity.
+  void Scale(const std::string& key, float* out) {
     if (!j_.contains(key)) return;
     const json& v = j_.at(key);
-    if (v.is_number()) *out = static_cast<float>(v.get<double>());
-    else WrongType(key, "a number");
+    if (!v.is_number()) {
+      WrongType(key, "a number");
+      return;
+    }
+    const double value = v.get<double>();
+    if (!ScaleIsAllowed(std::fabs(value))) {
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + kScaleAllowed);
+      return;
+    }
+    *out = static_cast<float>(value);  // negative values are refused by ProblemErrors()
   }
 
   void Seed(const std::string& key, uint64_t* out) {
@@ -96,11 +112,21 @@ class FieldReader {
     }
   }
 
-  void String(const std::string& key, std::string* out) {
+  // A file name: it will be opened and shown in messages, so no control characters.
+  void Path(const std::string& key, std::string* out) {
     if (!j_.contains(key)) return;
     const json& v = j_.at(key);
-    if (v.is_string()) *out = v.get<std::string>();
-    else WrongType(key, "a string");
+    if (!v.is_string()) {
+      WrongType(key, "a string");
+      return;
+    }
+    const std::string& path = v.get_ref<const std::string&>();
+    if (path.size() > kMaxPathBytes || HasControlChars(path)) {
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: a file path of at most " +
+            std::to_string(kMaxPathBytes) + " bytes without control characters");
+      return;
+    }
+    *out = path;
   }
 
   void PatternField(const std::string& key, Pattern* out) {
@@ -173,13 +199,13 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
   r.Int("br", &p.br);
   r.Int("bc", &p.bc);
   r.Bool("causal", &p.causal);
-  r.Float("scale", &p.scale);
+  r.Scale("scale", &p.scale);
   r.Seed("seed", &p.seed);
   r.PatternField("pattern", &p.pattern);
   r.Int("rank", &p.rank);
-  r.String("q", &p.q_path);
-  r.String("k", &p.k_path);
-  r.String("v", &p.v_path);
+  r.Path("q", &p.q_path);
+  r.Path("k", &p.k_path);
+  r.Path("v", &p.v_path);
   // ProblemErrors() words the q, k, v rule for the command line (--q ...); here it is said
   // with the file's keys instead, and that message is not repeated.
   const std::pair<const char*, const std::string*> files[] = {
@@ -199,8 +225,13 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
     if (missing.empty() || message.rfind("pattern npy", 0) != 0) r.ProblemMessage(message);
 
   if (!r.Errors().empty()) {
+    // A file with thousands of bad keys gets a readable message, not thousands of lines.
+    const auto& errors = r.Errors();
+    const size_t shown = std::min(errors.size(), kMaxErrorsShown);
     std::string joined;
-    for (const auto& e : r.Errors()) joined += (joined.empty() ? "" : "\n") + e;
+    for (size_t i = 0; i < shown; ++i) joined += (joined.empty() ? "" : "\n") + errors[i];
+    if (errors.size() > shown)
+      joined += "\n" + where + ": and " + std::to_string(errors.size() - shown) + " more problems";
     throw ProblemError(joined);
   }
   return p;
