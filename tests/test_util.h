@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -51,6 +52,22 @@ inline std::string ReadBytes(const std::string& path) {
 inline void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Runs a shell command with stdout and stderr into `log`; returns its exit code, or -1 when
+// it did not exit (a signal).
+inline int RunShell(const std::string& command, const std::string& log) {
+  const int status = ::system(("(" + command + ") > " + log + " 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The flashscope binary with `args`, under xvfb-run when there is no display (shot and the
+// window need one); `prefix` goes before the binary inside that, e.g. a ulimit.
+inline int RunFlashscope(const std::string& args, const std::string& log, const std::string& prefix = "") {
+  const char* display = ::getenv("DISPLAY");
+  const std::string command = prefix + "exec " + FS_FLASHSCOPE_BIN + " " + args;
+  if (display && *display) return RunShell(command, log);
+  return RunShell("xvfb-run -a -s '-screen 0 1280x1024x24' sh -c \"" + command + "\"", log);
 }
 
 }  // namespace fs_test
