@@ -95,6 +95,11 @@ Lesson ParseLesson(const std::string& json_text, const std::string& path) {
     throw LessonError(e.what());
   }
   if (!root.is_object()) throw LessonError(path + ": a lesson is a JSON object with title, problem and beats");
+  for (const auto& item : root.items()) {
+    const std::string& k = item.key();
+    if (k != "title" && k != "summary" && k != "problem" && k != "beats")
+      throw LessonError(path + ": unknown field " + Excerpt(k) + "; allowed: title, summary, problem, beats");
+  }
   Lesson lesson;
   lesson.path = path;
   lesson.title = GetString(root, "title", path, true, kMaxLessonTitleChars);

@@ -268,6 +268,11 @@ TEST_CASE("a lesson with thousands of unknown problem fields gets a message of a
   CHECK(message.size() < 8 * kShortMessage);
 }
 
+TEST_CASE("a misspelt top-level lesson field is refused, not ignored", "[hardening][lesson]") {
+  CHECK_THAT(LessonMessage(R"({"title": "t", "problem": {}, "beats": [{"title": "a", "text": "b"}], "sumary": "x"})"),
+             Contains("lessons/x.json: unknown field \"sumary\"; allowed: title, summary, problem, beats"));
+}
+
 TEST_CASE("paths in a problem are refused with control characters", "[hardening][lesson]") {
   CHECK_THAT(LessonMessage(Lesson(R"({"pattern": "npy", "q": "a\u001b[2J.npy", "k": "k.npy", "v": "v.npy"})")),
              Contains("field \"q\" is \"a\\x1b[2J.npy\"; allowed: a file path"));
