@@ -145,6 +145,9 @@ class HeaderParser {
       }
       ++pos_;
     } else if (c >= '0' && c <= '9') {
+      // Python's literal syntax, which numpy reads the header with: no leading zeros.
+      if (c == '0' && pos_ + 1 < text_.size() && text_[pos_ + 1] >= '0' && text_[pos_ + 1] <= '9')
+        Malformed("an integer with a leading zero");
       v.kind = Literal::Kind::kInt;
       while (Peek() >= '0' && Peek() <= '9') {
         const uint64_t digit = static_cast<uint64_t>(Peek() - '0');
