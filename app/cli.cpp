@@ -54,7 +54,6 @@ bool ParseFiniteDouble(const std::string& text, double* out) {
 
 namespace {
 
-
 // Numbers on the command line are read strictly: decimal digits only (no hex, octal or
 // exponent, which the library would accept), nothing after them, and no silent wrap-around
 // or rounding. A value that cannot be what was meant is refused with what is allowed.
