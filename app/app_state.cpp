@@ -74,6 +74,36 @@ bool ApplyProblem(AppState& s, const Problem& p) {
   }
 }
 
+bool InitState(AppState& s, const Options& opt) {
+  s.view.ui_scale = opt.ui_scale;
+  s.view.light_theme = opt.light;
+  s.backend_kind = ResolveBackend(opt.backend);
+  s.cuda_unavailable = CudaUnavailableReason();
+  Status refusal;
+  const auto keep_refusal = [&](bool ok) {
+    if (!ok && !refusal.error) refusal = s.status;
+    return ok;
+  };
+  if (!opt.open_path.empty()) {
+    keep_refusal(OpenTraceFile(s, opt.open_path));
+  } else {
+    const std::string lesson = opt.lesson_path.empty() ? DefaultLessonPath() : opt.lesson_path;
+    const bool opened = keep_refusal(OpenLesson(s, lesson));
+    if (!opt.flags.edits.empty()) {
+      const Problem p = opt.flags.ApplyTo(opened ? s.problem : Problem{});
+      if (!keep_refusal(ApplyProblem(s, p)) && !opened) ApplyProblem(s, Problem{});
+    } else if (!opened) {
+      ApplyProblem(s, Problem{});  // something to step through, with the lesson's refusal shown
+    }
+  }
+  if (opt.beat >= 0) GoToBeat(s, opt.beat);
+  if (opt.row >= 0) SetRow(s, opt.row);
+  if (opt.step >= 0) SetStep(s, opt.step);
+  if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
+  if (refusal.error) s.status = refusal;
+  return !refusal.error;
+}
+
 bool OpenLesson(AppState& s, const std::string& path) {
   try {
     Lesson lesson = LoadLesson(path);

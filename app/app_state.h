@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "cli.h"
 #include "inputs.h"
 #include "lesson.h"
 #include "problem.h"
@@ -84,6 +85,12 @@ struct AppState {
   bool quit = false;
 };
 
+// The state the command line asks for: a trace file, or the lesson with problem options on
+// top, then the beat, row, step and panels. Returns false when something named could not be
+// shown; the status line then says why, and nothing run afterwards replaces that message. A
+// trace file that cannot be opened leaves the state empty: showing another problem instead
+// would look like the file.
+bool InitState(AppState& s, const Options& opt);
 // Runs `p` on the chosen backend and shows it. On any error the status line says what was
 // wrong and what is allowed, and the state keeps what it showed before. Returns success.
 bool ApplyProblem(AppState& s, const Problem& p);

@@ -3,13 +3,33 @@
 #include <GL/gl.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "atomic_file.h"
 #include "stb_image_write.h"
 
 namespace fs {
+namespace {
+
+// stb hands the encoded PNG over in pieces. It is C code, so nothing may be thrown through
+// it: the first error is kept and the rest of the pieces are dropped.
+struct PngSink {
+  AtomicFile* file;
+  std::string error;
+};
+
+void WritePngPiece(void* context, void* data, int size) {
+  auto* sink = static_cast<PngSink*>(context);
+  if (!sink->error.empty() || size <= 0) return;
+  try {
+    sink->file->Write(data, static_cast<size_t>(size));
+  } catch (const FileWriteError& e) {
+    sink->error = e.what();
+  }
+}
+
+}  // namespace
 
 std::string CapturePng(const std::string& path, int width, int height) {
   if (width <= 0 || height <= 0) return "nothing to capture (empty framebuffer)";
@@ -26,13 +46,15 @@ std::string CapturePng(const std::string& path, int width, int height) {
     std::memcpy(&flipped[row_bytes * y], &pixels[row_bytes * (height - 1 - y)], row_bytes);
     for (int x = 0; x < width; ++x) flipped[row_bytes * y + 4 * x + 3] = 255;
   }
-  const std::string tmp = path + ".tmp";
-  if (!stbi_write_png(tmp.c_str(), width, height, 4, flipped.data(), static_cast<int>(row_bytes)))
-    return "cannot write " + path + " (" + std::strerror(errno) + ")";
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return "cannot write " + path + " (" + why + ")";
+  try {
+    AtomicFile file(path);
+    PngSink sink{&file, ""};
+    if (!stbi_write_png_to_func(WritePngPiece, &sink, width, height, 4, flipped.data(), static_cast<int>(row_bytes)))
+      return path + ": cannot save: the PNG could not be encoded (out of memory?)";
+    if (!sink.error.empty()) return sink.error;
+    file.Commit();
+  } catch (const FileWriteError& e) {
+    return e.what();
   }
   return "";
 }

@@ -2,20 +2,91 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "excerpt.h"
 
 namespace fs {
+
+bool ParseDecimalU64(const std::string& text, uint64_t* out) {
+  if (text.empty() || text.size() > 20) return false;
+  uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  *out = value;
+  return true;
+}
+
+bool ParseDecimal(const std::string& text, int64_t lo, int64_t hi, int64_t* out) {
+  const bool negative = !text.empty() && text[0] == '-';
+  uint64_t magnitude = 0;
+  if (!ParseDecimalU64(negative ? text.substr(1) : text, &magnitude)) return false;
+  // Compared as magnitudes, so that no value wraps on the way to int64.
+  if (negative ? (lo >= 0 || magnitude > static_cast<uint64_t>(-(lo + 1)) + 1)
+               : (hi < 0 || magnitude > static_cast<uint64_t>(hi)))
+    return false;
+  const int64_t value = magnitude == 0 ? 0
+                        : negative    ? -static_cast<int64_t>(magnitude - 1) - 1
+                                      : static_cast<int64_t>(magnitude);
+  if (value < lo || value > hi) return false;
+  *out = value;
+  return true;
+}
+
+bool ParseFiniteDouble(const std::string& text, double* out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  // Overflow gives inf; a value too small for a double gives 0 or a subnormal, which the
+  // caller's allowed range then refuses.
+  if (end != text.c_str() + text.size() || !std::isfinite(value)) return false;
+  *out = value;
+  return true;
+}
+
 namespace {
 
+// Numbers on the command line are read strictly: decimal digits only (no hex, octal or
+// exponent, which the library would accept), nothing after them, and no silent wrap-around
+// or rounding. A value that cannot be what was meant is refused with what is allowed.
+[[noreturn]] void Refuse(const std::string& flag, const std::string& text, const std::string& allowed) {
+  throw CLI::ValidationError(flag + " is " + Excerpt(text) + "; allowed: " + allowed);
+}
 
-// The options that define a Problem, shared by the window, shot and trace.
-template <typename T>
-void AddField(CLI::App* app, ProblemFlags* f, const std::string& name, T Problem::*member,
-              const std::string& help) {
-  app->add_option_function<T>(
-         name, [f, member](const T& v) { f->edits.push_back([member, v](Problem& p) { p.*member = v; }); },
+int IntFlag(const std::string& flag, const std::string& text, int lo, int hi, const std::string& allowed) {
+  int64_t value = 0;
+  if (!ParseDecimal(text, lo, hi, &value)) Refuse(flag, text, allowed);
+  return static_cast<int>(value);
+}
+
+// A problem field given as an integer. Values that fit an int are passed on and checked with
+// the rest of the problem (Validate), so that one message explains every field.
+void AddIntField(CLI::App* app, ProblemFlags* f, const std::string& names, const std::string& flag,
+                 int Problem::*member, const std::string& allowed, const std::string& help) {
+  app->add_option_function<std::string>(
+         names,
+         [f, member, flag, allowed](const std::string& text) {
+           const int v = IntFlag(flag, text, std::numeric_limits<int>::min(), std::numeric_limits<int>::max(),
+                                 allowed);
+           f->edits.push_back([member, v](Problem& p) { p.*member = v; });
+         },
          help)
       ->group("Problem");
+}
+
+// An option bound to an int of Options, refused outside lo..hi.
+void AddIntOption(CLI::App* app, const std::string& flag, int* target, int lo, int hi, const std::string& help) {
+  const std::string allowed = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  app->add_option_function<std::string>(
+      flag, [=](const std::string& text) { *target = IntFlag(flag, text, lo, hi, allowed); }, help);
 }
 
 // Precision (a preset, then per-stage overrides: CLI11 applies options in the order they are
@@ -26,8 +97,7 @@ void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
          [f](const std::string& name) {
            Precision preset;
            if (!ParsePrecisionPreset(name, &preset))
-             throw CLI::ValidationError("--precision", "\"" + name + "\" is not a preset; allowed: " +
-                                                           PrecisionPresetChoices());
+             Refuse("--precision", name, "a preset: " + PrecisionPresetChoices());
            f->edits.push_back([preset](Problem& p) { p.precision = preset; });
          },
          "Precision preset: " + PrecisionPresetChoices() + " (default fp32)")
@@ -38,8 +108,7 @@ void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
            flag,
            [f, flag, member = stage.member](const std::string& name) {
              Format format;
-             if (!ParseFormat(name, &format))
-               throw CLI::ValidationError(flag, "\"" + name + "\" is not a format; allowed: " + FormatChoices());
+             if (!ParseFormat(name, &format)) Refuse(flag, name, "a format: " + FormatChoices());
              f->edits.push_back([member, format](Problem& p) { p.precision.*member = format; });
            },
            std::string("Format of ") + stage.meaning + ": " + FormatChoices() + " (overrides the preset)")
@@ -49,28 +118,64 @@ void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
          "--softmax",
          [f](const std::string& name) {
            Softmax softmax;
-           if (!ParseSoftmax(name, &softmax))
-             throw CLI::ValidationError("--softmax", "\"" + name + "\" is not a softmax variant; allowed: " +
-                                                         SoftmaxChoices());
+           if (!ParseSoftmax(name, &softmax)) Refuse("--softmax", name, SoftmaxChoices());
            f->edits.push_back([softmax](Problem& p) { p.softmax = softmax; });
          },
          "Softmax: standard, or stabilized (shift m' = beta r_m for tied maxima)")
       ->group("Numerics");
-  AddField(app, f, "--beta", &Problem::beta, "Stabilized softmax: beta, 1 < beta <= 16 (default 2)");
-  AddField(app, f, "--eps", &Problem::eps, "Stabilized softmax: scores within eps of the max are ties (default 1e-3)");
-  AddField(app, f, "--dout", &Problem::dout_path, "Upstream gradient dO (N x d) from a .npy file, for delta");
-  for (auto* option : {app->get_option("--beta"), app->get_option("--eps"), app->get_option("--dout")})
-    option->group("Numerics");
+  // Ranges are checked with the rest of the problem (Validate), which names what is allowed.
+  for (auto [flag, member, help] :
+       {std::make_tuple("--beta", &Problem::beta, "Stabilized softmax: beta, 1 < beta <= 16 (default 2)"),
+        std::make_tuple("--eps", &Problem::eps,
+                        "Stabilized softmax: scores within eps of the max are ties, 0 < eps <= 1 (default 1e-3)")}) {
+    app->add_option_function<std::string>(
+           flag,
+           [f, flag = std::string(flag), member = member](const std::string& text) {
+             double v = 0.0;
+             if (!ParseFiniteDouble(text, &v)) Refuse(flag, text, "a finite number");
+             const float x = static_cast<float>(v);
+             f->edits.push_back([member, x](Problem& p) { p.*member = x; });
+           },
+           help)
+        ->group("Numerics");
+  }
+  app->add_option_function<std::string>(
+         "--dout", [f](const std::string& path) { f->edits.push_back([path](Problem& p) { p.dout_path = path; }); },
+         "Upstream gradient dO (N x d) from a .npy file, for delta = rowsum(dO * O)")
+      ->group("Numerics");
 }
 
 void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
-  AddField(app, f, "-n,--n", &Problem::n, "Sequence length N, 1.." + std::to_string(kMaxStepN));
-  AddField(app, f, "-d,--d", &Problem::d, "Head dimension d: " + AllowedList(kAllowedD));
-  AddField(app, f, "--br", &Problem::br, "Q block rows Br: " + AllowedList(kAllowedBlock));
-  AddField(app, f, "--bc", &Problem::bc, "K/V block rows Bc: " + AllowedList(kAllowedBlock));
-  AddField(app, f, "--softmax-scale", &Problem::scale, "Softmax scale (default 1/sqrt(d))");
-  AddField(app, f, "--seed", &Problem::seed, "Seed of the generated inputs");
-  AddField(app, f, "--rank", &Problem::rank, "Rank of Q and K for --pattern lowrank");
+  const std::string n_allowed = "1.." + std::to_string(kMaxStepN);
+  AddIntField(app, f, "-n,--n", "--n", &Problem::n, n_allowed, "Sequence length N, " + n_allowed);
+  AddIntField(app, f, "-d,--d", "--d", &Problem::d, AllowedList(kAllowedD), "Head dimension d: " + AllowedList(kAllowedD));
+  AddIntField(app, f, "--br", "--br", &Problem::br, AllowedList(kAllowedBlock),
+              "Q block rows Br: " + AllowedList(kAllowedBlock));
+  AddIntField(app, f, "--bc", "--bc", &Problem::bc, AllowedList(kAllowedBlock),
+              "K/V block rows Bc: " + AllowedList(kAllowedBlock));
+  AddIntField(app, f, "--rank", "--rank", &Problem::rank, "1..min(d, " + std::to_string(kMaxRank) + ")",
+              "Rank of Q and K for --pattern lowrank");
+  app->add_option_function<std::string>(
+         "--softmax-scale",
+         [f](const std::string& text) {
+           double v = 0.0;
+           if (!ParseFiniteDouble(text, &v) || !ScaleIsAllowed(v)) Refuse("--softmax-scale", text, kScaleAllowed);
+           const float scale = static_cast<float>(v);
+           f->edits.push_back([scale](Problem& p) { p.scale = scale; });
+         },
+         "Softmax scale (default 1/sqrt(d))")
+      ->group("Problem");
+  app->add_option_function<std::string>(
+         "--seed",
+         [f](const std::string& text) {
+           uint64_t seed = 0;
+           if (!ParseDecimalU64(text, &seed))
+             Refuse("--seed", text,
+                    "an integer from 0 to " + std::to_string(std::numeric_limits<uint64_t>::max()));
+           f->edits.push_back([seed](Problem& p) { p.seed = seed; });
+         },
+         "Seed of the generated inputs")
+      ->group("Problem");
   app->add_flag_function(
          "--causal", [f](int64_t) { f->edits.push_back([](Problem& p) { p.causal = true; }); },
          "Causal mask (keys after the query are hidden)")
@@ -80,7 +185,7 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
          [f](const std::string& name) {
            Pattern pattern;
            if (!ParsePattern(name, &pattern))
-             throw CLI::ValidationError("--pattern", "\"" + name + "\" is not a pattern; allowed: " + PatternChoices());
+             throw CLI::ValidationError("--pattern", Excerpt(name) + " is not a pattern; allowed: " + PatternChoices());
            f->edits.push_back([pattern](Problem& p) { p.pattern = pattern; });
          },
          "Input pattern: " + PatternChoices())
@@ -104,13 +209,21 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
 
 void AddViewOptions(CLI::App* app, Options* opt) {
   app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
-  app->add_option("--beat", opt->beat, "Lesson beat to show, from 0");
-  app->add_option("--step", opt->step, "Loop step to show, from 0");
-  app->add_option("--row", opt->row, "Query row to follow in the online-softmax panel");
+  const int most = std::numeric_limits<int>::max();
+  AddIntOption(app, "--beat", &opt->beat, 0, most, "Lesson beat to show, from 0");
+  AddIntOption(app, "--step", &opt->step, 0, most, "Loop step to show, from 0");
+  AddIntOption(app, "--row", &opt->row, 0, most, "Query row to follow in the online-softmax panel");
   app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  app->add_option("--scale", opt->ui_scale, "UI scale (fonts and spacing), 0.5..4")
-      ->check(CLI::Range(0.5f, 4.0f));
+  app->add_option_function<std::string>(
+      "--scale",
+      [opt](const std::string& text) {
+        double v = 0.0;
+        if (!ParseFiniteDouble(text, &v) || v < kMinUiScale || v > kMaxUiScale)
+          Refuse("--scale", text, "a number from 0.5 to 4");
+        opt->ui_scale = static_cast<float>(v);
+      },
+      "UI scale (fonts and spacing), 0.5..4");
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
   app->add_option("--panels", opt->panels, "Panels to show: tiles, softmax, scores, compare (comma-separated)")
       ->delimiter(',')
@@ -120,12 +233,13 @@ void AddViewOptions(CLI::App* app, Options* opt) {
 }
 
 bool ParseSize(const std::string& s, int* w, int* h) {
-  int a = 0, b = 0;
-  char x = 0, extra = 0;
-  if (std::sscanf(s.c_str(), "%d%c%d%c", &a, &x, &b, &extra) != 3 || (x != 'x' && x != 'X')) return false;
-  if (a < 320 || b < 240 || a > 7680 || b > 4320) return false;
-  *w = a;
-  *h = b;
+  const size_t x = s.find_first_of("xX");
+  int64_t a = 0, b = 0;
+  if (x == std::string::npos || !ParseDecimal(s.substr(0, x), kMinWidth, kMaxWidth, &a) ||
+      !ParseDecimal(s.substr(x + 1), kMinHeight, kMaxHeight, &b))
+    return false;
+  *w = static_cast<int>(a);
+  *h = static_cast<int>(b);
   return true;
 }
 
@@ -140,9 +254,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddProblemOptions(&app, &opt->flags);
   AddViewOptions(&app, opt);
   app.add_option("--open", opt->open_path, "Open a trace file recorded with `flashscope trace`");
-  app.add_option("--measure-frames", opt->measure_frames,
-                 "Draw this many frames without vsync, print the mean frame time and exit")
-      ->check(CLI::Range(1, 100000));
+  AddIntOption(&app, "--measure-frames", &opt->measure_frames, 1, 100000,
+               "Draw this many frames without vsync, print the mean frame time and exit");
 
   CLI::App* shot = app.add_subcommand(
       "shot", "Render the window's panels headless to a PNG (needs an X display; xvfb-run works)");
@@ -169,7 +282,7 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   drift->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   drift->add_option("--lesson", opt->lesson_path, "Take the problem from a lesson file");
-  drift->add_option("--runs", opt->drift_runs, "Seeds to run, from --seed on (1..1000)")->check(CLI::Range(1, 1000));
+  AddIntOption(drift, "--runs", &opt->drift_runs, 1, 1000, "Seeds to run, from --seed on (1..1000)");
   drift->add_option("--out", opt->out_path, "Write the JSON here instead of standard output");
   drift->add_option("--csv", opt->csv_path, "Also write one CSV line per run");
 
@@ -177,8 +290,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   bench->add_option("--shape", opt->shapes,
                     "Shape BxHxNxD, with a trailing c for causal (e.g. 2x16x8192x128c); repeatable. "
                     "Default: a set of shapes with 16k tokens per batch");
-  bench->add_option("--warmup", opt->warmup, "Untimed runs first")->check(CLI::Range(0, 1000));
-  bench->add_option("--repeats", opt->repeats, "Timed runs (median reported)")->check(CLI::Range(1, 10000));
+  AddIntOption(bench, "--warmup", &opt->warmup, 0, 1000, "Untimed runs first");
+  AddIntOption(bench, "--repeats", &opt->repeats, 1, 10000, "Timed runs (median reported)");
   bench->add_option("--json", opt->json_path, "Also write the results as JSON");
 
   try {
@@ -191,8 +304,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   if (*bench) opt->command = Command::kBench;
   if (*drift) opt->command = Command::kDrift;
   if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
-    std::fprintf(stderr, "--size is \"%s\"; allowed: WxH with W in 320..7680 and H in 240..4320\n",
-                 opt->size_text.c_str());
+    std::fprintf(stderr, "--size is %s; allowed: WxH with W in %d..%d and H in %d..%d\n",
+                 Excerpt(opt->size_text).c_str(), kMinWidth, kMaxWidth, kMinHeight, kMaxHeight);
     return 2;
   }
   return kGoOn;

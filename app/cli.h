@@ -2,6 +2,7 @@
 // `shot`, `trace` and `bench` built on the same kernels/ (and, for shot, viz/) code.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,6 +48,17 @@ struct Options {
   int warmup = 5, repeats = 30;
   std::string json_path;
 };
+
+// Window and image sizes (--size), and the UI scale (--scale).
+constexpr int kMinWidth = 320, kMaxWidth = 7680, kMinHeight = 240, kMaxHeight = 4320;
+constexpr double kMinUiScale = 0.5, kMaxUiScale = 4.0;
+
+// Strict number parsing for flags: decimal digits only, with a leading '-' for signed values;
+// false for anything else, for hex, octal and exponents, and for values that do not fit.
+bool ParseDecimalU64(const std::string& text, uint64_t* out);
+bool ParseDecimal(const std::string& text, int64_t lo, int64_t hi, int64_t* out);
+// A finite number as strtod reads it, the whole text; false for NaN, inf and overflow.
+bool ParseFiniteDouble(const std::string& text, double* out);
 
 // Parses argv. Returns kGoOn and fills *opt to go on; otherwise the exit code to return now
 // (help printed: 0; bad flags: 2 with the message on stderr).

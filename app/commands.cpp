@@ -1,12 +1,14 @@
 #include "commands.h"
 
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <limits>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.h"
 #include "bench.h"
+#include "excerpt.h"
 #include "npy.h"
 #include "lesson.h"
 #include "precision_stats.h"
@@ -31,26 +33,32 @@ BackendKind ResolveBackend(const std::string& name) {
   return CudaUnavailableReason().empty() ? BackendKind::kCuda : BackendKind::kCpu;
 }
 
+NpyOutputs AddOutputsNpy(AtomicFileSet& outputs, const std::string& o_path, const std::string& l_path,
+                         const std::string& o_label, const std::string& l_label) {
+  NpyOutputs out;
+  if (!o_path.empty()) out.o = &outputs.Add(o_path, o_label);
+  if (!l_path.empty()) out.l = &outputs.Add(l_path, l_label);
+  return out;
+}
+
+void WriteOutputsNpy(const NpyOutputs& out, const Trace& t) {
+  if (out.o) WriteNpy(*out.o, t.o.data(), {static_cast<size_t>(t.problem.n), static_cast<size_t>(t.problem.d)});
+  if (out.l) WriteNpy(*out.l, t.lse.data(), {static_cast<size_t>(t.problem.n)});
+}
+
 void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string& l_path) {
-  if (!o_path.empty())
-    SaveNpy(o_path, t.o.data(), {static_cast<size_t>(t.problem.n), static_cast<size_t>(t.problem.d)});
-  if (!l_path.empty()) SaveNpy(l_path, t.lse.data(), {static_cast<size_t>(t.problem.n)});
+  AtomicFileSet outputs;
+  WriteOutputsNpy(AddOutputsNpy(outputs, o_path, l_path, "the O file", "the L file"), t);
+  outputs.CommitAll();
 }
 
 namespace {
 
-// Writes text to `path`, or to standard output for "-". Throws std::runtime_error naming the
-// file when it cannot be written.
+// Writes text to `path` whole or not at all, or to standard output for "-".
 void WriteText(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(path + ": cannot write");
+  if (path != "-") return WriteFileAtomically(path, text);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
 }
 
 std::unique_ptr<Backend> MakeBackend(const std::string& name) {
@@ -61,12 +69,24 @@ std::unique_ptr<Backend> MakeBackend(const std::string& name) {
 
 int RunTraceCommand(const Options& opt) {
   try {
+    // Every output is opened (as a temporary file) before the run and renamed only when all
+    // of them are written: an unwritable directory is found at once, and a failure leaves
+    // every existing file as it was.
+    AtomicFileSet outputs;
+    AtomicFile& trace_file = outputs.Add(opt.out_path, "--out");
+    const NpyOutputs npy = AddOutputsNpy(outputs, opt.save_o, opt.save_l, "--save-o", "--save-l");
+    AtomicFile* summary =
+        opt.summary_path.empty() || opt.summary_path == "-" ? nullptr : &outputs.Add(opt.summary_path, "--summary");
     const Problem p = ResolveProblem(opt, false);
     const Inputs in = MakeInputs(p);
     const Trace t = MakeBackend(opt.backend)->RunTraced(p, in);
-    SaveTrace(opt.out_path, t);
-    SaveOutputsNpy(t, opt.save_o, opt.save_l);
-    if (!opt.summary_path.empty()) WriteText(opt.summary_path, SummaryJson(t, Summarize(t, in)).dump(2) + "\n");
+    WriteTrace(trace_file, t);
+    WriteOutputsNpy(npy, t);
+    const std::string summary_text =
+        opt.summary_path.empty() ? "" : SummaryJson(t, Summarize(t, in)).dump(2) + "\n";
+    if (summary) summary->Write(summary_text);
+    outputs.CommitAll();
+    if (opt.summary_path == "-") WriteText("-", summary_text);
     // With the summary on standard output, the line about the trace goes to the error stream.
     std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(),
                  Describe(p).c_str(), t.StepCount(), TraceProvenance(t).c_str());
@@ -98,18 +118,23 @@ int RunDriftCommand(const Options& opt) {
 
 namespace {
 
-// "BxHxNxD" with an optional trailing "c" for causal.
+// "BxHxNxD" with an optional trailing "c" for causal; each number strictly decimal.
 bool ParseShape(std::string s, BenchShape* out) {
   BenchShape shape;
   if (!s.empty() && (s.back() == 'c' || s.back() == 'C')) {
     shape.causal = true;
     s.pop_back();
   }
-  char x1, x2, x3, extra;
-  if (std::sscanf(s.c_str(), "%d%c%d%c%d%c%d%c", &shape.batch, &x1, &shape.heads, &x2, &shape.n, &x3, &shape.d,
-                  &extra) != 7 ||
-      x1 != 'x' || x2 != 'x' || x3 != 'x')
-    return false;
+  int* fields[4] = {&shape.batch, &shape.heads, &shape.n, &shape.d};
+  size_t begin = 0;
+  for (int i = 0; i < 4; ++i) {
+    const size_t end = i < 3 ? s.find('x', begin) : s.size();
+    int64_t v = 0;
+    if (end == std::string::npos || !ParseDecimal(s.substr(begin, end - begin), 0, std::numeric_limits<int>::max(), &v))
+      return false;
+    *fields[i] = static_cast<int>(v);
+    begin = end + 1;
+  }
   *out = shape;
   return true;
 }
@@ -138,7 +163,8 @@ int RunBenchCommand(const Options& opt) {
   for (const auto& text : opt.shapes) {
     BenchShape s;
     if (!ParseShape(text, &s)) {
-      std::fprintf(stderr, "flashscope bench: --shape \"%s\" is not BxHxNxD[c] (e.g. 2x16x8192x128c)\n", text.c_str());
+      std::fprintf(stderr, "flashscope bench: --shape %s is not BxHxNxD[c] (e.g. 2x16x8192x128c)\n",
+                   Excerpt(text).c_str());
       return 2;
     }
     const std::string err = BenchShapeErrors(s);
@@ -150,6 +176,9 @@ int RunBenchCommand(const Options& opt) {
   }
   if (shapes.empty()) shapes = DefaultShapes();
   try {
+    // Opened before the runs, so that an unwritable path is reported at once.
+    std::unique_ptr<AtomicFile> json_file;
+    if (!opt.json_path.empty()) json_file = std::make_unique<AtomicFile>(opt.json_path);
     const auto results = BenchFa2Teach(shapes, opt.warmup, opt.repeats);
     std::printf("%-10s %3s %3s %6s %4s %-6s %10s %10s %8s %8s %10s\n", "kernel", "B", "H", "N", "d", "mask",
                 "median_ms", "min_ms", "TFLOP/s", "GB/s", "max_rel_err");
@@ -167,12 +196,8 @@ int RunBenchCommand(const Options& opt) {
     if (!opt.json_path.empty()) {
       nlohmann::json doc = {{"device", results.empty() ? "" : results.front().device},
                             {"recorded_at", UtcNow()}, {"host", HostName()}, {"results", rows}};
-      std::ofstream out(opt.json_path);
-      out << doc.dump(2) << "\n";
-      if (!out) {
-        std::fprintf(stderr, "flashscope bench: cannot write %s\n", opt.json_path.c_str());
-        return 1;
-      }
+      json_file->Write(doc.dump(2) + "\n");
+      json_file->Commit();
     }
     return 0;
   } catch (const std::exception& e) {

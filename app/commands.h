@@ -2,6 +2,7 @@
 // build everywhere (the GPU machine has no GUI libraries).
 #pragma once
 
+#include "atomic_file.h"
 #include "cli.h"
 
 namespace fs {
@@ -12,7 +13,17 @@ Problem ResolveProblem(const Options& opt, bool use_default_lesson);
 // "auto" means CUDA when a device is usable, otherwise the CPU emulation.
 BackendKind ResolveBackend(const std::string& name);
 
-// Writes O (N, d) and L (N) of a trace as float32 .npy files; an empty path skips that one.
+// O (N, d) and L (N) of a trace as float32 .npy files, among the outputs of a command: Add
+// opens them in `outputs` (an empty path skips that one), Write fills them; the caller
+// commits `outputs`. Labels name them in messages ("--save-o").
+struct NpyOutputs {
+  AtomicFile* o = nullptr;
+  AtomicFile* l = nullptr;
+};
+NpyOutputs AddOutputsNpy(AtomicFileSet& outputs, const std::string& o_path, const std::string& l_path,
+                         const std::string& o_label, const std::string& l_label);
+void WriteOutputsNpy(const NpyOutputs& out, const Trace& t);
+// Both at once, all or nothing (throws FileWriteError, NpyError).
 void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string& l_path);
 
 int RunTraceCommand(const Options& opt);

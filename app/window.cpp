@@ -96,32 +96,6 @@ void DrawFrame(AppState& s) {
   DrawStatusBar(s, bottom, display.x, status_h);
 }
 
-// Initial state from the command line: a trace file, or the lesson with problem options on top.
-void InitState(AppState& s, const Options& opt) {
-  s.view.ui_scale = opt.ui_scale;
-  s.view.light_theme = opt.light;
-  s.backend_kind = ResolveBackend(opt.backend);
-  s.cuda_unavailable = CudaUnavailableReason();
-  if (!opt.open_path.empty()) {
-    if (!OpenTraceFile(s, opt.open_path)) ApplyProblem(s, Problem{});
-  } else {
-    const std::string lesson = opt.lesson_path.empty() ? DefaultLessonPath() : opt.lesson_path;
-    const bool opened = OpenLesson(s, lesson);
-    const Status lesson_status = s.status;
-    if (!opt.flags.edits.empty()) {
-      const Problem p = opt.flags.ApplyTo(opened ? s.problem : Problem{});
-      if (!ApplyProblem(s, p) && !opened) ApplyProblem(s, Problem{});
-    } else if (!opened) {
-      ApplyProblem(s, Problem{});
-      s.status = lesson_status;  // say why the lesson is missing
-    }
-  }
-  if (opt.beat >= 0) GoToBeat(s, opt.beat);
-  if (opt.row >= 0) SetRow(s, opt.row);
-  if (opt.step >= 0) SetStep(s, opt.step);
-  if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
-}
-
 struct Gui {
   GLFWwindow* window = nullptr;
   AppliedStyle style;
@@ -241,14 +215,22 @@ int RunWindow(const Options& opt) {
 // ---- shot: the same frame into an offscreen framebuffer of the requested size --------------
 int RunShot(const Options& opt) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Everything that can be refused is settled before a window exists, and a refusal writes
+  // no PNG: a picture of something other than what was asked for would mislead.
   if (opt.open_path.empty()) {
     try {
-      ResolveProblem(opt, true);  // a picture of something else would mislead: refuse instead
+      CheckTraceBudget(ResolveProblem(opt, true));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flashscope shot: %s\n", e.what());
       return 2;
     }
   }
+  AppState s;
+  if (!InitState(s, opt)) {
+    std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());
+    return 1;
+  }
+  if (s.status.error) std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());  // e.g. no CUDA
   Gui gui;
   if (const std::string err = OpenGui(&gui, 64, 64, false, "FlashScope shot"); !err.empty()) {
     std::fprintf(stderr, "flashscope shot: %s\n", err.c_str());
@@ -267,9 +249,6 @@ int RunShot(const Options& opt) {
                  opt.height);
     code = 1;
   } else {
-    AppState s;
-    InitState(s, opt);
-    if (s.status.error) std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());
     // A few frames so that auto-sized items settle; the last one is captured.
     constexpr int kSettleFrames = 3;
     for (int frame = 0; frame < kSettleFrames; ++frame) {

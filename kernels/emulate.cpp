@@ -149,6 +149,7 @@ Trace EmulateTraced(const Problem& p, const Inputs& in) {
   out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   out.lse.assign(p.n, NAN);
   Run<true>(p, in, &t, &out);
+  CheckOutputsFinite(p, in, out.o, out.lse);
   t.o = std::move(out.o);
   t.lse = std::move(out.lse);
   t.backend = "CPU emulation";
@@ -163,6 +164,7 @@ Output Emulate(const Problem& p, const Inputs& in) {
   out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   out.lse.assign(p.n, NAN);
   Run<false>(p, in, nullptr, &out);
+  CheckOutputsFinite(p, in, out.o, out.lse);
   out.ms = MsSince(t0);
   return out;
 }

@@ -1,6 +1,9 @@
 #include "inputs.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstdio>
 
 #include "npy.h"
 
@@ -137,12 +140,86 @@ Inputs RoundedInputs(const Problem& p, const Inputs& in) {
   return out;
 }
 
+namespace {
+
+std::string Sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// Largest |q_row . k_j| over the keys that `row` sees, in double.
+double LargestDot(const Problem& p, const Inputs& in, int row) {
+  const int last_key = p.causal ? row : p.n - 1;
+  double largest = 0.0;
+  for (int j = 0; j <= last_key; ++j) {
+    double dot = 0.0;
+    for (int t = 0; t < p.d; ++t)
+      dot += static_cast<double>(in.q[static_cast<size_t>(row) * p.d + t]) * in.k[static_cast<size_t>(j) * p.d + t];
+    largest = std::max(largest, std::fabs(dot));
+  }
+  return largest;
+}
+
+}  // namespace
+
+std::string FirstNonFinite(const std::vector<float>& values, int cols) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) continue;
+    const size_t c = cols > 0 ? static_cast<size_t>(cols) : 1;
+    const char* what = std::isnan(values[i]) ? "nan" : values[i] > 0 ? "inf" : "-inf";
+    return std::string("has ") + what + " at row " + std::to_string(i / c) + ", col " + std::to_string(i % c);
+  }
+  return "";
+}
+
 void CheckInputsFit(const Problem& p, const Inputs& in) {
   Validate(p);
   const size_t nd = static_cast<size_t>(p.n) * p.d;
   if (in.n != p.n || in.d != p.d || in.q.size() != nd || in.k.size() != nd || in.v.size() != nd)
     throw ProblemError("inputs are " + std::to_string(in.n) + " x " + std::to_string(in.d) +
                        " but the problem is N=" + std::to_string(p.n) + ", d=" + std::to_string(p.d));
+  const std::pair<const char*, const std::vector<float>*> arrays[] = {{"Q", &in.q}, {"K", &in.k}, {"V", &in.v}};
+  for (const auto& [name, values] : arrays) {
+    const std::string bad = FirstNonFinite(*values, p.d);
+    if (!bad.empty()) throw ProblemError(std::string(name) + " " + bad + "; allowed: finite numbers only");
+  }
+}
+
+void CheckOutputsFinite(const Problem& p, const Inputs& in, const std::vector<float>& o,
+                        const std::vector<float>& lse) {
+  if (o.size() != static_cast<size_t>(p.n) * p.d || lse.size() != static_cast<size_t>(p.n))
+    throw ProblemError("internal: O and L of the run do not have the problem's shape");
+  const std::string bad_o = FirstNonFinite(o, p.d);
+  const std::string bad_l = FirstNonFinite(lse, 1);
+  if (bad_o.empty() && bad_l.empty()) return;
+  const auto row_ok = [&](int r) {
+    bool ok = std::isfinite(lse[r]);
+    for (int c = 0; c < p.d; ++c) ok = ok && std::isfinite(o[static_cast<size_t>(r) * p.d + c]);
+    return ok;
+  };
+  int r = 0;
+  while (r + 1 < p.n && row_ok(r)) ++r;
+  const double scale = p.EffectiveScale();
+  const double dot = LargestDot(p, in, r);
+  const std::string where = "query row " + std::to_string(r);
+  if (dot >= FLT_MAX)
+    throw ProblemError("the dot product q.k of " + where + " reaches " + Sci(dot) +
+                       ", beyond float32's largest number 3.4e+38; allowed: Q and K whose dot "
+                       "products stay below that");
+  if (scale * dot >= FLT_MAX)
+    throw ProblemError("the softmax scale " + Sci(scale) + " makes the scores of " + where +
+                       " overflow float32 (|scale * q.k| reaches " + Sci(scale * dot) +
+                       ", float32 holds at most 3.4e+38); allowed: a scale of at most " +
+                       Sci(FLT_MAX / dot) + " for these inputs");
+  double largest_v = 0.0;
+  for (float v : in.v) largest_v = std::max(largest_v, static_cast<double>(std::fabs(v)));
+  if (largest_v * p.n >= FLT_MAX)
+    throw ProblemError("O of " + where + " is not finite: the probability-weighted sum of V "
+                       "overflows float32 (V holds values up to " + Sci(largest_v) +
+                       "); allowed: V whose weighted sums stay below 3.4e+38");
+  throw ProblemError("O or L of " + where + " is not finite although its scores and V fit "
+                     "float32: the kernel left it unwritten");
 }
 
 Inputs MakeInputs(const Problem& p) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "problem.h"
@@ -37,9 +38,19 @@ constexpr float kDriftSinkV1 = -2.296875f;
 // shadow starts from.
 Inputs RoundedInputs(const Problem& p, const Inputs& in);
 
-// Validates p and throws ProblemError when `in` does not hold (N, d) Q, K and V for it.
-// Every backend calls this before running.
+// Validates p and throws ProblemError when `in` does not hold (N, d) Q, K and V for it, or
+// when one of them holds NaN or infinity. Every backend calls this before running.
 void CheckInputsFit(const Problem& p, const Inputs& in);
+
+// Empty when every value of the (rows, cols) matrix is finite; otherwise where the first
+// value that is not is, e.g. "has nan at row 3, col 7".
+std::string FirstNonFinite(const std::vector<float>& values, int cols);
+
+// Throws ProblemError when O (N, d) or L (N) of a run holds NaN or infinity, saying why:
+// the softmax scale times q.k overflows float32 (with the largest scale that would not, for
+// that row), or the weighted sum of V does. Every backend calls this after running.
+void CheckOutputsFinite(const Problem& p, const Inputs& in, const std::vector<float>& o,
+                        const std::vector<float>& lse);
 
 // Small deterministic normal generator used by MakeInputs and the tests.
 class NormalRng {

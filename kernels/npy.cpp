@@ -18,17 +18,29 @@
 #include <limits>
 #include <sstream>
 
+#include "excerpt.h"
+
 namespace fs {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
 constexpr size_t kAlignBytes = 64;          // numpy pads header so data starts aligned
-constexpr size_t kMaxHeaderBytes = 1 << 20;  // far more than any real header
+constexpr size_t kMaxHeaderBytes = 1 << 16;  // numpy's own are < 10 KB; format 1.0 < 64 KiB
+constexpr size_t kMaxDims = 32;              // numpy's limit on dimensions
+constexpr int kMaxNesting = 8;               // numpy's headers nest 2 deep: dict, tuple
 const char* const kAllowedDtypes = "'<f4' (float32) or '<f2' (float16), little-endian";
 
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
   throw NpyError(path + ": " + what);
+}
+
+// A string from the header as numpy would print it, '<f4'; anything unusual (quotes,
+// control bytes, length) through Excerpt() instead.
+std::string Quoted(const std::string& text) {
+  const std::string excerpt = Excerpt(text);
+  if (excerpt == "\"" + text + "\"" && text.find('\'') == std::string::npos) return "'" + text + "'";
+  return excerpt;
 }
 
 std::string ShapeText(const std::vector<size_t>& shape) {
@@ -66,10 +78,10 @@ class HeaderParser {
     Expect('{');
     SkipSpace();
     while (Peek() != '}') {
-      Literal key = ParseValue();
+      Literal key = ParseValue(1);
       if (key.kind != Literal::Kind::kString) Malformed("a dictionary key is not a string");
       Expect(':');
-      entries.emplace_back(key.text, ParseValue());
+      entries.emplace_back(key.text, ParseValue(1));
       SkipSpace();
       if (Peek() == ',') {
         ++pos_;
@@ -87,7 +99,7 @@ class HeaderParser {
  private:
   [[noreturn]] void Malformed(const std::string& what) {
     Fail(path_, "the .npy header is malformed (" + what + " at character " +
-                    std::to_string(pos_) + "): " + text_);
+                    std::to_string(pos_) + "): " + ExcerptAround(text_, pos_));
   }
 
   void SkipSpace() {
@@ -102,7 +114,11 @@ class HeaderParser {
     ++pos_;
   }
 
-  Literal ParseValue() {
+  // `depth`: how many dicts, tuples and lists enclose this value. Bounded, so that a header
+  // of 60,000 '(' is refused instead of overflowing the stack.
+  Literal ParseValue(int depth) {
+    if (depth > kMaxNesting)
+      Malformed("nesting deeper than " + std::to_string(kMaxNesting) + " levels");
     SkipSpace();
     Literal v;
     const char c = Peek();
@@ -118,7 +134,7 @@ class HeaderParser {
       ++pos_;
       SkipSpace();
       while (Peek() != close) {
-        v.items.push_back(ParseValue());
+        v.items.push_back(ParseValue(depth + 1));
         SkipSpace();
         if (Peek() == ',') {
           ++pos_;
@@ -129,6 +145,9 @@ class HeaderParser {
       }
       ++pos_;
     } else if (c >= '0' && c <= '9') {
+      // Python's literal syntax, which numpy reads the header with: no leading zeros.
+      if (c == '0' && pos_ + 1 < text_.size() && text_[pos_ + 1] >= '0' && text_[pos_ + 1] <= '9')
+        Malformed("an integer with a leading zero");
       v.kind = Literal::Kind::kInt;
       while (Peek() >= '0' && Peek() <= '9') {
         const uint64_t digit = static_cast<uint64_t>(Peek() - '0');
@@ -201,21 +220,12 @@ std::ifstream OpenForReading(const std::string& path) {
   return in;
 }
 
-}  // namespace
-
-NpyArray LoadNpy(const std::string& path) {
-  std::ifstream in = OpenForReading(path);
-  in.seekg(0, std::ios::end);
-  const std::streamoff end = in.tellg();
-  std::error_code ignored;
-  if (end < 0 || std::filesystem::is_directory(path, ignored))
-    Fail(path, "cannot read: not a regular file; expected a .npy file");
-  const uint64_t file_bytes = static_cast<uint64_t>(end);
-  in.seekg(0, std::ios::beg);
-
+NpyArray ReadNpy(std::istream& in, uint64_t file_bytes, const std::string& path,
+                 const NpyShapeCheck& check_shape) {
   unsigned char prefix[12] = {};
   const size_t prefix_bytes = static_cast<size_t>(std::min<uint64_t>(file_bytes, sizeof prefix));
   in.read(reinterpret_cast<char*>(prefix), static_cast<std::streamsize>(prefix_bytes));
+  if (!in) Fail(path, "read error in the .npy preamble");
   if (prefix_bytes < kMagicBytes || std::memcmp(prefix, kMagic, kMagicBytes) != 0)
     Fail(path, "not a .npy file (it does not start with \\x93NUMPY)");
   if (prefix_bytes < 10) Fail(path, "truncated: the file ends inside the .npy preamble");
@@ -229,12 +239,12 @@ NpyArray LoadNpy(const std::string& path) {
     Fail(path, "truncated: the file ends inside the .npy preamble");
   const uint64_t header_bytes = ReadLe(prefix + 8, static_cast<int>(length_bytes));
   const uint64_t data_start = 8 + length_bytes + header_bytes;
-  if (data_start > file_bytes)
-    Fail(path, "truncated: the header says it is " + std::to_string(header_bytes) +
-                   " bytes but the file has only " + std::to_string(file_bytes) + " bytes");
   if (header_bytes > kMaxHeaderBytes)
     Fail(path, "the .npy header is " + std::to_string(header_bytes) +
                    " bytes; allowed: at most " + std::to_string(kMaxHeaderBytes));
+  if (data_start > file_bytes)
+    Fail(path, "truncated: the header says it is " + std::to_string(header_bytes) +
+                   " bytes but the file has only " + std::to_string(file_bytes) + " bytes");
 
   std::string header(static_cast<size_t>(header_bytes), '\0');
   in.seekg(static_cast<std::streamoff>(8 + length_bytes), std::ios::beg);
@@ -255,8 +265,8 @@ NpyArray LoadNpy(const std::string& path) {
     if (entry.first == "descr") descr = &entry.second;
     else if (entry.first == "fortran_order") fortran = &entry.second;
     else if (entry.first == "shape") shape = &entry.second;
-    else Fail(path, "the .npy header has an unexpected key '" + entry.first +
-                        "'; allowed: 'descr', 'fortran_order', 'shape'");
+    else Fail(path, "the .npy header has an unexpected key " + Quoted(entry.first) +
+                        "; allowed: 'descr', 'fortran_order', 'shape'");
   }
   if (!descr || !fortran || !shape)
     Fail(path, "the .npy header lacks " +
@@ -271,10 +281,10 @@ NpyArray LoadNpy(const std::string& path) {
   if (array.dtype == "<f4") item_bytes = 4;
   else if (array.dtype == "<f2") item_bytes = 2;
   else if (array.dtype == ">f4" || array.dtype == ">f2")
-    Fail(path, "dtype '" + array.dtype + "' is big-endian; allowed: " + kAllowedDtypes +
+    Fail(path, "dtype " + Quoted(array.dtype) + " is big-endian; allowed: " + kAllowedDtypes +
                    " (in numpy: a.astype('<f4'))");
   else
-    Fail(path, "dtype '" + array.dtype + "' is not supported; allowed: " + kAllowedDtypes);
+    Fail(path, "dtype " + Quoted(array.dtype) + " is not supported; allowed: " + kAllowedDtypes);
 
   if (fortran->kind != Literal::Kind::kBool)
     Fail(path, "'fortran_order' in the .npy header is not True or False");
@@ -284,6 +294,9 @@ NpyArray LoadNpy(const std::string& path) {
 
   if (shape->kind != Literal::Kind::kSequence)
     Fail(path, "'shape' in the .npy header is not a tuple");
+  if (shape->items.size() > kMaxDims)
+    Fail(path, "'shape' in the .npy header has " + std::to_string(shape->items.size()) +
+                   " dimensions; allowed: at most " + std::to_string(kMaxDims));
   uint64_t count = 1;
   for (const Literal& dim : shape->items) {
     if (dim.kind != Literal::Kind::kInt)
@@ -293,6 +306,9 @@ NpyArray LoadNpy(const std::string& path) {
     count *= dim.number;
     array.shape.push_back(static_cast<size_t>(dim.number));
   }
+  // The caller's rule on the shape comes before the data is read: a file that declares a
+  // gigabyte is refused having read its header only.
+  if (check_shape) check_shape(array.shape);
 
   const uint64_t data_bytes = count * item_bytes;
   const uint64_t available = file_bytes - data_start;
@@ -301,24 +317,50 @@ NpyArray LoadNpy(const std::string& path) {
                    std::to_string(data_bytes) + " bytes of data but the file holds only " +
                    std::to_string(available));
 
-  std::vector<unsigned char> raw(static_cast<size_t>(data_bytes));
-  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(data_bytes));
-  if (!in) Fail(path, "read error in the .npy data");
-
+  // Read straight into the result (float32) or in chunks (float16): memory is the array's
+  // own size, never the file's size twice over.
   array.data.resize(static_cast<size_t>(count));
-  for (size_t i = 0; i < array.data.size(); ++i) {
-    const unsigned char* p = raw.data() + i * item_bytes;
-    if (item_bytes == 4) {
-      const uint32_t bits = ReadLe(p, 4);
-      std::memcpy(&array.data[i], &bits, sizeof bits);
-    } else {
-      array.data[i] = HalfToFloat(static_cast<uint16_t>(ReadLe(p, 2)));
+  constexpr size_t kChunkItems = 1 << 16;
+  std::vector<unsigned char> raw(std::min<size_t>(kChunkItems, array.data.size()) * item_bytes);
+  for (size_t done = 0; done < array.data.size();) {
+    const size_t items = std::min(kChunkItems, array.data.size() - done);
+    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(items * item_bytes));
+    if (!in) Fail(path, "read error in the .npy data");
+    for (size_t i = 0; i < items; ++i) {
+      const unsigned char* p = raw.data() + i * item_bytes;
+      if (item_bytes == 4) {
+        const uint32_t bits = ReadLe(p, 4);
+        std::memcpy(&array.data[done + i], &bits, sizeof bits);
+      } else {
+        array.data[done + i] = HalfToFloat(static_cast<uint16_t>(ReadLe(p, 2)));
+      }
     }
+    done += items;
   }
   return array;
 }
 
-void SaveNpy(const std::string& path, const float* data, const std::vector<size_t>& shape) {
+}  // namespace
+
+NpyArray LoadNpy(const std::string& path, const NpyShapeCheck& check_shape) {
+  std::ifstream in = OpenForReading(path);
+  in.seekg(0, std::ios::end);
+  const std::streamoff end = in.tellg();
+  std::error_code ignored;
+  if (end < 0 || std::filesystem::is_directory(path, ignored))
+    Fail(path, "cannot read: not a regular file; expected a .npy file");
+  in.seekg(0, std::ios::beg);
+  return ReadNpy(in, static_cast<uint64_t>(end), path, check_shape);
+}
+
+NpyArray ParseNpy(const std::string& bytes, const std::string& name,
+                  const NpyShapeCheck& check_shape) {
+  std::istringstream in(bytes);
+  return ReadNpy(in, bytes.size(), name, check_shape);
+}
+
+void WriteNpy(AtomicFile& file, const float* data, const std::vector<size_t>& shape) {
+  const std::string& path = file.Path();
   uint64_t count = 1;
   for (size_t dim : shape) {
     if (dim != 0 && count > std::numeric_limits<uint64_t>::max() / sizeof(float) / dim)
@@ -351,15 +393,17 @@ void SaveNpy(const std::string& path, const float* data, const std::vector<size_
     std::memcpy(&bits, &data[i], sizeof bits);
     for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((bits >> (8 * b)) & 0xFF));
   }
+  file.Write(bytes);
+}
 
-  errno = 0;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out)
-    Fail(path, std::string("cannot open for writing (") +
-                   (errno ? std::strerror(errno) : "unknown reason") + ")");
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) Fail(path, "write failed (disk full?)");
+void SaveNpy(const std::string& path, const float* data, const std::vector<size_t>& shape) {
+  try {
+    AtomicFile file(path);
+    WriteNpy(file, data, shape);
+    file.Commit();
+  } catch (const FileWriteError& e) {
+    throw NpyError(e.what());
+  }
 }
 
 Inputs LoadQkvNpy(const std::string& q_path, const std::string& k_path,
@@ -371,20 +415,24 @@ Inputs LoadQkvNpy(const std::string& q_path, const std::string& k_path,
   NpyArray arrays[3];
   for (int i = 0; i < 3; ++i) {
     const std::string& path = *paths[i];
-    arrays[i] = LoadNpy(path);
-    const auto& shape = arrays[i].shape;
-    const std::string what = std::string(names[i]) + " has shape " + ShapeText(shape);
-    if (shape.size() != 2)
-      Fail(path, what + ", which is " + std::to_string(shape.size()) + "-D; " + allowed);
-    if (shape[0] < 1 || shape[0] > static_cast<size_t>(kMaxStepN))
-      Fail(path, what + ": N = " + std::to_string(shape[0]) + " is out of range; " + allowed);
-    bool d_ok = false;
-    for (int d : kAllowedD) d_ok = d_ok || shape[1] == static_cast<size_t>(d);
-    if (!d_ok)
-      Fail(path, what + ": d = " + std::to_string(shape[1]) + " is not supported; " + allowed);
-    if (i > 0 && shape != arrays[0].shape)
-      Fail(path, what + " but Q (" + q_path + ") has shape " + ShapeText(arrays[0].shape) +
-                     "; Q, K and V must have the same shape (N, d)");
+    const auto check_shape = [&](const std::vector<size_t>& shape) {
+      const std::string what = std::string(names[i]) + " has shape " + ShapeText(shape);
+      if (shape.size() != 2)
+        Fail(path, what + ", which is " + std::to_string(shape.size()) + "-D; " + allowed);
+      if (shape[0] < 1 || shape[0] > static_cast<size_t>(kMaxStepN))
+        Fail(path, what + ": N = " + std::to_string(shape[0]) + " is out of range; " + allowed);
+      bool d_ok = false;
+      for (int d : kAllowedD) d_ok = d_ok || shape[1] == static_cast<size_t>(d);
+      if (!d_ok)
+        Fail(path, what + ": d = " + std::to_string(shape[1]) + " is not supported; " + allowed);
+      if (i > 0 && shape != arrays[0].shape)
+        Fail(path, what + " but Q (" + q_path + ") has shape " + ShapeText(arrays[0].shape) +
+                       "; Q, K and V must have the same shape (N, d)");
+    };
+    arrays[i] = LoadNpy(path, check_shape);
+    const std::string bad = FirstNonFinite(arrays[i].data, static_cast<int>(arrays[i].shape[1]));
+    if (!bad.empty())
+      Fail(path, std::string(names[i]) + " " + bad + "; allowed: finite numbers only");
   }
   Inputs in;
   in.n = static_cast<int>(arrays[0].shape[0]);

@@ -1,5 +1,6 @@
 #include "problem.h"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -30,6 +31,10 @@ float Problem::EffectiveScale() const {
   return scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(d));
 }
 
+bool ScaleIsAllowed(double value) {
+  return value == 0.0 || (value >= FLT_MIN && value <= FLT_MAX);  // false for NaN
+}
+
 bool operator==(const Problem& a, const Problem& b) {
   return a.n == b.n && a.d == b.d && a.br == b.br && a.bc == b.bc && a.causal == b.causal &&
          a.scale == b.scale && a.seed == b.seed && a.pattern == b.pattern && a.rank == b.rank &&
@@ -52,9 +57,11 @@ std::vector<std::string> ProblemErrors(const Problem& p) {
   if (!IsAllowed(kAllowedBlock, p.bc))
     add("Bc (K/V block rows) is " + std::to_string(p.bc) + "; allowed: " +
         AllowedList(kAllowedBlock));
-  if (!std::isfinite(p.scale) || p.scale < 0.0f)
-    add("scale is " + std::to_string(p.scale) +
-        "; allowed: a positive finite number, or 0 for 1/sqrt(d)");
+  if (!ScaleIsAllowed(p.scale)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", static_cast<double>(p.scale));
+    add(std::string("scale is ") + value + "; allowed: " + kScaleAllowed);
+  }
   if (p.pattern == Pattern::kLowRank && (p.rank < 1 || p.rank > kMaxRank || p.rank > p.d))
     add("rank is " + std::to_string(p.rank) + "; allowed: 1..min(d, " +
         std::to_string(kMaxRank) + ")");

@@ -64,6 +64,11 @@ constexpr int kMaxStepN = 8192;                       // longest sequence for st
 constexpr int kAllowedD[] = {16, 32, 64, 96, 128};
 constexpr int kAllowedBlock[] = {16, 32, 64, 128};
 constexpr int kMaxRank = 64;
+// The softmax scale: 0, meaning 1/sqrt(d), or a positive float32 that is neither subnormal
+// nor infinite, so that no value given silently rounds to 0 (and so to 1/sqrt(d)) or to inf.
+constexpr const char* kScaleAllowed =
+    "a positive finite number from 1.2e-38 to 3.4e+38, or 0 for 1/sqrt(d)";
+bool ScaleIsAllowed(double value);
 
 // Whether v is one of `values`, and the values as "16, 32, 64, 128" for messages.
 template <size_t K>

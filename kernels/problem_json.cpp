@@ -1,9 +1,13 @@
 #include "problem_json.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
 #include <vector>
+
+#include "excerpt.h"
 
 namespace fs {
 namespace {
@@ -37,11 +41,13 @@ std::string StageList() {
   return out;
 }
 
-std::string Quote(const std::string& key) { return "\"" + key + "\""; }
+constexpr size_t kMaxPathBytes = 4096;  // PATH_MAX on Linux
+constexpr size_t kMaxErrorsShown = 8;
 
-std::string ShownValue(const json& v) {
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// Keys come from the file too: quoted and escaped, never raw.
+std::string Quote(const std::string& key) { return Excerpt(key); }
+
+std::string ShownValue(const json& v) { return JsonExcerpt(v); }
 
 class FieldReader {
  public:
@@ -83,6 +89,25 @@ class FieldReader {
     else WrongType(key, "true or false");
   }
 
+  // The value is checked as the double it was written as: converting 1e-46 or 1e39 to
+  // float would silently give 0 or infinity.
+  void Scale(const std::string& key, float* out) {
+    if (!j_.contains(key)) return;
+    const json& v = j_.at(key);
+    if (!v.is_number()) {
+      WrongType(key, "a number");
+      return;
+    }
+    const double value = v.get<double>();
+    if (!ScaleIsAllowed(std::fabs(value))) {
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + kScaleAllowed);
+      return;
+    }
+    *out = static_cast<float>(value);  // negative values are refused by ProblemErrors()
+  }
+
+  // A number that ProblemErrors() range-checks as a float (beta, eps); one too large for a
+  // float becomes inf there and is refused with the value as written.
   void Float(const std::string& key, float* out) {
     if (!j_.contains(key)) return;
     const json& v = j_.at(key);
@@ -104,11 +129,21 @@ class FieldReader {
     }
   }
 
-  void String(const std::string& key, std::string* out) {
+  // A file name: it will be opened and shown in messages, so no control characters.
+  void Path(const std::string& key, std::string* out) {
     if (!j_.contains(key)) return;
     const json& v = j_.at(key);
-    if (v.is_string()) *out = v.get<std::string>();
-    else WrongType(key, "a string");
+    if (!v.is_string()) {
+      WrongType(key, "a string");
+      return;
+    }
+    const std::string& path = v.get_ref<const std::string&>();
+    if (path.size() > kMaxPathBytes || HasControlChars(path)) {
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: a file path of at most " +
+            std::to_string(kMaxPathBytes) + " bytes without control characters");
+      return;
+    }
+    *out = path;
   }
 
   void PatternField(const std::string& key, Pattern* out) {
@@ -232,14 +267,14 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
   r.Int("br", &p.br);
   r.Int("bc", &p.bc);
   r.Bool("causal", &p.causal);
-  r.Float("scale", &p.scale);
+  r.Scale("scale", &p.scale);
   r.Seed("seed", &p.seed);
   r.PatternField("pattern", &p.pattern);
   r.Int("rank", &p.rank);
-  r.String("q", &p.q_path);
-  r.String("k", &p.k_path);
-  r.String("v", &p.v_path);
-  r.String("dout", &p.dout_path);
+  r.Path("q", &p.q_path);
+  r.Path("k", &p.k_path);
+  r.Path("v", &p.v_path);
+  r.Path("dout", &p.dout_path);
   r.PrecisionField("precision", &p.precision);
   r.SoftmaxField("softmax", &p.softmax);
   r.Float("beta", &p.beta);
@@ -263,8 +298,13 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
     if (missing.empty() || message.rfind("pattern npy", 0) != 0) r.ProblemMessage(message);
 
   if (!r.Errors().empty()) {
+    // A file with thousands of bad keys gets a readable message, not thousands of lines.
+    const auto& errors = r.Errors();
+    const size_t shown = std::min(errors.size(), kMaxErrorsShown);
     std::string joined;
-    for (const auto& e : r.Errors()) joined += (joined.empty() ? "" : "\n") + e;
+    for (size_t i = 0; i < shown; ++i) joined += (joined.empty() ? "" : "\n") + errors[i];
+    if (errors.size() > shown)
+      joined += "\n" + where + ": and " + std::to_string(errors.size() - shown) + " more problems";
     throw ProblemError(joined);
   }
   return p;

@@ -16,7 +16,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "atomic_file.h"
+#include "excerpt.h"
+#include "json_text.h"
 #include "problem_json.h"
 
 namespace fs {
@@ -32,6 +36,10 @@ constexpr uint64_t kFloatBytes = sizeof(float);
 constexpr uint64_t kMaxHeaderBytes = 1u << 20;
 // The step data is at most kTraceBudgetBytes; O, L and the header add a few MiB at most.
 constexpr uint64_t kMaxFileBytes = kTraceBudgetBytes + (16ull << 20);
+// Provenance is shown on one line of the status bar and printed by `shot`: short, and free
+// of control characters (a terminal would act on escape sequences).
+constexpr size_t kMaxProvenanceChars = 200;
+constexpr const char* kFormatName = "FlashScope trace";
 constexpr const char* kNotes =
     "FlashScope trace. After this header: data (steps x step_floats), o (N x d), lse (N), "
     "float32 little-endian, C order; then a uint64 little-endian FNV-1a 64 of every byte "
@@ -130,29 +138,13 @@ ExpectedSizes SizesFor(const Problem& p) {
   return s;
 }
 
-// Removes the temporary file we created unless the save got as far as renaming it.
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (created_ && !committed_) std::remove(path_.c_str());
-  }
-  const std::string& Path() const { return path_; }
-  void Created() { created_ = true; }
-  void Committed() { committed_ = true; }
-
- private:
-  std::string path_;
-  bool created_ = false, committed_ = false;
-};
-
 // Writes bytes and hashes them.
 class HashingWriter {
  public:
-  explicit HashingWriter(std::ofstream* out) : out_(out) {}
+  explicit HashingWriter(AtomicFile* out) : out_(out) {}
   void Put(const void* bytes, size_t count) {
     fnv_.Add(bytes, count);
-    out_->write(static_cast<const char*>(bytes), static_cast<std::streamsize>(count));
+    out_->Write(bytes, count);
   }
   void PutFloats(const std::vector<float>& values) {
     if (HostIsLittleEndian()) {
@@ -170,7 +162,7 @@ class HashingWriter {
   uint64_t Hash() const { return fnv_.Value(); }
 
  private:
-  std::ofstream* out_;
+  AtomicFile* out_;
   Fnv1a fnv_;
 };
 
@@ -187,20 +179,43 @@ uint64_t Count(const std::string& path, const json& obj, const std::string& name
                const std::string& shown) {
   const json& v = Field(path, obj, name, shown);
   if (!v.is_number_unsigned())
-    Fail(path, "header field \"" + shown + "\" is " + v.dump() + "; allowed: an integer >= 0");
+    Fail(path, "header field \"" + shown + "\" is " + JsonExcerpt(v) + "; allowed: an integer >= 0");
   return v.get<uint64_t>();
 }
 
+// A provenance string: shown on one line and printed, so bounded and without control bytes.
 std::string Text(const std::string& path, const json& obj, const std::string& name) {
   const json& v = Field(path, obj, name, name);
   if (!v.is_string())
-    Fail(path, "header field \"" + name + "\" is " + v.dump() + "; allowed: a string");
-  return v.get<std::string>();
+    Fail(path, "header field \"" + name + "\" is " + JsonExcerpt(v) + "; allowed: a string");
+  const std::string& text = v.get_ref<const std::string&>();
+  if (Utf8Length(text) > kMaxProvenanceChars || HasControlChars(text))
+    Fail(path, "header field \"" + name + "\" is " + Excerpt(text) + "; allowed: a string of at most " +
+                   std::to_string(kMaxProvenanceChars) + " characters without control characters");
+  return text;
+}
+
+// A header field that must hold one exact string, such as "dtype": "float32".
+void Expect(const std::string& path, const json& obj, const std::string& name,
+            const std::string& want, const std::string& why) {
+  const json& v = Field(path, obj, name, name);
+  if (!v.is_string() || v.get_ref<const std::string&>() != want)
+    Fail(path, why + "header field \"" + name + "\" is " + JsonExcerpt(v) + "; allowed: \"" + want + "\"");
+}
+
+void ExpectShape(const std::string& path, const json& arrays, const std::string& name,
+                 const std::vector<uint64_t>& want, const Problem& p) {
+  const std::string shown = "arrays." + name + ".shape";
+  const json& v = Field(path, Field(path, arrays, name, "arrays." + name), "shape", shown);
+  if (v != json(want))
+    Fail(path, "header field \"" + shown + "\" is " + JsonExcerpt(v) + " but its problem (" + Describe(p) +
+                   ") needs " + json(want).dump());
 }
 
 }  // namespace
 
-void SaveTrace(const std::string& path, const Trace& t) {
+void WriteTrace(AtomicFile& file, const Trace& t) {
+  const std::string& path = file.Path();
   const Problem& p = t.problem;
   for (const std::string& e : ProblemErrors(p)) Fail(path, "cannot save: the trace's problem: " + e);
   const TraceLayout layout = TraceLayout::For(p);
@@ -218,7 +233,7 @@ void SaveTrace(const std::string& path, const Trace& t) {
   if (t.lse.size() != want.lse) mismatch("floats of L", t.lse.size(), want.lse);
 
   const json header = {
-      {"format", "FlashScope trace"},
+      {"format", kFormatName},
       {"notes", kNotes},
       {"problem", ProblemToJson(p)},
       {"layout", LayoutJson(layout)},
@@ -240,17 +255,11 @@ void SaveTrace(const std::string& path, const Trace& t) {
     Fail(path, "cannot save: the header would be " + std::to_string(text.size()) +
                    " bytes; allowed: at most " + std::to_string(kMaxHeaderBytes));
 
-  TempFile tmp(path + ".tmp");
-  errno = 0;
-  std::ofstream out(tmp.Path(), std::ios::binary | std::ios::trunc);
-  if (!out) Fail(path, "cannot save: cannot create " + tmp.Path() + " (" + ErrnoText() + ")");
-  tmp.Created();
-
   unsigned char prefix[kPrefixBytes];
   std::memcpy(prefix, kMagic, sizeof kMagic);
   PutLe(prefix + 8, kTraceFormatVersion, 4);
   PutLe(prefix + 12, text.size(), 4);
-  HashingWriter writer(&out);
+  HashingWriter writer(&file);
   writer.Put(prefix, sizeof prefix);
   writer.Put(text.data(), text.size());
   writer.PutFloats(t.data);
@@ -258,27 +267,22 @@ void SaveTrace(const std::string& path, const Trace& t) {
   writer.PutFloats(t.lse);
   unsigned char checksum[kChecksumBytes];
   PutLe(checksum, writer.Hash(), kChecksumBytes);
-  out.write(reinterpret_cast<const char*>(checksum), sizeof checksum);
-  out.close();
-  if (!out) Fail(path, "cannot save: writing " + tmp.Path() + " failed (" + ErrnoText() + ")");
-
-  if (std::rename(tmp.Path().c_str(), path.c_str()) != 0)
-    Fail(path, "cannot save: renaming " + tmp.Path() + " failed (" + ErrnoText() + ")");
-  tmp.Committed();
+  file.Write(checksum, sizeof checksum);
 }
 
-Trace LoadTrace(const std::string& path) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail(path, "cannot open (" + ErrnoText() + ")");
-  in.seekg(0, std::ios::end);
-  const std::streamoff end = in.tellg();
-  std::error_code ignored;
-  if (end < 0 || std::filesystem::is_directory(path, ignored))
-    Fail(path, "cannot read: not a regular file; expected a FlashScope trace file");
-  const uint64_t file_bytes = static_cast<uint64_t>(end);
-  in.seekg(0, std::ios::beg);
+void SaveTrace(const std::string& path, const Trace& t) {
+  try {
+    AtomicFile file(path);
+    WriteTrace(file, t);
+    file.Commit();
+  } catch (const FileWriteError& e) {
+    throw TraceFileError(e.what());
+  }
+}
 
+namespace {
+
+Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) {
   unsigned char prefix[kPrefixBytes] = {};
   in.read(reinterpret_cast<char*>(prefix),
           static_cast<std::streamsize>(std::min(file_bytes, kPrefixBytes)));
@@ -316,9 +320,17 @@ Trace LoadTrace(const std::string& path) {
   fnv.Add(prefix, sizeof prefix);
   fnv.Add(text.data(), text.size());
 
-  const json header = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded() || !header.is_object())
-    Fail(path, "damaged: the header is not a JSON object");
+  json header;
+  try {
+    header = ParseJsonText(text, path + ": damaged: the header");
+  } catch (const JsonTextError& e) {
+    throw TraceFileError(e.what());
+  }
+  if (!header.is_object()) Fail(path, "damaged: the header is not a JSON object");
+  Expect(path, header, "format", kFormatName, "not a FlashScope trace file: ");
+  // How the floats after the header are stored: the only encoding this build reads.
+  Expect(path, header, "dtype", "float32", "");
+  Expect(path, header, "byte_order", "little", "");
 
   // Sizes as the header states them, before trusting anything else in it.
   const json& arrays = Field(path, header, "arrays", "arrays");
@@ -371,7 +383,7 @@ Trace LoadTrace(const std::string& path) {
   t.layout = TraceLayout::For(t.problem);
   const json& layout = Field(path, header, "layout", "layout");
   if (layout != LayoutJson(t.layout))
-    Fail(path, "the header's layout " + layout.dump() + " does not match its problem (" +
+    Fail(path, "the header's layout " + JsonExcerpt(layout) + " does not match its problem (" +
                    Describe(t.problem) + "), whose layout is " + LayoutJson(t.layout).dump());
   t.steps = PlanSteps(t.problem);
   const ExpectedSizes want = SizesFor(t.problem);
@@ -388,13 +400,18 @@ Trace LoadTrace(const std::string& path) {
   check_size("data", data_floats, want.data);
   check_size("o", o_floats, want.o);
   check_size("lse", lse_floats, want.lse);
+  ExpectShape(path, arrays, "data", {want.steps, t.layout.step_floats}, t.problem);
+  ExpectShape(path, arrays, "o", {static_cast<uint64_t>(t.problem.n), static_cast<uint64_t>(t.problem.d)},
+              t.problem);
+  ExpectShape(path, arrays, "lse", {static_cast<uint64_t>(t.problem.n)}, t.problem);
 
   t.backend = Text(path, header, "backend");
   t.device = Text(path, header, "device");
   t.recorded_at = Text(path, header, "recorded_at");
   t.host = Text(path, header, "host");
   const json& ms = Field(path, header, "kernel_ms", "kernel_ms");
-  if (!ms.is_number()) Fail(path, "header field \"kernel_ms\" is " + ms.dump() + "; allowed: a number");
+  if (!ms.is_number() || ms.get<double>() < 0.0)
+    Fail(path, "header field \"kernel_ms\" is " + JsonExcerpt(ms) + "; allowed: a number >= 0");
   t.kernel_ms = ms.get<double>();
 
   if (!HostIsLittleEndian()) {
@@ -403,6 +420,32 @@ Trace LoadTrace(const std::string& path) {
     SwapFloats(t.lse.data(), t.lse.size());
   }
   return t;
+}
+
+}  // namespace
+
+Trace LoadTrace(const std::string& path) {
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail(path, "cannot open (" + ErrnoText() + ")");
+  in.seekg(0, std::ios::end);
+  const std::streamoff end = in.tellg();
+  std::error_code ignored;
+  if (end < 0 || std::filesystem::is_directory(path, ignored))
+    Fail(path, "cannot read: not a regular file; expected a FlashScope trace file");
+  in.seekg(0, std::ios::beg);
+  return ReadTrace(in, static_cast<uint64_t>(end), path);
+}
+
+Trace ParseTrace(const std::string& bytes, const std::string& name) {
+  std::istringstream in(bytes);
+  return ReadTrace(in, bytes.size(), name);
+}
+
+uint64_t TraceChecksum(const std::string& bytes) {
+  Fnv1a fnv;
+  fnv.Add(bytes.data(), bytes.size());
+  return fnv.Value();
 }
 
 std::string TraceProvenance(const Trace& t) {

@@ -28,13 +28,23 @@ struct TraceFileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Writes `path` + ".tmp" then renames it over `path`, so a failed save leaves an existing
-// file as it was. Refuses a trace whose arrays do not fit its problem.
+// Writes through an AtomicFile (atomic_file.h), so a failed save leaves an existing file as
+// it was. Refuses a trace whose arrays do not fit its problem.
 void SaveTrace(const std::string& path, const Trace& t);
+// The same bytes into `file`, for commands that write several outputs together (throws
+// TraceFileError or FileWriteError).
+class AtomicFile;
+void WriteTrace(AtomicFile& file, const Trace& t);
 
-// Verifies magic, version, header, sizes and checksum; refuses files larger than any trace
-// could be before allocating anything.
+// Verifies magic, version, header (format, encoding, problem, layout, sizes and shapes,
+// provenance), sizes and checksum; refuses files larger than any trace could be before
+// allocating anything.
 Trace LoadTrace(const std::string& path);
+// The same from bytes in memory; `name` stands for the file in messages.
+Trace ParseTrace(const std::string& bytes, const std::string& name);
+
+// FNV-1a 64 of `bytes`: a trace file ends with this of every byte before it.
+uint64_t TraceChecksum(const std::string& bytes);
 
 // One line for the status bar, e.g. "recorded with CUDA on NVIDIA H100 80GB HBM3
 // (host gpu01) at 2026-11-22T10:00:00Z, kernel 0.12 ms".

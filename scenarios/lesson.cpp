@@ -1,10 +1,15 @@
 #include "lesson.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
+#include "excerpt.h"
+#include "json_text.h"
 #include "problem_json.h"
 #include "trace.h"
 
@@ -13,25 +18,42 @@ namespace {
 
 using nlohmann::json;
 
-std::string GetString(const json& obj, const char* key, const std::string& where, bool required) {
+std::string FieldName(const char* key) { return std::string("field \"") + key + "\""; }
+
+// A string field, at most `max_chars` characters (code points): the window draws each one
+// as a single ImGui text item, whose vertex count must stay far below 16-bit indices.
+std::string GetString(const json& obj, const char* key, const std::string& where, bool required,
+                      size_t max_chars) {
   if (!obj.contains(key)) {
-    if (required) throw LessonError(where + ": missing field \"" + key + "\" (a string)");
+    if (required) throw LessonError(where + ": missing " + FieldName(key) + " (a string)");
     return "";
   }
-  if (!obj[key].is_string())
-    throw LessonError(where + ": field \"" + key + "\" must be a string, not " + obj[key].type_name());
-  return obj[key].get<std::string>();
+  const json& v = obj[key];
+  if (!v.is_string())
+    throw LessonError(where + ": " + FieldName(key) + " must be a string, not " + v.type_name() + " " +
+                      JsonExcerpt(v));
+  const std::string& text = v.get_ref<const std::string&>();
+  const size_t chars = Utf8Length(text);
+  if (chars > max_chars)
+    throw LessonError(where + ": " + FieldName(key) + " is " + std::to_string(chars) + " characters long (" +
+                      Excerpt(text) + "); allowed: at most " + std::to_string(max_chars));
+  return text;
 }
 
+// An integer field in lo..hi. JSON integers can be as large as 2^64 - 1: they are compared
+// as written, never wrapped into an int first.
 int GetInt(const json& obj, const char* key, const std::string& where, int lo, int hi, int fallback) {
   if (!obj.contains(key)) return fallback;
-  if (!obj[key].is_number_integer())
-    throw LessonError(where + ": field \"" + key + "\" must be an integer, not " + obj[key].type_name());
-  const long long v = obj[key].get<long long>();
-  if (v < lo || v > hi)
-    throw LessonError(where + ": field \"" + key + "\" is " + std::to_string(v) + "; allowed: " +
-                      std::to_string(lo) + ".." + std::to_string(hi));
-  return static_cast<int>(v);
+  const json& v = obj[key];
+  if (!v.is_number_integer())
+    throw LessonError(where + ": " + FieldName(key) + " must be an integer, not " + v.type_name() + " " +
+                      JsonExcerpt(v));
+  const bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
+                                               : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  if (!in_range)
+    throw LessonError(where + ": " + FieldName(key) + " is " + v.dump() + "; allowed: " + std::to_string(lo) +
+                      ".." + std::to_string(hi));
+  return static_cast<int>(v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>());
 }
 
 Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int steps) {
@@ -39,11 +61,11 @@ Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int st
   for (const auto& item : j.items()) {
     const std::string& k = item.key();
     if (k != "title" && k != "text" && k != "step" && k != "row" && k != "panels")
-      throw LessonError(where + ": unknown field \"" + k + "\"; allowed: title, text, step, row, panels");
+      throw LessonError(where + ": unknown field " + Excerpt(k) + "; allowed: title, text, step, row, panels");
   }
   Beat b;
-  b.title = GetString(j, "title", where, true);
-  b.text = GetString(j, "text", where, true);
+  b.title = GetString(j, "title", where, true, kMaxLessonTitleChars);
+  b.text = GetString(j, "text", where, true, kMaxLessonTextChars);
   b.step = GetInt(j, "step", where, -1, steps - 1, -1);
   b.row = GetInt(j, "row", where, -1, p.n - 1, -1);
   if (j.contains("panels")) {
@@ -52,7 +74,8 @@ Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int st
       bool known = false;
       for (const char* allowed : kPanelNames) known = known || (name.is_string() && name == allowed);
       if (!known)
-        throw LessonError(where + ": panel " + name.dump() + " is not known; allowed: tiles, softmax, scores, compare");
+        throw LessonError(where + ": panel " + JsonExcerpt(name) +
+                          " is not known; allowed: tiles, softmax, scores, compare");
       b.panels.push_back(name.get<std::string>());
     }
   }
@@ -62,17 +85,25 @@ Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int st
 }  // namespace
 
 Lesson ParseLesson(const std::string& json_text, const std::string& path) {
+  if (json_text.size() > kMaxLessonBytes)
+    throw LessonError(path + ": the lesson is " + std::to_string(json_text.size()) + " bytes; allowed: at most " +
+                      std::to_string(kMaxLessonBytes));
   json root;
   try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw LessonError(path + ": not valid JSON (" + e.what() + ")");
+    root = ParseJsonText(json_text, path);
+  } catch (const JsonTextError& e) {
+    throw LessonError(e.what());
   }
   if (!root.is_object()) throw LessonError(path + ": a lesson is a JSON object with title, problem and beats");
+  for (const auto& item : root.items()) {
+    const std::string& k = item.key();
+    if (k != "title" && k != "summary" && k != "problem" && k != "beats")
+      throw LessonError(path + ": unknown field " + Excerpt(k) + "; allowed: title, summary, problem, beats");
+  }
   Lesson lesson;
   lesson.path = path;
-  lesson.title = GetString(root, "title", path, true);
-  lesson.summary = GetString(root, "summary", path, false);
+  lesson.title = GetString(root, "title", path, true, kMaxLessonTitleChars);
+  lesson.summary = GetString(root, "summary", path, false, kMaxLessonTextChars);
   if (!root.contains("problem")) throw LessonError(path + ": missing field \"problem\"");
   try {
     lesson.problem = ProblemFromJson(root["problem"], path + ": problem");
@@ -89,11 +120,24 @@ Lesson ParseLesson(const std::string& json_text, const std::string& path) {
 }
 
 Lesson LoadLesson(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw LessonError(path + ": cannot open the lesson file: it is a directory");
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw LessonError(path + ": cannot open the lesson file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseLesson(text.str(), path);
+  if (!in)
+    throw LessonError(path + ": cannot open the lesson file (" +
+                      (errno ? std::strerror(errno) : "unknown reason") + ")");
+  // Read at most one byte more than allowed: a huge file (or a device that never ends) is
+  // refused having read 1 MiB, not all of it.
+  std::string text(kMaxLessonBytes + 1, '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw LessonError(path + ": read error in the lesson file");
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxLessonBytes)
+    throw LessonError(path + ": the lesson file is larger than " + std::to_string(kMaxLessonBytes) +
+                      " bytes, the most a lesson may be");
+  return ParseLesson(text, path);
 }
 
 std::string DefaultLessonPath() { return std::string(FS_LESSON_DIR) + "/intro.json"; }

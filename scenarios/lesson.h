@@ -3,6 +3,7 @@
 // LessonError naming the file, the field and what is allowed.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,14 @@ namespace fs {
 struct LessonError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Limits on a lesson file. Each title and text is drawn as one ImGui text item; Dear ImGui
+// 1.86 aborts on an item of about 16,400 characters or more (16-bit vertex indices, 4
+// vertices a character), so the limits leave a wide margin. 1 MiB holds far more than the
+// most any allowed lesson needs, and is refused before it is parsed.
+constexpr size_t kMaxLessonBytes = 1 << 20;
+constexpr size_t kMaxLessonTitleChars = 200;
+constexpr size_t kMaxLessonTextChars = 4000;
 
 // Panels a beat can open; names as written in lesson files.
 constexpr const char* kPanelNames[] = {"tiles", "softmax", "scores", "compare"};
@@ -34,6 +43,7 @@ struct Lesson {
   std::vector<Beat> beats;
 };
 
+// Both throw LessonError naming the file, the field and what is allowed.
 Lesson LoadLesson(const std::string& path);
 Lesson ParseLesson(const std::string& json_text, const std::string& path);
 std::string DefaultLessonPath();   // scenarios/lessons/intro.json of this source tree

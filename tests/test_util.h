@@ -2,12 +2,15 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "problem.h"
 
@@ -39,10 +42,20 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   std::string File(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& Path() const { return path_; }
 
  private:
   std::string path_;
 };
+
+// The names in a TempDir, sorted: what a command left behind.
+inline std::vector<std::string> FileNames(const TempDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.Path()))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 inline std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,6 +65,22 @@ inline std::string ReadBytes(const std::string& path) {
 inline void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Runs a shell command with stdout and stderr into `log`; returns its exit code, or -1 when
+// it did not exit (a signal).
+inline int RunShell(const std::string& command, const std::string& log) {
+  const int status = ::system(("(" + command + ") > " + log + " 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The flashscope binary with `args`, under xvfb-run when there is no display (shot and the
+// window need one); `prefix` goes before the binary inside that, e.g. a ulimit.
+inline int RunFlashscope(const std::string& args, const std::string& log, const std::string& prefix = "") {
+  const char* display = ::getenv("DISPLAY");
+  const std::string command = prefix + "exec " + FS_FLASHSCOPE_BIN + " " + args;
+  if (display && *display) return RunShell(command, log);
+  return RunShell("xvfb-run -a -s '-screen 0 1280x1024x24' sh -c \"" + command + "\"", log);
 }
 
 }  // namespace fs_test

@@ -282,6 +282,7 @@ class CudaBackend : public Backend {
     data.Download(t.data.data(), 0, t.data.size());
     t.o = buf.o.Download();
     t.lse = buf.lse.Download();
+    CheckOutputsFinite(p, in, t.o, t.lse);
     t.backend = Name();
     t.device = device_name_;
     t.host = HostName();
@@ -300,6 +301,7 @@ class CudaBackend : public Backend {
     out.ms = ElapsedMs(start, stop);
     out.o = buf.o.Download();
     out.lse = buf.lse.Download();
+    CheckOutputsFinite(p, in, out.o, out.lse);
     return out;
   }
 

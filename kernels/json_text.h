@@ -1,0 +1,27 @@
+// JSON text from a file (lessons, trace headers), parsed within limits: nesting depth is
+// bounded so that nothing downstream can recurse without end, and a number too large for a
+// double is refused with the field it belongs to. Errors quote the text through excerpt.h.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fs {
+
+struct JsonTextError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Real lessons and trace headers nest 4 levels; 64 leaves room and keeps every recursive
+// walk of the value (comparison, copy, dump) shallow.
+constexpr int kMaxJsonDepth = 64;
+
+// Parses `text`; throws JsonTextError whose message starts with `where`, e.g.
+//   lessons/x.json: not valid JSON at line 3, column 9: syntax error ... near "..."
+//   lessons/x.json: field "problem.scale" is 1e400, too large for a number; allowed: ...
+//   lessons/x.json: nesting deeper than 64 levels at "beats[0]"; allowed: at most 64
+nlohmann::json ParseJsonText(const std::string& text, const std::string& where);
+
+}  // namespace fs
