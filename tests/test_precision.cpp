@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bits.h"
+#include "npy.h"
 #include "emulate.h"
 #include "precision.h"
 #include "precision_stats.h"
@@ -448,4 +449,28 @@ TEST_CASE("drift repeats a problem over seeds and writes JSON and CSV", "[precis
   CHECK(j["standard"]["delta_drift_total"].get<double>() == Approx(cumulative));
   const std::string text = fs_test::ReadBytes(csv);
   CHECK(std::count(text.begin(), text.end(), '\n') == 4);  // header and three runs
+}
+
+TEST_CASE("dO comes from the drift pattern, from the seed, or from a .npy file of shape (N, d)", "[precision]") {
+  fs::Problem p;
+  p.n = 40;
+  p.d = 16;
+  const fs::Inputs seeded = fs::MakeInputs(p);
+  REQUIRE(seeded.dout.size() == 40u * 16u);
+  p.seed = 2;
+  CHECK(fs::MakeInputs(p).dout != seeded.dout);  // a function of the seed
+  p.pattern = fs::Pattern::kDrift;
+  const fs::Inputs drift = fs::MakeInputs(p);
+  for (int r = 0; r < p.n; ++r) CHECK(drift.dout[static_cast<size_t>(r) * p.d + fs::kDriftFeature] < -0.99f);
+
+  fs_test::TempDir dir;
+  std::vector<float> mine(40 * 16);
+  for (size_t i = 0; i < mine.size(); ++i) mine[i] = 0.25f * static_cast<float>(i % 7) - 0.5f;
+  fs::SaveNpy(dir.File("dout.npy"), mine.data(), {40, 16});
+  p.dout_path = dir.File("dout.npy");
+  CHECK(fs::MakeInputs(p).dout == mine);
+  fs::SaveNpy(dir.File("wrong.npy"), mine.data(), {16, 40});
+  p.dout_path = dir.File("wrong.npy");
+  CHECK_THROWS_WITH(fs::MakeInputs(p), Contains("wrong.npy") && Contains("dO has shape (16, 40)") &&
+                                           Contains("allowed: (40, 16)"));
 }
