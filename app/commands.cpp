@@ -169,7 +169,7 @@ int RunBenchCommand(const Options& opt) {
     }
     const std::string err = BenchShapeErrors(s);
     if (!err.empty()) {
-      std::fprintf(stderr, "flashscope bench: --shape %s: %s\n", text.c_str(), err.c_str());
+      std::fprintf(stderr, "flashscope bench: --shape %s: %s\n", Excerpt(text).c_str(), err.c_str());
       return 2;
     }
     shapes.push_back(s);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "atomic_file.h"
+#include "backend.h"
 #include "emulate.h"
 #include "npy.h"
 #include "test_util.h"
@@ -195,4 +196,23 @@ TEST_CASE("trace --out never takes over an existing file named like its temporar
   CHECK(RunShell(Flashscope() + " trace --backend cpu --n 32 --d 16 --out " + out, log) == 0);
   CHECK(ReadBytes(out + ".tmp") == "keep me");
   CHECK_NOTHROW(fs::LoadTrace(out));
+}
+
+TEST_CASE("bench refuses an unwritable --json path before it runs anything", "[outputs][cli]") {
+  TempDir dir;
+  const std::string log = dir.File("log");
+  CHECK(RunShell(Flashscope() + " bench --warmup 0 --repeats 1 --json " + dir.File("missing/b.json"), log) == 1);
+  CHECK_THAT(ReadBytes(log), Contains(dir.File("missing/b.json") + ": cannot save"));
+}
+
+TEST_CASE("bench that cannot run leaves an existing --json file as it was", "[outputs][cli]") {
+  if (fs::CudaUnavailableReason().empty()) return;  // with a GPU it runs and replaces the file
+  TempDir dir;
+  const std::string json = dir.File("bench.json"), log = dir.File("log");
+  WriteBytes(json, "older results");
+  const int code = RunShell(Flashscope() + " bench --warmup 0 --repeats 1 --json " + json, log);
+  INFO(ReadBytes(log));
+  CHECK(code == 1);
+  CHECK(ReadBytes(json) == "older results");
+  CHECK(FileNames(dir) == std::vector<std::string>{"bench.json", "log"});
 }
