@@ -3,42 +3,88 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
+#include <vector>
 
 #include "emulate.h"
 #include "reference.h"
+#include "test_oracle.h"
 
 namespace {
 
-// Fresh problems each run: seeds come from the OS, and the failing one is printed.
-fs::Problem RandomProblem(std::mt19937_64& rng, bool causal) {
+// A problem drawn from `rng`: N in 1..300 (mostly not a multiple of Br or Bc), any d and
+// block sizes. NormalRng is the project's own generator, so a seed draws the same problems
+// on every platform.
+fs::Problem RandomProblem(fs::NormalRng& rng, bool causal) {
   const int blocks[] = {16, 32, 64, 128};
   const int dims[] = {16, 32, 64, 96, 128};
   fs::Problem p;
-  p.n = std::uniform_int_distribution<int>(1, 300)(rng);
-  p.d = dims[rng() % 5];
-  p.br = blocks[rng() % 4];
-  p.bc = blocks[rng() % 4];
+  p.n = 1 + static_cast<int>(rng.NextU64() % 300);
+  p.d = dims[rng.NextU64() % 5];
+  p.br = blocks[rng.NextU64() % 4];
+  p.bc = blocks[rng.NextU64() % 4];
   p.causal = causal;
-  p.seed = rng();
+  p.seed = rng.NextU64();
   return p;
 }
 
 }  // namespace
 
 TEST_CASE("emulated O and L match the FP64 reference to 1e-5 on random shapes", "[emulate]") {
-  std::random_device rd;
-  const uint64_t seed = (uint64_t(rd()) << 32) | rd();
-  std::mt19937_64 rng(seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
   for (int trial = 0; trial < 24; ++trial) {
     const fs::Problem p = RandomProblem(rng, trial % 2 == 1);
-    INFO("seed " << seed << " trial " << trial << ": " << fs::Describe(p));
+    INFO("seed " << seed << " (--rng-seed) trial " << trial << ": " << fs::Describe(p));
     const auto in = fs::MakeInputs(p);
     const auto out = fs::Emulate(p, in);  // output buffers are NaN-poisoned before the run
     const auto ref = fs::ReferenceForward(p, in);
     CHECK(fs::MaxRelativeError(out.o, ref.o, p.d) < 1e-5);
     CHECK(fs::MaxAbsoluteError(out.lse, ref.lse) < 1e-5 * 8);
   }
+}
+
+TEST_CASE("an explicit softmax scale is applied to the scores, O and L", "[emulate][scale]") {
+  // The oracle takes the scale as a number, so an emulation that kept 1/sqrt(d) would be
+  // off by far more than rounding: for d = 32 that is 0.177 against 0.05, 0.3 or 1.
+  for (float scale : {0.05f, 0.3f, 1.0f})
+    for (bool causal : {false, true}) {
+      fs::Problem p;
+      p.n = 70;
+      p.d = 32;
+      p.br = 32;
+      p.bc = 16;
+      p.causal = causal;
+      p.scale = scale;
+      INFO(fs::Describe(p));
+      const auto in = fs::MakeInputs(p);
+      const auto t = fs::EmulateTraced(p, in);
+      for (int row = 0; row < p.n; ++row) {
+        INFO("row " << row);
+        const auto a = fs_test::AttendRow(in, row, scale, causal, p.n);
+        CHECK(fs_test::RowError(&t.o[size_t(row) * p.d], a.o) < 1e-5);
+        CHECK(t.lse[row] == Approx(a.m + std::log(a.l)).epsilon(1e-6).margin(1e-5));
+      }
+      // Scores in the first tile: S = scale * q . k.
+      for (int r = 0; r < 32; ++r)
+        for (int c = 0; c < 16; ++c) {
+          if (causal && c > r) continue;
+          double dot = 0.0;
+          for (int t2 = 0; t2 < p.d; ++t2) dot += double(in.q[size_t(r) * p.d + t2]) * in.k[size_t(c) * p.d + t2];
+          CHECK(t.S(0)[r * p.bc + c] == Approx(scale * dot).epsilon(1e-5).margin(1e-5));
+        }
+    }
+}
+
+TEST_CASE("scale 0 and an explicit 1/sqrt(d) give the same bits", "[emulate][scale]") {
+  fs::Problem p;
+  p.n = 40;
+  p.d = 64;
+  const auto in = fs::MakeInputs(p);
+  const auto by_default = fs::Emulate(p, in);
+  p.scale = 0.125f;  // 1/sqrt(64), exactly
+  const auto given = fs::Emulate(p, in);
+  CHECK(std::memcmp(by_default.o.data(), given.o.data(), given.o.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(by_default.lse.data(), given.lse.data(), given.lse.size() * sizeof(float)) == 0);
 }
 
 TEST_CASE("N not divisible by Br or Bc is handled, causal and not", "[emulate]") {
@@ -124,6 +170,43 @@ TEST_CASE("before the last step the running softmax only covers the keys seen", 
   for (int c = 0; c < 32; ++c) seen += after_first[c];
   CHECK(seen == Approx(1.0).epsilon(1e-6));  // normalized over what has been seen
   for (int c = 32; c < 128; ++c) CHECK(std::isnan(after_first[c]));
+}
+
+TEST_CASE("running probabilities are right at tile edges, at every step of a row", "[emulate][softmax]") {
+  // Rows at the edges of the tiles (the first and last row of a Q block and of a K/V block,
+  // so in causal mode the rows whose diagonal key is the last of its K/V block) and every
+  // column, the first and last of each tile included, after each step of the row: the
+  // softmax over the keys seen so far, 0 where the mask hides a key, NaN where not yet seen.
+  struct Case {
+    int n, br, bc;
+    bool causal;
+  };
+  for (const Case& c : {Case{77, 32, 16, true}, Case{77, 16, 32, true}, Case{50, 16, 16, false},
+                        Case{70, 32, 16, false}}) {
+    fs::Problem p;
+    p.n = c.n;
+    p.d = 16;
+    p.br = c.br;
+    p.bc = c.bc;
+    p.causal = c.causal;
+    const auto in = fs::MakeInputs(p);
+    const auto t = fs::EmulateTraced(p, in);
+    for (int row : {0, c.bc - 1, c.bc, 2 * c.bc - 1, c.br - 1, c.br, 2 * c.br - 1, c.n - 1}) {
+      for (int k : fs::StepsOfRow(t, row)) {
+        const fs::StepInfo& s = t.steps[k];
+        const auto running = fs::RunningProbabilities(t, row, k);
+        const auto want = fs_test::AttendRow(in, row, 0.25, c.causal, s.col0 + s.cols).probs;  // 1/sqrt(16)
+        REQUIRE(running.size() == want.size());
+        for (int col = 0; col < p.n; ++col) {
+          INFO(fs::Describe(p) << ": row " << row << " after step " << k << " (keys up to " << s.col0 + s.cols
+                               << "), column " << col << (col % p.bc == 0 ? " (first of its tile)" : "")
+                               << (col % p.bc == p.bc - 1 || col == p.n - 1 ? " (last of its tile)" : ""));
+          if (std::isnan(want[col])) CHECK(std::isnan(running[col]));
+          else CHECK(running[col] == Approx(want[col]).epsilon(1e-5).margin(1e-9));
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("row sums follow the warp's butterfly order, not left to right", "[emulate]") {
