@@ -52,12 +52,7 @@ TEST_CASE("trace records the problem its flags describe, and writes its O and L 
   REQUIRE(code == 0);
   CHECK_THAT(fs_test::ReadBytes(log), Contains("wrote") && Contains("recorded with CPU emulation"));
 
-  fs::Problem p;
-  p.n = 100;
-  p.d = 32;
-  p.br = 32;
-  p.bc = 16;
-  p.causal = true;
+  fs::Problem p = fs_test::ProblemOf(100, 32, 32, 16, true);
   p.pattern = fs::Pattern::kTiedMaxima;
   p.seed = 3;
   const fs::Trace t = fs::LoadTrace(dir.File("t.fstrace"));
@@ -85,11 +80,7 @@ TEST_CASE("trace applies --softmax-scale, --pattern and --rank", "[cli][scale]")
   INFO(fs_test::ReadBytes(log));
   REQUIRE(code == 0);
   CHECK_THAT(fs_test::ReadBytes(log), Contains("scale=0.3"));
-  fs::Problem p;
-  p.n = 48;
-  p.d = 16;
-  p.br = 16;
-  p.bc = 32;
+  fs::Problem p = fs_test::ProblemOf(48, 16, 16, 32);
   p.scale = 0.3f;
   p.pattern = fs::Pattern::kLowRank;
   p.rank = 3;

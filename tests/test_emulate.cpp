@@ -8,6 +8,7 @@
 #include "emulate.h"
 #include "reference.h"
 #include "test_oracle.h"
+#include "test_util.h"
 
 namespace {
 
@@ -48,12 +49,7 @@ TEST_CASE("an explicit softmax scale is applied to the scores, O and L", "[emula
   // off by far more than rounding: for d = 32 that is 0.177 against 0.05, 0.3 or 1.
   for (float scale : {0.05f, 0.3f, 1.0f})
     for (bool causal : {false, true}) {
-      fs::Problem p;
-      p.n = 70;
-      p.d = 32;
-      p.br = 32;
-      p.bc = 16;
-      p.causal = causal;
+      fs::Problem p = fs_test::ProblemOf(70, 32, 32, 16, causal);
       p.scale = scale;
       INFO(fs::Describe(p));
       const auto in = fs::MakeInputs(p);
@@ -89,12 +85,7 @@ TEST_CASE("scale 0 and an explicit 1/sqrt(d) give the same bits", "[emulate][sca
 
 TEST_CASE("N not divisible by Br or Bc is handled, causal and not", "[emulate]") {
   for (bool causal : {false, true}) {
-    fs::Problem p;
-    p.n = 77;
-    p.d = 32;
-    p.br = 32;
-    p.bc = 16;
-    p.causal = causal;
+    const fs::Problem p = fs_test::ProblemOf(77, 32, 32, 16, causal);
     const auto in = fs::MakeInputs(p);
     CHECK(fs::MaxRelativeError(fs::Emulate(p, in).o, fs::ReferenceForward(p, in).o, p.d) < 1e-5);
   }
@@ -119,12 +110,7 @@ TEST_CASE("every input pattern matches the reference", "[emulate]") {
 }
 
 TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]") {
-  fs::Problem p;
-  p.n = 150;
-  p.d = 96;
-  p.br = 32;
-  p.bc = 64;
-  p.causal = true;
+  const fs::Problem p = fs_test::ProblemOf(150, 96, 32, 64, true);
   const auto in = fs::MakeInputs(p);
   const auto t = fs::EmulateTraced(p, in);
   const auto o = fs::Emulate(p, in);
@@ -134,11 +120,7 @@ TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]"
 }
 
 TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][softmax]") {
-  fs::Problem p;
-  p.n = 130;
-  p.d = 32;
-  p.br = 16;
-  p.bc = 32;
+  fs::Problem p = fs_test::ProblemOf(130, 32, 16, 32);
   for (bool causal : {false, true}) {
     p.causal = causal;
     const auto in = fs::MakeInputs(p);
@@ -157,11 +139,7 @@ TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][so
 }
 
 TEST_CASE("before the last step the running softmax only covers the keys seen", "[emulate][softmax]") {
-  fs::Problem p;
-  p.n = 128;
-  p.d = 16;
-  p.br = 32;
-  p.bc = 32;
+  const fs::Problem p = fs_test::ProblemOf(128, 16, 32, 32);
   const auto t = fs::EmulateTraced(p, fs::MakeInputs(p));
   const auto steps = fs::StepsOfRow(t, 5);
   REQUIRE(steps.size() == 4);
@@ -183,12 +161,7 @@ TEST_CASE("running probabilities are right at tile edges, at every step of a row
   };
   for (const Case& c : {Case{77, 32, 16, true}, Case{77, 16, 32, true}, Case{50, 16, 16, false},
                         Case{70, 32, 16, false}}) {
-    fs::Problem p;
-    p.n = c.n;
-    p.d = 16;
-    p.br = c.br;
-    p.bc = c.bc;
-    p.causal = c.causal;
+    const fs::Problem p = fs_test::ProblemOf(c.n, 16, c.br, c.bc, c.causal);
     const auto in = fs::MakeInputs(p);
     const auto t = fs::EmulateTraced(p, in);
     for (int row : {0, c.bc - 1, c.bc, 2 * c.bc - 1, c.br - 1, c.br, 2 * c.br - 1, c.n - 1}) {

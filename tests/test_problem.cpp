@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "problem.h"
+#include "test_util.h"
 
 using Catch::Matchers::Contains;
 
@@ -114,11 +115,7 @@ TEST_CASE("two problems are equal only when every field is", "[problem]") {
 }
 
 TEST_CASE("Describe names the shape, the mask, the pattern and an explicit scale", "[problem][scale]") {
-  fs::Problem p;
-  p.n = 100;
-  p.d = 32;
-  p.br = 32;
-  p.bc = 16;
+  fs::Problem p = fs_test::ProblemOf(100, 32, 32, 16);
   CHECK(fs::Describe(p) == "N=100 d=32 Br=32 Bc=16 random seed=1");
   p.causal = true;
   p.scale = 0.5f;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "emulate.h"
+#include "test_util.h"
 #include "trace_diff.h"
 #include "trace_file.h"
 
@@ -65,11 +66,7 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 fs::Trace SmallTrace() {
-  fs::Problem p;
-  p.n = 64;
-  p.d = 16;
-  p.br = 32;
-  p.bc = 32;
+  const fs::Problem p = fs_test::ProblemOf(64, 16, 32, 32);
   return fs::EmulateTraced(p, fs::MakeInputs(p));
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stb_image.h"
@@ -135,16 +136,23 @@ int CountGrey(const Image& im, unsigned char level) {
   return count;
 }
 
+// Two shots that differ only in `first` and `second`, as images of the same size.
+std::pair<Image, Image> TwoShots(const std::string& common, const std::string& first, const std::string& second) {
+  const std::string a = TempPath("a.png"), b = TempPath("b.png");
+  REQUIRE(RunFlashscope("shot " + first + " --out " + a + common, a + ".log") == 0);
+  REQUIRE(RunFlashscope("shot " + second + " --out " + b + common, b + ".log") == 0);
+  std::pair<Image, Image> shots(Load(a), Load(b));
+  REQUIRE(shots.first.width == shots.second.width);
+  REQUIRE(shots.first.height == shots.second.height);
+  return shots;
+}
+
 }  // namespace
 
 TEST_CASE("shot hatches the masked cells of a causal diagonal tile, and only there", "[shot]") {
   // The scores panel at step 0 of N=64, Br=Bc=32: causal, the tile's upper triangle is -inf,
   // drawn in the masked grey (0.62 -> 158) with hatch lines (0.38 -> 97); not causal, none is.
-  const std::string causal = TempPath("causal.png"), plain = TempPath("plain.png");
-  const std::string args = " --size 800x600 --n 64 --d 16 --br 32 --bc 32 --step 0 --panels scores";
-  REQUIRE(RunFlashscope("shot --causal --out " + causal + args, causal + ".log") == 0);
-  REQUIRE(RunFlashscope("shot --out " + plain + args, plain + ".log") == 0);
-  const Image c = Load(causal), p = Load(plain);
+  const auto [c, p] = TwoShots(" --size 800x600 --n 64 --d 16 --br 32 --bc 32 --step 0 --panels scores", "--causal", "");
   INFO("masked grey: " << CountGrey(c, 158) << " causal, " << CountGrey(p, 158) << " not; hatch grey: "
                        << CountGrey(c, 97) << " causal, " << CountGrey(p, 97) << " not");
   CHECK(CountGrey(c, 158) > 20 * std::max(1, CountGrey(p, 158)));
@@ -155,13 +163,8 @@ TEST_CASE("shot outlines the followed row where --row puts it", "[shot]") {
   // The followed row is outlined in white in both heatmaps of the scores panel. Between a
   // shot following row 3 and one following row 28 of the same tile, the white pixels that
   // differ lie higher up for row 3.
-  const std::string high = TempPath("row3.png"), low = TempPath("row28.png");
-  const std::string args = " --size 800x600 --n 32 --d 16 --br 32 --bc 32 --step 0 --panels scores";
-  REQUIRE(RunFlashscope("shot --row 3 --out " + high + args, high + ".log") == 0);
-  REQUIRE(RunFlashscope("shot --row 28 --out " + low + args, low + ".log") == 0);
-  const Image a = Load(high), b = Load(low);
-  REQUIRE(a.width == b.width);
-  REQUIRE(a.height == b.height);
+  const auto [a, b] = TwoShots(" --size 800x600 --n 32 --d 16 --br 32 --bc 32 --step 0 --panels scores", "--row 3",
+                               "--row 28");
   double ya = 0, yb = 0;
   int na = 0, nb = 0;
   for (int y = 0; y < a.height; ++y)

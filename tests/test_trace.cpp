@@ -8,21 +8,14 @@
 
 #include "emulate.h"
 #include "test_oracle.h"
+#include "test_util.h"
 #include "trace.h"
 
 using Catch::Matchers::Contains;
 
 namespace {
 
-fs::Problem Shape(int n, int d, int br, int bc, bool causal) {
-  fs::Problem p;
-  p.n = n;
-  p.d = d;
-  p.br = br;
-  p.bc = bc;
-  p.causal = causal;
-  return p;
-}
+using fs_test::ProblemOf;
 
 // The K/V blocks Q block i must load, found by brute force from the mask's definition: a
 // block is needed when some query of the Q block may see some key of it.
@@ -53,7 +46,7 @@ TEST_CASE("after every step m, l and O-tilde / l are the max, sum and output ove
   };
   for (const Case& c : {Case{100, 32, 32, 16, false, 0.0f}, Case{100, 32, 32, 16, true, 0.0f},
                         Case{77, 16, 16, 32, true, 0.0f}, Case{50, 16, 16, 16, false, 0.3f}}) {
-    auto p = Shape(c.n, c.d, c.br, c.bc, c.causal);
+    auto p = ProblemOf(c.n, c.d, c.br, c.bc, c.causal);
     p.scale = c.scale;
     const double scale = c.scale != 0.0f ? c.scale : 1.0 / std::sqrt(double(c.d));
     const auto in = fs::MakeInputs(p);
@@ -84,7 +77,7 @@ TEST_CASE("after every step m, l and O-tilde / l are the max, sum and output ove
 
 TEST_CASE("a trace's O and L are the FP64 attention output and log-sum-exp", "[trace]") {
   for (bool causal : {false, true}) {
-    auto p = Shape(90, 64, 64, 32, causal);
+    auto p = ProblemOf(90, 64, 64, 32, causal);
     const auto in = fs::MakeInputs(p);
     const auto t = fs::EmulateTraced(p, in);
     for (int row = 0; row < p.n; ++row) {
@@ -97,7 +90,7 @@ TEST_CASE("a trace's O and L are the FP64 attention output and log-sum-exp", "[t
 }
 
 TEST_CASE("masked scores are -inf and their probabilities exactly 0", "[trace]") {
-  const auto p = Shape(40, 16, 16, 16, true);
+  const auto p = ProblemOf(40, 16, 16, 16, true);
   const auto t = fs::EmulateTraced(p, fs::MakeInputs(p));
   for (int k = 0; k < t.StepCount(); ++k) {
     const auto& s = t.steps[k];
@@ -111,7 +104,7 @@ TEST_CASE("masked scores are -inf and their probabilities exactly 0", "[trace]")
 }
 
 TEST_CASE("rows past the end of the sequence keep the poison", "[trace]") {
-  const auto p = Shape(20, 16, 16, 16, false);  // second Q block has 4 real rows of 16
+  const auto p = ProblemOf(20, 16, 16, 16, false);  // second Q block has 4 real rows of 16
   const auto t = fs::EmulateTraced(p, fs::MakeInputs(p));
   const int k = t.FindStep(1, 0);
   REQUIRE(k >= 0);
@@ -122,7 +115,7 @@ TEST_CASE("rows past the end of the sequence keep the poison", "[trace]") {
 }
 
 TEST_CASE("causal traces skip the blocks above the diagonal", "[trace]") {
-  const auto p = Shape(128, 16, 32, 16, true);
+  const auto p = ProblemOf(128, 16, 32, 16, true);
   const auto steps = fs::PlanSteps(p);
   // Q block i (rows 32i..32i+31) needs K blocks 0..2i+1.
   CHECK(steps.size() == 2u + 4u + 6u + 8u);
@@ -137,7 +130,7 @@ TEST_CASE("the loop visits exactly the K/V blocks the mask needs, and counts the
     for (int n : {1, 63, 64, 200, 1024})
       for (int br : {16, 64})
         for (int bc : {32, 128}) {
-          const auto p = Shape(n, 64, br, bc, causal);
+          const auto p = ProblemOf(n, 64, br, bc, causal);
           INFO(fs::Describe(p));
           const auto needed = NeededBlocks(p);
           const auto steps = fs::PlanSteps(p);
@@ -161,7 +154,7 @@ TEST_CASE("byte counters on small problems worked out by hand", "[trace]") {
   // Not causal: each of the 2 Q blocks loads 2 K and 2 V blocks: 4096 + 4 * 4096 = 20480.
   // Causal: Q block 0 loads K/V block 0, Q block 1 both: 4096 + 3 * 4096 = 16384.
   // O and L: 64 x 17 x 4 = 4352 bytes written either way.
-  auto p = Shape(64, 16, 32, 32, false);
+  auto p = ProblemOf(64, 16, 32, 32, false);
   auto steps = fs::PlanSteps(p);
   REQUIRE(steps.size() == 4);
   CHECK(steps[0].bytes_read == 2048 + 4096);  // first Q block, then its first K and V
@@ -178,7 +171,7 @@ TEST_CASE("byte counters on small problems worked out by hand", "[trace]") {
 }
 
 TEST_CASE("standard attention moves the N x N matrices through HBM", "[trace]") {
-  const auto p = Shape(1024, 64, 64, 64, false);
+  const auto p = ProblemOf(1024, 64, 64, 64, false);
   const auto std_bytes = fs::StandardTraffic(p);
   const uint64_t nd = 1024 * 64, nn = 1024ull * 1024;
   CHECK(std_bytes.Total() == 4 * (4 * nd + 4 * nn));
@@ -186,10 +179,21 @@ TEST_CASE("standard attention moves the N x N matrices through HBM", "[trace]") 
 }
 
 TEST_CASE("a trace over the memory budget is refused with the numbers", "[trace]") {
-  const auto p = Shape(8192, 128, 16, 16, false);
+  const auto p = ProblemOf(8192, 128, 16, 16, false);
   CHECK(fs::TraceBytes(p) > fs::kTraceBudgetBytes);
   CHECK_THROWS_AS(fs::Trace::Allocate(p), fs::TraceBudgetError);
   CHECK_THROWS_WITH(fs::CheckTraceBudget(p), Contains("MiB") && Contains("budget is 256 MiB") &&
                                                  Contains("larger blocks"));
-  CHECK_NOTHROW(fs::CheckTraceBudget(Shape(1024, 64, 64, 64, false)));
+  CHECK_NOTHROW(fs::CheckTraceBudget(ProblemOf(1024, 64, 64, 64, false)));
+}
+
+TEST_CASE("the trace budget is 256 MiB: a problem just under it is allowed, one just over refused", "[trace]") {
+  // d = 128, Br = 32, Bc = 16: a step record is 2 x 32 x 16 + 4 x 32 + 32 x 128 = 5248 floats.
+  // N = 2544: 80 Q blocks x 159 K/V blocks x 5248 x 4 bytes = 267018240 <= 268435456.
+  // N = 2545: one more K/V block, 80 x 160 x 5248 x 4 = 268697600 > 268435456.
+  const auto under = ProblemOf(2544, 128, 32, 16, false), over = ProblemOf(2545, 128, 32, 16, false);
+  CHECK(fs::TraceBytes(under) == 267018240u);
+  CHECK(fs::TraceBytes(over) == 268697600u);
+  CHECK_NOTHROW(fs::CheckTraceBudget(under));
+  CHECK_THROWS_AS(fs::CheckTraceBudget(over), fs::TraceBudgetError);
 }

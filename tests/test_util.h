@@ -1,4 +1,4 @@
-// Helpers shared by the tests that write files.
+// Helpers shared by the tests: problems of a given shape, temporary directories, file bytes.
 #pragma once
 
 #include <stdlib.h>
@@ -9,7 +9,20 @@
 #include <stdexcept>
 #include <string>
 
+#include "problem.h"
+
 namespace fs_test {
+
+// A problem of this shape; every other field keeps its default.
+inline fs::Problem ProblemOf(int n, int d, int br, int bc, bool causal = false) {
+  fs::Problem p;
+  p.n = n;
+  p.d = d;
+  p.br = br;
+  p.bc = bc;
+  p.causal = causal;
+  return p;
+}
 
 // A fresh directory under /tmp, removed with everything in it.
 class TempDir {

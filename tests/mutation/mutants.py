@@ -52,6 +52,15 @@ MUTANTS = [
            "const bool masked = c > cols ||",
            "the key just past the end of a partial tile is not masked"),
 
+    Mutant("emulate-pbar-old-max", "kernels/emulate.cpp",
+           "pbar[c] = empty ? 0.0f : ExpF(s[c] - m_new);",
+           "pbar[c] = empty ? 0.0f : ExpF(s[c] - m_old);",
+           "P-bar is taken against the old running max"),
+    Mutant("emulate-padding-rows-computed", "kernels/emulate.cpp",
+           "nrows = std::min(p.br, p.n - row0);",
+           "nrows = p.br;",
+           "rows past the end of the sequence are computed from whatever lies past Q"),
+
     # ---- kernels/fmath.h: exp and log shared with the GPU -------------------------------------
     Mutant("fmath-exp-coefficient", "kernels/fmath.h",
            "p = fmaf(p, r, 1.0f / 24.0f);",
@@ -112,6 +121,15 @@ MUTANTS = [
            "std::memset(t.data.data(), 0x00, t.data.size() * sizeof(float));",
            "rows past the end of the sequence read 0 instead of the NaN poison"),
 
+    Mutant("trace-layout-o-offset", "kernels/trace.cpp",
+           "t.o_offset = t.l_offset + p.br;",
+           "t.o_offset = t.l_offset + p.bc;",
+           "the step record's O-tilde starts Bc floats after l instead of Br"),
+    Mutant("trace-budget-doubled", "kernels/trace.cpp",
+           "if (bytes <= kTraceBudgetBytes) return;",
+           "if (bytes <= 2 * kTraceBudgetBytes) return;",
+           "traces up to twice the budget are allowed"),
+
     # ---- kernels/trace_diff.cpp: comparing two traces -----------------------------------------
     Mutant("diff-skips-o", "kernels/trace_diff.cpp",
            'Accumulate(&d, a.o.data(), b.o.data(), a.o.size(), -1, "O");',
@@ -137,6 +155,11 @@ MUTANTS = [
            "if (a.problem != b.problem || ",
            "if (",
            "traces of different problems with the same sizes are compared"),
+
+    Mutant("diff-max-ulp-unset", "kernels/trace_diff.cpp",
+           "d->max_ulp = std::max(d->max_ulp, ulp);",
+           "",
+           "the largest ulp distance is never recorded"),
 
     # ---- kernels/trace_file.cpp: trace files ---------------------------------------------------
     Mutant("file-checksum-skipped", "kernels/trace_file.cpp",
@@ -216,6 +239,19 @@ MUTANTS = [
            "bits = sign | ((exponent - 16 + 127) << 23) | (mantissa << 13);",
            "float16 values are read at half their value"),
 
+    Mutant("json-causal-ignored", "kernels/problem_json.cpp",
+           'r.Bool("causal", &p.causal);',
+           "",
+           "\"causal\" in a lesson or trace header is not read"),
+    Mutant("reference-lse-without-m", "kernels/reference.cpp",
+           "out.lse[r] = m + std::log(l);",
+           "out.lse[r] = std::log(l);",
+           "the FP64 reference's L forgets the row max"),
+    Mutant("npy-fortran-accepted", "kernels/npy.cpp",
+           "  if (fortran->flag)\n",
+           "  if (false)\n",
+           "a Fortran-order .npy is read as if it were C order"),
+
     # ---- scenarios/lesson.cpp -----------------------------------------------------------------
     Mutant("lesson-row-equal-n", "scenarios/lesson.cpp",
            'b.row = GetInt(j, "row", where, -1, p.n - 1, -1);',
@@ -233,6 +269,55 @@ MUTANTS = [
            'b.step = GetInt(j, "step", where, -1, steps - 1, -1);',
            'b.step = GetInt(j, "step", where, -1, steps, -1);',
            "a beat may show the step one past the last"),
+
+    Mutant("lesson-unknown-panel", "scenarios/lesson.cpp",
+           "      if (!known)\n",
+           "      if (false)\n",
+           "a beat may name a panel that does not exist"),
+    Mutant("lesson-title-optional", "scenarios/lesson.cpp",
+           'lesson.title = GetString(root, "title", path, true);',
+           'lesson.title = GetString(root, "title", path, false);',
+           "a lesson without a title loads"),
+
+    # ---- viz/ and the panels (built with the window; the viz and shot tests) -----------------
+    Mutant("viz-masked-not-hatched", "viz/heatmap.cpp",
+           "AddHatchedRect(draw, cell_min(r, run), cell_max(r, c - 1), masked_fill, masked_hatch,\n"
+           "                       hatch_spacing, g0);",
+           "draw->AddRectFilled(cell_min(r, run), cell_max(r, c - 1), masked_fill);",
+           "masked (-inf) cells are filled grey without their hatching"),
+    Mutant("viz-colour-scale", "viz/heatmap.cpp",
+           "float T(float v) const { return (v - lo) / (hi - lo); }",
+           "float T(float v) const { return (v - lo) / (hi - lo + 1.0f); }",
+           "heatmap values map to the wrong place on the colour scale"),
+    Mutant("viz-selected-row-marker", "viz/heatmap.cpp",
+           "const float yc = g0.y + (dr + 0.5f) * ch;",
+           "const float yc = g0.y + (dr + 1.5f) * ch;",
+           "the followed-row marker points one row too low"),
+    Mutant("viz-legend-middle-tick", "viz/heatmap.cpp",
+           "0.5f * (scale.lo + scale.hi)",
+           "0.5f * scale.hi",
+           "the colour bar's middle tick is half the top, not the middle of the range"),
+    Mutant("viz-highlight-inverted", "viz/heatmap.cpp",
+           "if (!grid.Highlighted(r, c)) continue;",
+           "if (grid.Highlighted(r, c)) continue;",
+           "the cells outside the highlight mask are outlined instead of those in it"),
+    Mutant("viz-visited-opaque", "viz/tile_grid.cpp",
+           "constexpr float kVisitedAlpha = 0.32f;",
+           "constexpr float kVisitedAlpha = 1.0f;",
+           "visited tiles look like tiles in SRAM"),
+    Mutant("viz-skipped-not-hatched", "viz/tile_grid.cpp",
+           "      AddHatchedRect(draw, a, b, ToU32(kSkippedFill, 0.55f), ToU32(kSkippedHatch, 0.8f),\n"
+           "                     HatchSpacing(), hatch_origin);",
+           "      draw->AddRectFilled(a, b, ToU32(kSkippedFill, 0.55f));",
+           "skipped tiles are not hatched"),
+    Mutant("viz-integer-x-ignored", "viz/line_chart.cpp",
+           "if (spec.integer_x) x.step = std::max(1.0, x.step);",
+           "",
+           "block-index axes get fractional ticks"),
+    Mutant("panel-scores-row-ignored", "app/panel_scores.cpp",
+           "const int r = s.row - now.row0;",
+           "const int r = 0;",
+           "the scores panel outlines the tile's first row whatever row is followed"),
 
     # ---- app/cli.cpp and app/commands.cpp: the command line -----------------------------------
     Mutant("cli-softmax-scale-flag", "app/cli.cpp",
@@ -267,4 +352,13 @@ MUTANTS = [
            '    std::fprintf(stderr, "flashscope trace: %s\\n", e.what());\n    return 1;',
            '    std::fprintf(stderr, "flashscope trace: %s\\n", e.what());\n    return 0;',
            "a failed trace command exits 0"),
+    Mutant("cli-trace-backend-unchecked", "app/cli.cpp",
+           'trace->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")\n'
+           '      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));',
+           'trace->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda");',
+           "trace --backend takes any word, and an unknown one runs as auto"),
+    Mutant("commands-npy-shape", "app/commands.cpp",
+           "{static_cast<size_t>(t.problem.n), static_cast<size_t>(t.problem.d)}",
+           "{static_cast<size_t>(t.problem.d), static_cast<size_t>(t.problem.n)}",
+           "O is saved as a (d, N) array"),
 ]

@@ -3,8 +3,11 @@
 
 Each mutant in mutants.py replaces one exact snippet of one source file. For every mutant
 this script copies the tree into a scratch directory (the checkout itself is never edited),
-applies the mutant there, rebuilds incrementally (no CUDA, no window: the CPU tests and the
-command-line tests need neither), runs `flashscope_tests "~[gpu]"` and records:
+applies the mutant there, rebuilds incrementally without CUDA, runs `flashscope_tests
+"~[gpu]"` and records the outcome. Mutants of kernels/, scenarios/ and the command line
+(app/cli.cpp, app/commands.cpp) use a build without the window, which their tests do not
+need; mutants of viz/ and the panels use a second build with it (the viz and shot tests;
+shot runs under xvfb-run when there is no display). The outcomes:
 
   killed        the build succeeded and the tests failed (or ran past the time limit)
   survived      the build succeeded and every test passed: a bug the tests cannot see
@@ -28,6 +31,7 @@ import hashlib
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,21 +104,35 @@ def write_file(path, content):
 
 
 def run(cmd, cwd, timeout):
-    """(exit code or None on timeout, combined output, seconds)."""
+    """(exit code or None on timeout, combined output, seconds). On timeout the command and
+    everything it started (the CLI tests run flashscope) are stopped together."""
     t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=timeout)
-        return proc.returncode, proc.stdout.decode(errors="replace"), time.monotonic() - t0
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace")
-        return None, out, time.monotonic() - t0
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode(errors="replace"), time.monotonic() - t0
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return None, out.decode(errors="replace"), time.monotonic() - t0
+
+
+# app/ files that build without the window; every other app/ file and viz/ need it.
+HEADLESS_APP_FILES = {"cli.cpp", "cli.h", "commands.cpp", "commands.h", "main.cpp"}
+
+
+def needs_window(mutant):
+    if mutant.path.startswith("viz/"):
+        return True
+    return mutant.path.startswith("app/") and os.path.basename(mutant.path) not in HEADLESS_APP_FILES
 
 
 class Scratch:
-    def __init__(self, path, jobs, test_timeout):
+    def __init__(self, path, jobs, test_timeout, window):
         self.src = os.path.join(path, "src")
-        self.build = os.path.join(path, "build")
+        self.build = os.path.join(path, "build-window" if window else "build")
+        self.window = window
         self.jobs = jobs
         self.test_timeout = test_timeout
 
@@ -123,7 +141,8 @@ class Scratch:
             return True
         gen = ["-G", "Ninja"] if shutil.which("ninja") else []
         code, out, _ = run(["cmake", "-S", self.src, "-B", self.build, *gen,
-                            "-DFS_ENABLE_CUDA=OFF", "-DFS_ENABLE_GUI=OFF",
+                            "-DFS_ENABLE_CUDA=OFF",
+                            "-DFS_ENABLE_GUI=" + ("ON" if self.window else "OFF"),
                             "-DCMAKE_BUILD_TYPE=Release"], self.src, 600)
         if code != 0:
             print(out[-3000:])
@@ -176,7 +195,8 @@ def main():
         sys.exit("mutants.py: duplicate mutant names")
     if args.list:
         for m in MUTANTS:
-            print(f"{m.name:34} {m.path:26} {m.why}")
+            where = m.path + (" (window)" if needs_window(m) else "")
+            print(f"{m.name:34} {where:35} {m.why}")
         print(f"{len(MUTANTS)} mutants")
         return 0
 
@@ -221,28 +241,40 @@ def main():
     tag = hashlib.sha1((root + "|" + (args.tests_from or "")).encode()).hexdigest()[:10]
     path = args.scratch or os.environ.get("FS_MUTATION_DIR") or os.path.join(
         tempfile.gettempdir(), f"flashscope-mutation-{tag}")
-    scratch = Scratch(path, args.jobs, args.test_timeout)
     print(f"scratch tree: {path}" + (f" (tests from {args.tests_from})" if args.tests_from else ""))
-    sync_tree(scratch.src, files)
-    if not scratch.configure():
-        print("mutation: cmake could not configure the scratch tree")
-        return 2
-
+    sync_tree(os.path.join(path, "src"), files)
     t0 = time.monotonic()
-    ok, out, secs = scratch.compile()
-    if not ok:
-        print(out[-4000:])
-        print("mutation: the unmutated tree does not build")
-        return 2
-    code, out, tsecs = scratch.test()
-    if code != 0:
-        print(out[-4000:])
-        print("mutation: the unmutated tree fails its own tests; nothing to compare against")
-        return 2
-    print(f"unmutated tree: built in {secs:.0f} s, tests pass in {tsecs:.1f} s")
+
+    builds = {}
+
+    def build_for(window):
+        """The scratch build with or without the window, built and tested unmutated once."""
+        if window in builds:
+            return builds[window]
+        scratch = Scratch(path, args.jobs, args.test_timeout, window)
+        what = "with the window" if window else "without the window"
+        if not scratch.configure():
+            print(f"mutation: cmake could not configure the scratch tree {what}")
+            sys.exit(2)
+        ok, out, secs = scratch.compile()
+        if not ok:
+            print(out[-4000:])
+            print(f"mutation: the unmutated tree does not build {what}")
+            sys.exit(2)
+        code, out, tsecs = scratch.test()
+        if code != 0:
+            print(out[-4000:])
+            print(f"mutation: the unmutated tree fails its own tests {what}; nothing to compare against")
+            sys.exit(2)
+        print(f"unmutated tree {what}: built in {secs:.0f} s, tests pass in {tsecs:.1f} s")
+        builds[window] = scratch
+        return scratch
+
+    chosen.sort(key=needs_window)  # the build without the window first, each built once
 
     results = []
     for i, m in enumerate(chosen, 1):
+        scratch = build_for(needs_window(m))
         full = os.path.join(scratch.src, m.path)
         original = files[m.path]
         mutated = original.decode().replace(m.original, m.replacement, 1).encode()
