@@ -20,6 +20,8 @@ Usage (from anywhere in the repository):
   tests/mutation/run.sh --subset 8 --rotate S    ... drawn with seed S (default: HEAD's hash)
   tests/mutation/run.sh --only NAME[,NAME...]    the named mutants
   tests/mutation/run.sh --all --tests-from REV   the tests (tests/, CMakeLists.txt) of REV
+  tests/mutation/run.sh --only NAME --tests "test name"   does that one test kill NAME?
+  tests/mutation/run.sh --guards                 each mutant against the test named as its guard
 
 Exit status: 0 when every mutant run was killed; 1 when one survived, failed to build, or
 its snippet is no longer in the source (stale); 2 when the unmutated tree fails its tests
@@ -129,12 +131,13 @@ def needs_window(mutant):
 
 
 class Scratch:
-    def __init__(self, path, jobs, test_timeout, window):
+    def __init__(self, path, jobs, test_timeout, window, test_spec):
         self.src = os.path.join(path, "src")
         self.build = os.path.join(path, "build-window" if window else "build")
         self.window = window
         self.jobs = jobs
         self.test_timeout = test_timeout
+        self.test_spec = test_spec
 
     def configure(self):
         if os.path.exists(os.path.join(self.build, "CMakeCache.txt")):
@@ -153,12 +156,17 @@ class Scratch:
                               self.src, 1800)
         return code == 0, out, secs
 
-    def test(self):
+    def test(self, spec=None):
         # --abort: the first failing assertion is enough to call a mutant killed.
-        code, out, secs = run([os.path.join(self.build, "flashscope_tests"), "~[gpu]",
+        code, out, secs = run([os.path.join(self.build, "flashscope_tests"), spec or self.test_spec,
                                "--abort", "--reporter", "compact"],
                               self.build, self.test_timeout)
         return code, out, secs
+
+
+def test_spec_of(name):
+    """A Catch2 test spec that selects exactly the test case called `name`."""
+    return "".join("\\" + c if c in ",[]\\~*" else c for c in name)
 
 
 def first_failure(output):
@@ -177,6 +185,8 @@ def main():
     what.add_argument("--subset", type=int, metavar="K", help="run K mutants drawn by --rotate")
     what.add_argument("--only", metavar="NAMES", help="comma-separated mutant names")
     what.add_argument("--list", action="store_true", help="list the mutants and exit")
+    what.add_argument("--guards", action="store_true",
+                      help="run each mutant that names a guard test against that test alone")
     ap.add_argument("--rotate", metavar="SEED",
                     help="seed of the --subset draw (default: the hash of HEAD)")
     ap.add_argument("--tests-from", metavar="REV",
@@ -185,6 +195,9 @@ def main():
                     help="scratch directory, kept between runs for incremental builds "
                          "(default: $FS_MUTATION_DIR or a directory under /tmp named after "
                          "the checkout)")
+    ap.add_argument("--tests", default="~[gpu]", metavar="SPEC",
+                    help="Catch2 test spec to run (default ~[gpu]); e.g. one test's name, to "
+                         "show that this test alone kills a mutant")
     ap.add_argument("--jobs", type=int, default=2, help="parallel build jobs (default 2)")
     ap.add_argument("--test-timeout", type=int, default=300,
                     help="seconds before a test run counts as hung, i.e. killed (default 300)")
@@ -216,6 +229,8 @@ def main():
 
     if args.all:
         chosen = list(MUTANTS)
+    elif args.guards:
+        chosen = [m for m in MUTANTS if m.guard]
     elif args.only:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in names]
@@ -251,7 +266,7 @@ def main():
         """The scratch build with or without the window, built and tested unmutated once."""
         if window in builds:
             return builds[window]
-        scratch = Scratch(path, args.jobs, args.test_timeout, window)
+        scratch = Scratch(path, args.jobs, args.test_timeout, window, args.tests)
         what = "with the window" if window else "without the window"
         if not scratch.configure():
             print(f"mutation: cmake could not configure the scratch tree {what}")
@@ -284,7 +299,7 @@ def main():
             if not ok:
                 status, detail, tsecs = "build-failed", first_failure(out), 0.0
             else:
-                code, out, tsecs = scratch.test()
+                code, out, tsecs = scratch.test(test_spec_of(m.guard) if args.guards else None)
                 if code is None:
                     status, detail = "killed", f"the tests ran past {args.test_timeout} s"
                 elif code != 0:
