@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend.h"
 #include "inputs.h"
 #include "npy.h"
 #include "test_oracle.h"
@@ -147,4 +148,31 @@ TEST_CASE("help explains every command", "[cli]") {
   CHECK_THAT(fs_test::ReadBytes(log), Contains("shot") && Contains("trace") && Contains("bench") && Contains("--pattern"));
   REQUIRE(Run("trace --help", log) == 0);
   CHECK_THAT(fs_test::ReadBytes(log), Contains("--save-o") && Contains("--backend"));
+}
+
+TEST_CASE("options outside their allowed values are refused with exit 2", "[cli]") {
+  fs_test::TempDir dir;
+  const std::string log = dir.File("log");
+  const std::string trace = " trace --backend cpu --n 16 --out " + dir.File("t.fstrace");
+  for (const std::string& bad : {"--scale 4.5" + trace, "--scale 0.4" + trace, "--panels tiles,heat" + trace,
+                                 "--measure-frames 0" + trace, "--backend gpu" + trace,
+                                 std::string("bench --warmup -1"), std::string("bench --repeats 0"),
+                                 std::string("bench --shape 2y16x1024x64")}) {
+    INFO(bad << ": " << fs_test::ReadBytes(log));
+    CHECK(Run(bad, log) == 2);
+  }
+  CHECK(Run("--scale 4 --panels tiles,compare" + trace, log) == 0);
+}
+
+TEST_CASE("trace --backend auto uses CUDA only where a device is usable, and says where it ran", "[cli]") {
+  fs_test::TempDir dir;
+  const std::string log = dir.File("log");
+  REQUIRE(Run("trace --backend auto --n 16 --d 16 --br 16 --bc 16 --out " + dir.File("t.fstrace"), log) == 0);
+  const fs::Trace t = fs::LoadTrace(dir.File("t.fstrace"));
+  const bool cuda = fs::CudaUnavailableReason().empty();
+  CHECK(t.backend == (cuda ? "CUDA" : "CPU emulation"));
+  if (!cuda) CHECK(t.device == fs::CpuName());
+  CHECK(t.host == fs::HostName());
+  CHECK(t.recorded_at.size() == std::string("2026-11-22T10:00:00Z").size());
+  CHECK_THAT(fs_test::ReadBytes(log), Contains(fs::TraceProvenance(t)));
 }

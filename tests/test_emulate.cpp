@@ -232,3 +232,17 @@ TEST_CASE("delta from the emulated O matches delta from the FP64 O", "[emulate][
   REQUIRE(scale > 0.1);
   for (int r = 0; r < p.n; ++r) CHECK(std::fabs(emulated[r] - exact[r]) < 1e-5 * scale);
 }
+
+TEST_CASE("the error measures of the reference checks, on hand examples", "[reference]") {
+  // Two rows of three. Row 0: largest |b| is 4, largest |a - b| is 0.5: 0.125. Row 1:
+  // largest |b| is 0.5, largest |a - b| is 0.25: 0.5. The worst row wins.
+  const std::vector<float> a = {1.0f, -4.5f, 2.0f, 0.25f, 0.5f, 0.0f};
+  const std::vector<double> b = {1.0, -4.0, 2.0, 0.5, 0.5, 0.0};
+  CHECK(fs::MaxRelativeError(a, b, 3) == 0.5);
+  CHECK(fs::MaxAbsoluteError(a, b) == 0.5);
+  std::vector<float> with_nan = a;
+  with_nan[4] = NAN;
+  CHECK(std::isinf(fs::MaxRelativeError(with_nan, b, 3)));
+  CHECK(std::isinf(fs::MaxAbsoluteError(with_nan, b)));
+  CHECK(std::isinf(fs::MaxRelativeError(a, std::vector<double>(5, 0.0), 3)));  // sizes differ
+}

@@ -55,16 +55,23 @@ TEST_CASE("inputs are a pure function of the seed", "[inputs]") {
   CHECK(a.q.size() == 100u * 32u);
 }
 
-TEST_CASE("random inputs are standard normal", "[inputs]") {
+TEST_CASE("random Q, K, V and the upstream gradient dO are standard normal and distinct", "[inputs]") {
   const auto in = fs::MakeInputs(Make(fs::Pattern::kRandom, 2048, 64, 3));
-  double sum = 0, sq = 0;
-  for (float x : in.q) {
-    sum += x;
-    sq += double(x) * x;
+  for (const auto* m : {&in.q, &in.k, &in.v, &in.dout}) {
+    INFO((m == &in.q ? "Q" : m == &in.k ? "K" : m == &in.v ? "V" : "dO"));
+    REQUIRE(m->size() == 2048u * 64u);
+    double sum = 0, sq = 0;
+    for (float x : *m) {
+      sum += x;
+      sq += double(x) * x;
+    }
+    const double mean = sum / m->size(), var = sq / m->size() - mean * mean;
+    CHECK(std::fabs(mean) < 0.01);
+    CHECK(std::fabs(var - 1.0) < 0.02);
   }
-  const double mean = sum / in.q.size(), var = sq / in.q.size() - mean * mean;
-  CHECK(std::fabs(mean) < 0.01);
-  CHECK(std::fabs(var - 1.0) < 0.02);
+  CHECK(in.q != in.k);
+  CHECK(in.k != in.v);
+  CHECK(in.v != in.dout);
 }
 
 TEST_CASE("tied-maxima keys come in identical pairs, and every row's maximum appears exactly twice", "[inputs]") {

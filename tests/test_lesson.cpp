@@ -99,6 +99,17 @@ TEST_CASE("unknown panels and fields in a beat are refused with the allowed name
                     Contains("unknown field \"colour\""));
 }
 
+TEST_CASE("lesson fields of the wrong type are refused, naming the field", "[lesson]") {
+  CHECK_THROWS_WITH(fs::ParseLesson(R"({"title": 3, "problem": {}, "beats": [{"title": "a", "text": "b"}]})", "x.json"),
+                    Contains("\"title\" must be a string"));
+  CHECK_THROWS_WITH(fs::ParseLesson(WithProblem("{}", R"(["a beat"])"), "x.json"),
+                    Contains("beats[0]") && Contains("a beat must be an object"));
+  CHECK_THROWS_WITH(fs::ParseLesson(WithProblem("{}", R"([{"title": "a", "text": "b", "panels": "tiles"}])"), "x.json"),
+                    Contains("\"panels\" must be a list"));
+  CHECK_THROWS_WITH(fs::ParseLesson(WithProblem("{}", R"([{"title": "a", "text": "b", "row": 1.5}])"), "x.json"),
+                    Contains("\"row\" must be an integer"));
+}
+
 TEST_CASE("a lesson needs a title and at least one beat", "[lesson]") {
   CHECK_THROWS_WITH(fs::ParseLesson(R"({"problem": {}, "beats": [{"title": "a", "text": "b"}]})", "x.json"),
                     Contains("missing field \"title\""));

@@ -114,6 +114,17 @@ TEST_CASE("rows past the end of the sequence keep the poison", "[trace]") {
   CHECK(std::isfinite(t.MNew(k)[3]));
 }
 
+TEST_CASE("the steps of a row are those of its Q block; rows outside the sequence have none", "[trace]") {
+  const auto p = ProblemOf(100, 16, 32, 16, false);  // 4 Q blocks of 7 K/V blocks
+  const auto t = fs::EmulateTraced(p, fs::MakeInputs(p));
+  CHECK(fs::StepsOfRow(t, 0) == std::vector<int>{0, 1, 2, 3, 4, 5, 6});
+  CHECK(fs::StepsOfRow(t, 31) == std::vector<int>{0, 1, 2, 3, 4, 5, 6});
+  CHECK(fs::StepsOfRow(t, 32) == std::vector<int>{7, 8, 9, 10, 11, 12, 13});
+  CHECK(fs::StepsOfRow(t, 99) == std::vector<int>{21, 22, 23, 24, 25, 26, 27});
+  CHECK(fs::StepsOfRow(t, 100).empty());
+  CHECK(fs::StepsOfRow(t, -1).empty());
+}
+
 TEST_CASE("causal traces skip the blocks above the diagonal", "[trace]") {
   const auto p = ProblemOf(128, 16, 32, 16, true);
   const auto steps = fs::PlanSteps(p);
@@ -127,7 +138,7 @@ TEST_CASE("causal traces skip the blocks above the diagonal", "[trace]") {
 
 TEST_CASE("the loop visits exactly the K/V blocks the mask needs, and counts their bytes", "[trace]") {
   for (bool causal : {false, true})
-    for (int n : {1, 63, 64, 200, 1024})
+    for (int n : {1, 63, 64, 200, 520})
       for (int br : {16, 64})
         for (int bc : {32, 128}) {
           const auto p = ProblemOf(n, 64, br, bc, causal);
@@ -135,13 +146,25 @@ TEST_CASE("the loop visits exactly the K/V blocks the mask needs, and counts the
           const auto needed = NeededBlocks(p);
           const auto steps = fs::PlanSteps(p);
           REQUIRE(steps.size() == needed.size());
-          uint64_t read = 4ull * n * 64;  // Q once
+          uint64_t read = 4ull * n * 64, written = 0;  // Q once
           for (size_t k = 0; k < steps.size(); ++k) {
-            CHECK(steps[k].q_block == needed[k].first);
-            CHECK(steps[k].kv_block == needed[k].second);
-            read += 2ull * 4 * std::min(bc, n - needed[k].second * bc) * 64;  // K and V
+            const auto [i, j] = needed[k];
+            const fs::StepInfo& s = steps[k];
+            INFO("step " << k);
+            CHECK(s.q_block == i);
+            CHECK(s.kv_block == j);
+            CHECK(s.row0 == i * br);
+            CHECK(s.rows == std::min(br, n - i * br));
+            CHECK(s.col0 == j * bc);
+            CHECK(s.cols == std::min(bc, n - j * bc));
+            // O and L of a Q block are written after its last K/V block.
+            const bool last = k + 1 == steps.size() || needed[k + 1].first != i;
+            CHECK(s.last_for_q_block == last);
+            if (last) written += 4ull * s.rows * (64 + 1);
+            CHECK(s.bytes_written == written);
+            read += 2ull * 4 * std::min(bc, n - j * bc) * 64;  // K and V
           }
-          const uint64_t written = 4ull * (uint64_t(n) * 64 + n);           // O and L
+          CHECK(written == 4ull * (uint64_t(n) * 64 + n));  // O and L, once
           CHECK(steps.back().bytes_read == read);
           CHECK(steps.back().bytes_written == written);
           CHECK(fs::FlashTraffic(p).read == read);
