@@ -15,7 +15,7 @@ shot runs under xvfb-run when there is no display). The outcomes:
 
 Usage (from anywhere in the repository):
   tests/mutation/run.sh --list                   the mutants, one a line
-  tests/mutation/run.sh --all                    every mutant (about 20 s each on 2 cores)
+  tests/mutation/run.sh --all                    every mutant (about 10 s each on 2 cores)
   tests/mutation/run.sh --subset 8               8 mutants drawn with the seed below
   tests/mutation/run.sh --subset 8 --rotate S    ... drawn with seed S (default: HEAD's hash)
   tests/mutation/run.sh --only NAME[,NAME...]    the named mutants
