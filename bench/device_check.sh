@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: the [gpu] tests, compute-sanitizer
 # (memcheck, racecheck, initcheck) on the traced and the untraced fa2_teach kernel, and the
-# GPU traces that tests/data/ keeps for the CPU replay test. Logs and traces go to $OUT.
+# GPU traces that tests/data/ keeps for the CPU replay test (bench/record_traces.sh, into
+# $OUT/traces). Logs and traces go to $OUT.
 #
 #   BIN=.carry OUT=/tmp/out bash bench/device_check.sh
 # BIN holds flashscope and flashscope_tests built headless (-DFS_ENABLE_GUI=OFF).
@@ -43,13 +44,7 @@ for tool in memcheck racecheck initcheck; do
 done
 grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$OUT/sanitizer.log" | sort | uniq -c
 
-echo "== traces for tests/data"
-"$BIN/flashscope" trace --backend cuda --n 256 --d 64 --br 64 --bc 64 --pattern random --seed 11 \
-  --out "$OUT/gpu_random_n256_d64.fstrace" || status=1
-"$BIN/flashscope" trace --backend cuda --n 192 --d 32 --br 32 --bc 16 --causal --pattern tied --seed 5 \
-  --out "$OUT/gpu_tied_causal_n192_d32.fstrace" || status=1
-for softmax in standard stabilized; do
-  "$BIN/flashscope" trace --backend cuda --n 128 --d 32 --br 32 --bc 32 --pattern drift --seed 3 \
-    --precision paper-bf16 --softmax "$softmax" --out "$OUT/gpu_drift_paper_bf16_${softmax}_n128_d32.fstrace" || status=1
-done
+echo "== traces for tests/data (bench/record_traces.sh)"
+BIN="$BIN" OUT="$OUT/traces" bash bench/record_traces.sh > "$OUT/record_traces.log" 2>&1 || status=1
+tail -14 "$OUT/record_traces.log"
 exit $status

@@ -273,9 +273,11 @@ Inputs MakeInputs(const Problem& p) {
         MakeDriftInputs(rng, p, &in);
         break;
       case Pattern::kLowRank: {
-        // Basis entries of variance 1/sqrt(d r): then q.k/sqrt(d) = sum_t c1_t c2_t / sqrt(r)
-        // has unit variance, like the random pattern's logits, whatever d and r are.
-        const double sigma = std::pow(static_cast<double>(p.d) * p.rank, -0.25);
+        // q.k = sum_{t,u} c1_t c2_u (b_t . b_u) over basis rows b of entry variance s^2 has
+        // expected variance r s^4 d (d + r + 1): the d (d + 2) of each b_t . b_t plus the d of
+        // each of the r - 1 cross terms. s^4 = 1 / (r (d + r + 1)) makes q.k/sqrt(d) of unit
+        // variance, like the random pattern's logits, whatever d and r are.
+        const double sigma = std::pow(static_cast<double>(p.rank) * (p.d + p.rank + 1), -0.25);
         const auto basis = NormalMatrix(rng, p.rank, p.d, sigma);
         in.q = LowRankMatrix(rng, basis, p.n, p.rank, p.d, 0.05);
         in.k = LowRankMatrix(rng, basis, p.n, p.rank, p.d, 0.05);

@@ -3,36 +3,39 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
+#include <vector>
 
 #include "emulate.h"
 #include "reference.h"
+#include "test_oracle.h"
+#include "test_util.h"
 
 namespace {
 
-// Fresh problems each run: seeds come from the OS, and the failing one is printed.
-fs::Problem RandomProblem(std::mt19937_64& rng, bool causal) {
+// A problem drawn from `rng`: N in 1..300 (mostly not a multiple of Br or Bc), any d and
+// block sizes. NormalRng is the project's own generator, so a seed draws the same problems
+// on every platform.
+fs::Problem RandomProblem(fs::NormalRng& rng, bool causal) {
   const int blocks[] = {16, 32, 64, 128};
   const int dims[] = {16, 32, 64, 96, 128};
   fs::Problem p;
-  p.n = std::uniform_int_distribution<int>(1, 300)(rng);
-  p.d = dims[rng() % 5];
-  p.br = blocks[rng() % 4];
-  p.bc = blocks[rng() % 4];
+  p.n = 1 + static_cast<int>(rng.NextU64() % 300);
+  p.d = dims[rng.NextU64() % 5];
+  p.br = blocks[rng.NextU64() % 4];
+  p.bc = blocks[rng.NextU64() % 4];
   p.causal = causal;
-  p.seed = rng();
+  p.seed = rng.NextU64();
   return p;
 }
 
 }  // namespace
 
 TEST_CASE("emulated O and L match the FP64 reference to 1e-5 on random shapes", "[emulate]") {
-  std::random_device rd;
-  const uint64_t seed = (uint64_t(rd()) << 32) | rd();
-  std::mt19937_64 rng(seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
   for (int trial = 0; trial < 24; ++trial) {
     const fs::Problem p = RandomProblem(rng, trial % 2 == 1);
-    INFO("seed " << seed << " trial " << trial << ": " << fs::Describe(p));
+    INFO("seed " << seed << " (--rng-seed) trial " << trial << ": " << fs::Describe(p));
     const auto in = fs::MakeInputs(p);
     const auto out = fs::Emulate(p, in);  // output buffers are NaN-poisoned before the run
     const auto ref = fs::ReferenceForward(p, in);
@@ -41,14 +44,48 @@ TEST_CASE("emulated O and L match the FP64 reference to 1e-5 on random shapes", 
   }
 }
 
+TEST_CASE("an explicit softmax scale is applied to the scores, O and L", "[emulate][scale]") {
+  // The oracle takes the scale as a number, so an emulation that kept 1/sqrt(d) would be
+  // off by far more than rounding: for d = 32 that is 0.177 against 0.05, 0.3 or 1.
+  for (float scale : {0.05f, 0.3f, 1.0f})
+    for (bool causal : {false, true}) {
+      fs::Problem p = fs_test::ProblemOf(70, 32, 32, 16, causal);
+      p.scale = scale;
+      INFO(fs::Describe(p));
+      const auto in = fs::MakeInputs(p);
+      const auto t = fs::EmulateTraced(p, in);
+      for (int row = 0; row < p.n; ++row) {
+        INFO("row " << row);
+        const auto a = fs_test::AttendRow(in, row, scale, causal, p.n);
+        CHECK(fs_test::RowError(&t.o[size_t(row) * p.d], a.o) < 1e-5);
+        CHECK(t.lse[row] == Approx(a.m + std::log(a.l)).epsilon(1e-6).margin(1e-5));
+      }
+      // Scores in the first tile: S = scale * q . k.
+      for (int r = 0; r < 32; ++r)
+        for (int c = 0; c < 16; ++c) {
+          if (causal && c > r) continue;
+          double dot = 0.0;
+          for (int t2 = 0; t2 < p.d; ++t2) dot += double(in.q[size_t(r) * p.d + t2]) * in.k[size_t(c) * p.d + t2];
+          CHECK(t.S(0)[r * p.bc + c] == Approx(scale * dot).epsilon(1e-5).margin(1e-5));
+        }
+    }
+}
+
+TEST_CASE("scale 0 and an explicit 1/sqrt(d) give the same bits", "[emulate][scale]") {
+  fs::Problem p;
+  p.n = 40;
+  p.d = 64;
+  const auto in = fs::MakeInputs(p);
+  const auto by_default = fs::Emulate(p, in);
+  p.scale = 0.125f;  // 1/sqrt(64), exactly
+  const auto given = fs::Emulate(p, in);
+  CHECK(std::memcmp(by_default.o.data(), given.o.data(), given.o.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(by_default.lse.data(), given.lse.data(), given.lse.size() * sizeof(float)) == 0);
+}
+
 TEST_CASE("N not divisible by Br or Bc is handled, causal and not", "[emulate]") {
   for (bool causal : {false, true}) {
-    fs::Problem p;
-    p.n = 77;
-    p.d = 32;
-    p.br = 32;
-    p.bc = 16;
-    p.causal = causal;
+    const fs::Problem p = fs_test::ProblemOf(77, 32, 32, 16, causal);
     const auto in = fs::MakeInputs(p);
     CHECK(fs::MaxRelativeError(fs::Emulate(p, in).o, fs::ReferenceForward(p, in).o, p.d) < 1e-5);
   }
@@ -73,12 +110,7 @@ TEST_CASE("every input pattern matches the reference", "[emulate]") {
 }
 
 TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]") {
-  fs::Problem p;
-  p.n = 150;
-  p.d = 96;
-  p.br = 32;
-  p.bc = 64;
-  p.causal = true;
+  const fs::Problem p = fs_test::ProblemOf(150, 96, 32, 64, true);
   const auto in = fs::MakeInputs(p);
   const auto t = fs::EmulateTraced(p, in);
   const auto o = fs::Emulate(p, in);
@@ -88,11 +120,7 @@ TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]"
 }
 
 TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][softmax]") {
-  fs::Problem p;
-  p.n = 130;
-  p.d = 32;
-  p.br = 16;
-  p.bc = 32;
+  fs::Problem p = fs_test::ProblemOf(130, 32, 16, 32);
   for (bool causal : {false, true}) {
     p.causal = causal;
     const auto in = fs::MakeInputs(p);
@@ -111,11 +139,7 @@ TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][so
 }
 
 TEST_CASE("before the last step the running softmax only covers the keys seen", "[emulate][softmax]") {
-  fs::Problem p;
-  p.n = 128;
-  p.d = 16;
-  p.br = 32;
-  p.bc = 32;
+  const fs::Problem p = fs_test::ProblemOf(128, 16, 32, 32);
   const auto t = fs::EmulateTraced(p, fs::MakeInputs(p));
   const auto steps = fs::StepsOfRow(t, 5);
   REQUIRE(steps.size() == 4);
@@ -124,6 +148,38 @@ TEST_CASE("before the last step the running softmax only covers the keys seen", 
   for (int c = 0; c < 32; ++c) seen += after_first[c];
   CHECK(seen == Approx(1.0).epsilon(1e-6));  // normalized over what has been seen
   for (int c = 32; c < 128; ++c) CHECK(std::isnan(after_first[c]));
+}
+
+TEST_CASE("running probabilities are right at tile edges, at every step of a row", "[emulate][softmax]") {
+  // Rows at the edges of the tiles (the first and last row of a Q block and of a K/V block,
+  // so in causal mode the rows whose diagonal key is the last of its K/V block) and every
+  // column, the first and last of each tile included, after each step of the row: the
+  // softmax over the keys seen so far, 0 where the mask hides a key, NaN where not yet seen.
+  struct Case {
+    int n, br, bc;
+    bool causal;
+  };
+  for (const Case& c : {Case{77, 32, 16, true}, Case{77, 16, 32, true}, Case{50, 16, 16, false},
+                        Case{70, 32, 16, false}}) {
+    const fs::Problem p = fs_test::ProblemOf(c.n, 16, c.br, c.bc, c.causal);
+    const auto in = fs::MakeInputs(p);
+    const auto t = fs::EmulateTraced(p, in);
+    for (int row : {0, c.bc - 1, c.bc, 2 * c.bc - 1, c.br - 1, c.br, 2 * c.br - 1, c.n - 1}) {
+      for (int k : fs::StepsOfRow(t, row)) {
+        const fs::StepInfo& s = t.steps[k];
+        const auto running = fs::RunningProbabilities(t, row, k);
+        const auto want = fs_test::AttendRow(in, row, 0.25, c.causal, s.col0 + s.cols).probs;  // 1/sqrt(16)
+        REQUIRE(running.size() == want.size());
+        for (int col = 0; col < p.n; ++col) {
+          INFO(fs::Describe(p) << ": row " << row << " after step " << k << " (keys up to " << s.col0 + s.cols
+                               << "), column " << col << (col % p.bc == 0 ? " (first of its tile)" : "")
+                               << (col % p.bc == p.bc - 1 || col == p.n - 1 ? " (last of its tile)" : ""));
+          if (std::isnan(want[col])) CHECK(std::isnan(running[col]));
+          else CHECK(running[col] == Approx(want[col]).epsilon(1e-5).margin(1e-9));
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("row sums follow the warp's butterfly order, not left to right", "[emulate]") {
@@ -175,4 +231,18 @@ TEST_CASE("delta from the emulated O matches delta from the FP64 O", "[emulate][
   for (int r = 0; r < p.n; ++r) scale = std::max(scale, std::fabs(exact[r]));
   REQUIRE(scale > 0.1);
   for (int r = 0; r < p.n; ++r) CHECK(std::fabs(emulated[r] - exact[r]) < 1e-5 * scale);
+}
+
+TEST_CASE("the error measures of the reference checks, on hand examples", "[reference]") {
+  // Two rows of three. Row 0: largest |a - b| is 0.5 against a largest |b| of 4: 0.125.
+  // Row 1: 0.125 against 0.5: 0.25. The worst row is the one with the smaller absolute error.
+  const std::vector<float> a = {1.0f, -4.5f, 2.0f, 0.375f, 0.5f, 0.0f};
+  const std::vector<double> b = {1.0, -4.0, 2.0, 0.5, 0.5, 0.0};
+  CHECK(fs::MaxRelativeError(a, b, 3) == 0.25);
+  CHECK(fs::MaxAbsoluteError(a, b) == 0.5);
+  std::vector<float> with_nan = a;
+  with_nan[4] = NAN;
+  CHECK(std::isinf(fs::MaxRelativeError(with_nan, b, 3)));
+  CHECK(std::isinf(fs::MaxAbsoluteError(with_nan, b)));
+  CHECK(std::isinf(fs::MaxRelativeError(a, std::vector<double>(5, 0.0), 3)));  // sizes differ
 }

@@ -1,14 +1,15 @@
 // GPU tests: the fa2_teach CUDA kernel against its CPU twin (bit for bit), against the FP64
-// reference, and the bench harness. Where no CUDA device is usable each test says why and
-// passes; `flashscope_tests "[gpu]"` exits 77 there before running any (tests/main.cpp).
+// reference, and the bench harness. They are tagged [.gpu], hidden from runs that do not ask
+// for them; where no CUDA device is usable `flashscope_tests "[gpu]"` exits 77 (skipped)
+// before running any (tests/main.cpp), and a GPU test that runs anyway fails.
 #include "catch2/catch.hpp"
+#include "test_gpu_util.h"
 
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "bench.h"
 #include "emulate.h"
 #include "reference.h"
+#include "test_oracle.h"
 #include "trace.h"
 #include "trace_diff.h"
 #if defined(FS_HAVE_CUDA)
@@ -31,29 +33,30 @@ constexpr int kBlocks[] = {16, 32, 64, 128};
 constexpr fs::Pattern kPatterns[] = {fs::Pattern::kRandom, fs::Pattern::kSink,
                                      fs::Pattern::kTiedMaxima, fs::Pattern::kLowRank};
 
-uint64_t FreshSeed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) | rd();
-}
+// Explicit softmax scales drawn now and then instead of the default 1/sqrt(d).
+constexpr float kScales[] = {0.0f, 0.0f, 0.05f, 0.3f, 1.0f};
+
+using fs_test::RequireCuda;
 
 // A problem with the given shape, a random length in [1, max_n] (so mostly not a multiple of
-// Br or Bc), a random input pattern and a fresh input seed.
-fs::Problem RandomProblem(std::mt19937_64& rng, int d, int br, int bc, bool causal, int max_n) {
+// Br or Bc), a random input pattern, sometimes an explicit scale, and a drawn input seed.
+fs::Problem RandomProblem(fs::NormalRng& rng, int d, int br, int bc, bool causal, int max_n) {
   fs::Problem p;
-  p.n = std::uniform_int_distribution<int>(1, max_n)(rng);
+  p.n = 1 + static_cast<int>(rng.NextU64() % max_n);
   p.d = d;
   p.br = br;
   p.bc = bc;
   p.causal = causal;
-  p.pattern = kPatterns[rng() % 4];
-  p.rank = 1 + static_cast<int>(rng() % std::min(d, 8));
-  p.seed = rng();
+  p.pattern = kPatterns[rng.NextU64() % 4];
+  p.rank = 1 + static_cast<int>(rng.NextU64() % std::min(d, 8));
+  p.scale = kScales[rng.NextU64() % 5];
+  p.seed = rng.NextU64();
   return p;
 }
 
-fs::Problem RandomShape(std::mt19937_64& rng, int max_n) {
-  return RandomProblem(rng, kDims[rng() % 5], kBlocks[rng() % 4], kBlocks[rng() % 4],
-                       rng() % 2 == 1, max_n);
+fs::Problem RandomShape(fs::NormalRng& rng, int max_n) {
+  return RandomProblem(rng, kDims[rng.NextU64() % 5], kBlocks[rng.NextU64() % 4],
+                       kBlocks[rng.NextU64() % 4], rng.NextU64() % 2 == 1, max_n);
 }
 
 bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -107,13 +110,12 @@ void CheckTraceMatchesEmulation(fs::Backend& gpu, const fs::Problem& p) {
 }  // namespace
 
 TEST_CASE("GPU trace equals the CPU emulation bit for bit at every d and block size and mask",
-          "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+          "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
-  const uint64_t seed = FreshSeed();
-  std::mt19937_64 rng(seed);
-  INFO("seed " << seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
+  INFO("seed " << seed << " (--rng-seed)");
   for (int d : kDims)
     for (int br : kBlocks)
       for (int bc : kBlocks)
@@ -122,13 +124,12 @@ TEST_CASE("GPU trace equals the CPU emulation bit for bit at every d and block s
 }
 
 TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-length problems",
-          "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+          "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
-  const uint64_t seed = FreshSeed();
-  std::mt19937_64 rng(seed);
-  INFO("seed " << seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
+  INFO("seed " << seed << " (--rng-seed)");
   for (int trial = 0; trial < 8; ++trial) CheckTraceMatchesEmulation(*gpu, RandomShape(rng, 1100));
   // One row; one short of, exactly, and one past a block of 16 and of 128.
   for (int n : {1, 15, 16, 17, 127, 128, 129}) {
@@ -139,13 +140,12 @@ TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-len
 }
 
 TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and the CPU",
-          "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+          "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
-  const uint64_t seed = FreshSeed();
-  std::mt19937_64 rng(seed);
-  INFO("seed " << seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
+  INFO("seed " << seed << " (--rng-seed)");
   for (int trial = 0; trial < 12; ++trial) {
     const fs::Problem p = RandomShape(rng, 600);
     INFO(fs::Describe(p));
@@ -157,7 +157,8 @@ TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and
     CHECK(out.ms > 0.0);
   }
   // A longer one, too long to trace at small blocks: against the untraced CPU emulation.
-  fs::Problem p = RandomProblem(rng, 64, kBlocks[rng() % 4], kBlocks[rng() % 4], rng() % 2 == 1, 1);
+  fs::Problem p = RandomProblem(rng, 64, kBlocks[rng.NextU64() % 4], kBlocks[rng.NextU64() % 4],
+                                 rng.NextU64() % 2 == 1, 1);
   p.n = 2048;
   INFO(fs::Describe(p));
   const fs::Inputs in = fs::MakeInputs(p);
@@ -167,13 +168,12 @@ TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and
   CHECK(SameBits(gpu_out.lse, cpu_out.lse));
 }
 
-TEST_CASE("GPU O and L match the FP64 reference on fresh random inputs", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("GPU O and L match the FP64 reference on random inputs", "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
-  const uint64_t seed = FreshSeed();
-  std::mt19937_64 rng(seed);
-  INFO("seed " << seed);
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
+  INFO("seed " << seed << " (--rng-seed)");
   for (int trial = 0; trial < 10; ++trial) {
     const fs::Problem p = RandomShape(rng, 800);
     INFO(fs::Describe(p));
@@ -185,9 +185,8 @@ TEST_CASE("GPU O and L match the FP64 reference on fresh random inputs", "[gpu]"
   }
 }
 
-TEST_CASE("bench times several heads and checks them against FP64", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("bench times several heads and checks them against FP64", "[.gpu]") {
+  RequireCuda();
   std::vector<fs::BenchShape> shapes(2);
   shapes[0].batch = 2;
   shapes[0].heads = 3;
@@ -225,9 +224,8 @@ TEST_CASE("bench times several heads and checks them against FP64", "[gpu]") {
   }
 }
 
-TEST_CASE("bench refuses shapes it cannot run and names what is wrong", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("bench refuses shapes it cannot run and names what is wrong", "[.gpu]") {
+  RequireCuda();
   fs::BenchShape s;
   CHECK(fs::BenchShapeErrors(s).empty());
   fs::BenchShape bad = s;
@@ -255,9 +253,8 @@ TEST_CASE("bench refuses shapes it cannot run and names what is wrong", "[gpu]")
   CHECK_THROWS_AS(fs::BenchFa2Teach({s}, 0, 0), fs::ProblemError);
 }
 
-TEST_CASE("too big a trace or too much shared memory is a clear error and no crash", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("too big a trace or too much shared memory is a clear error and no crash", "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
 
   fs::Problem big;  // 512 x 512 steps of a 16 x 16 tile with d = 128: over the trace budget

@@ -2,6 +2,7 @@
 // variants against its CPU twin (bit for bit) and against FP64, and precision.h's rounding
 // against CUDA's own conversions for all 2^32 floats.
 #include "catch2/catch.hpp"
+#include "test_gpu_util.h"
 
 #include <cstring>
 #include <string>
@@ -31,11 +32,12 @@ std::string FirstDifference(const fs::Trace& a, const fs::Trace& b) {
   return "none";
 }
 
+using fs_test::RequireCuda;
+
 }  // namespace
 
-TEST_CASE("Rounding to BF16 and FP16 equals CUDA's conversions for all 2^32 floats", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("Rounding to BF16 and FP16 equals CUDA's conversions for all 2^32 floats", "[.gpu]") {
+  RequireCuda();
   for (fs::Format f : {fs::Format::kBf16, fs::Format::kFp16}) {
     const fs::RoundingCheck r = fs::CheckRoundingOnGpu(f);
     INFO(fs::FormatName(f) << ": first differing input 0x" << std::hex << r.first_bits);
@@ -44,9 +46,8 @@ TEST_CASE("Rounding to BF16 and FP16 equals CUDA's conversions for all 2^32 floa
   }
 }
 
-TEST_CASE("GPU trace equals the CPU twin bit for bit for every preset and softmax variant", "[gpu]") {
-  const std::string reason = fs::CudaUnavailableReason();
-  if (!reason.empty()) { WARN("skipped: " << reason); return; }
+TEST_CASE("GPU trace equals the CPU twin bit for bit for every preset and softmax variant", "[.gpu]") {
+  RequireCuda();
   auto gpu = fs::MakeCudaBackend();
   fs::NormalRng rng(kSeed);
   INFO("seed " << kSeed);

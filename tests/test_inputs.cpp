@@ -55,26 +55,41 @@ TEST_CASE("inputs are a pure function of the seed", "[inputs]") {
   CHECK(a.q.size() == 100u * 32u);
 }
 
-TEST_CASE("random inputs are standard normal", "[inputs]") {
+TEST_CASE("random Q, K, V and the upstream gradient dO are standard normal and distinct", "[inputs]") {
   const auto in = fs::MakeInputs(Make(fs::Pattern::kRandom, 2048, 64, 3));
-  double sum = 0, sq = 0;
-  for (float x : in.q) {
-    sum += x;
-    sq += double(x) * x;
+  for (const auto* m : {&in.q, &in.k, &in.v, &in.dout}) {
+    INFO((m == &in.q ? "Q" : m == &in.k ? "K" : m == &in.v ? "V" : "dO"));
+    REQUIRE(m->size() == 2048u * 64u);
+    double sum = 0, sq = 0;
+    for (float x : *m) {
+      sum += x;
+      sq += double(x) * x;
+    }
+    const double mean = sum / m->size(), var = sq / m->size() - mean * mean;
+    CHECK(std::fabs(mean) < 0.01);
+    CHECK(std::fabs(var - 1.0) < 0.02);
   }
-  const double mean = sum / in.q.size(), var = sq / in.q.size() - mean * mean;
-  CHECK(std::fabs(mean) < 0.01);
-  CHECK(std::fabs(var - 1.0) < 0.02);
+  CHECK(in.q != in.k);
+  CHECK(in.k != in.v);
+  CHECK(in.v != in.dout);
 }
 
-TEST_CASE("tied-maxima inputs give every row at least two exactly equal maxima", "[inputs]") {
+TEST_CASE("tied-maxima keys come in identical pairs, and every row's maximum appears exactly twice", "[inputs]") {
   const auto p = Make(fs::Pattern::kTiedMaxima, 64, 32, 11);
   const auto in = fs::MakeInputs(p);
+  const auto key = [&](int r) { return std::vector<float>(in.k.begin() + r * p.d, in.k.begin() + (r + 1) * p.d); };
+  for (int r = 0; r + 1 < p.n; r += 2) {
+    INFO("keys " << r << " and " << r + 1);
+    CHECK(key(r + 1) == key(r));                  // a pair: the same bits
+    if (r + 2 < p.n) CHECK(key(r + 2) != key(r));  // pairs differ from each other
+  }
+  // Two keys, not one and not all: a row's largest score is held by exactly one pair.
   for (int q = 0; q < p.n; ++q) {
     std::vector<double> s(p.n);
     for (int k = 0; k < p.n; ++k) s[k] = Score(in, q, k);
     const double m = *std::max_element(s.begin(), s.end());
-    CHECK(std::count(s.begin(), s.end(), m) >= 2);
+    INFO("row " << q);
+    CHECK(std::count(s.begin(), s.end(), m) == 2);
   }
 }
 
@@ -98,6 +113,34 @@ TEST_CASE("low-rank queries are far more aligned than random ones", "[inputs]") 
   const auto rnd = fs::MakeInputs(Make(fs::Pattern::kRandom, 200, 64, 9));
   CHECK(MeanAbsCos(low.q, 200, 64) > 0.4);
   CHECK(MeanAbsCos(rnd.q, 200, 64) < 0.15);
+}
+
+TEST_CASE("low-rank logits q.k/sqrt(d) have unit variance, like random ones, at any d and rank", "[inputs]") {
+  // The variance of one draw depends on its random basis, so it is averaged over 16 seeds;
+  // the spread of that mean is about 0.1. Scaling the basis by c scales it by c^4.
+  struct Case {
+    int d, rank;
+  };
+  for (const Case& c : {Case{16, 16}, Case{32, 4}, Case{64, 64}, Case{128, 8}}) {
+    double total = 0.0;
+    for (uint64_t seed = 1; seed <= 16; ++seed) {
+      auto p = Make(fs::Pattern::kLowRank, 128, c.d, seed);
+      p.rank = c.rank;
+      const auto in = fs::MakeInputs(p);
+      double sum = 0.0, sq = 0.0;
+      for (int a = 0; a < p.n; ++a)
+        for (int b = 0; b < p.n; ++b) {
+          const double logit = Score(in, a, b) / std::sqrt(double(c.d));
+          sum += logit;
+          sq += logit * logit;
+        }
+      const double count = double(p.n) * p.n, mean = sum / count;
+      total += sq / count - mean * mean;
+    }
+    const double variance = total / 16;
+    INFO("d " << c.d << " rank " << c.rank << ": mean logit variance " << variance);
+    CHECK(std::fabs(variance - 1.0) < 0.2);
+  }
 }
 
 TEST_CASE("an invalid problem makes no inputs", "[inputs]") {

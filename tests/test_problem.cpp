@@ -1,6 +1,11 @@
 #include "catch2/catch.hpp"
 
+#include <cmath>
+#include <utility>
+#include <vector>
+
 #include "problem.h"
+#include "test_util.h"
 
 using Catch::Matchers::Contains;
 
@@ -71,4 +76,50 @@ TEST_CASE("the default softmax scale is 1/sqrt(d)", "[problem]") {
   CHECK(p.EffectiveScale() == 0.125f);
   p.scale = 0.5f;
   CHECK(p.EffectiveScale() == 0.5f);
+}
+
+TEST_CASE("an infinite or NaN softmax scale is refused", "[problem][scale]") {
+  for (float scale : {INFINITY, -INFINITY, NAN}) {
+    fs::Problem p;
+    p.scale = scale;
+    INFO("scale " << scale);
+    const auto errors = fs::ProblemErrors(p);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors[0], Contains("scale is") && Contains("a positive finite number"));
+  }
+}
+
+TEST_CASE("two problems are equal only when every field is", "[problem]") {
+  const std::vector<std::pair<const char*, void (*)(fs::Problem&)>> edits = {
+      {"n", [](fs::Problem& p) { p.n = 100; }},
+      {"d", [](fs::Problem& p) { p.d = 32; }},
+      {"br", [](fs::Problem& p) { p.br = 16; }},
+      {"bc", [](fs::Problem& p) { p.bc = 16; }},
+      {"causal", [](fs::Problem& p) { p.causal = true; }},
+      {"scale", [](fs::Problem& p) { p.scale = 0.3f; }},
+      {"seed", [](fs::Problem& p) { p.seed = 2; }},
+      {"pattern", [](fs::Problem& p) { p.pattern = fs::Pattern::kSink; }},
+      {"rank", [](fs::Problem& p) { p.rank = 2; }},
+      {"q", [](fs::Problem& p) { p.q_path = "q.npy"; }},
+      {"k", [](fs::Problem& p) { p.k_path = "k.npy"; }},
+      {"v", [](fs::Problem& p) { p.v_path = "v.npy"; }},
+  };
+  CHECK(fs::Problem{} == fs::Problem{});
+  for (const auto& [field, edit] : edits) {
+    INFO(field);
+    fs::Problem p;
+    edit(p);
+    CHECK_FALSE(p == fs::Problem{});
+    CHECK(p != fs::Problem{});
+  }
+}
+
+TEST_CASE("Describe names the shape, the mask, the pattern and an explicit scale", "[problem][scale]") {
+  fs::Problem p = fs_test::ProblemOf(100, 32, 32, 16);
+  CHECK(fs::Describe(p) == "N=100 d=32 Br=32 Bc=16 random seed=1");
+  p.causal = true;
+  p.scale = 0.5f;
+  p.pattern = fs::Pattern::kLowRank;
+  p.rank = 3;
+  CHECK(fs::Describe(p) == "N=100 d=32 Br=32 Bc=16 causal lowrank r=3 seed=1 scale=0.5");
 }

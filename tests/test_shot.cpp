@@ -2,11 +2,14 @@
 // no display is set), and the PNG read back.
 #include "catch2/catch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "stb_image.h"
 
@@ -101,4 +104,77 @@ TEST_CASE("shot refuses a bad size and a bad problem with a message", "[shot]") 
   CHECK(ReadFile(log).find("--size is \"10x10\"; allowed") != std::string::npos);
   CHECK(RunFlashscope("shot --out " + png + " --br 48", log) != 0);
   CHECK(ReadFile(log).find("Br (Q block rows) is 48; allowed: 16, 32, 64, 128") != std::string::npos);
+}
+
+namespace {
+
+// Pixels of an RGB image, row-major, 3 bytes each.
+struct Image {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgb;
+  bool Is(int x, int y, unsigned char r, unsigned char g, unsigned char b) const {
+    const unsigned char* p = &rgb[(size_t(y) * width + x) * 3];
+    return p[0] == r && p[1] == g && p[2] == b;
+  }
+};
+
+Image Load(const std::string& png) {
+  Image im;
+  int channels = 0;
+  unsigned char* px = stbi_load(png.c_str(), &im.width, &im.height, &channels, 3);
+  REQUIRE(px != nullptr);
+  im.rgb.assign(px, px + size_t(im.width) * im.height * 3);
+  stbi_image_free(px);
+  return im;
+}
+
+// Pixels of exactly the grey `level` (0..255).
+int CountGrey(const Image& im, unsigned char level) {
+  int count = 0;
+  for (int y = 0; y < im.height; ++y)
+    for (int x = 0; x < im.width; ++x) count += im.Is(x, y, level, level, level);
+  return count;
+}
+
+// Two shots that differ only in `first` and `second`, as images of the same size.
+std::pair<Image, Image> TwoShots(const std::string& common, const std::string& first, const std::string& second) {
+  const std::string a = TempPath("a.png"), b = TempPath("b.png");
+  REQUIRE(RunFlashscope("shot " + first + " --out " + a + common, a + ".log") == 0);
+  REQUIRE(RunFlashscope("shot " + second + " --out " + b + common, b + ".log") == 0);
+  std::pair<Image, Image> shots(Load(a), Load(b));
+  REQUIRE(shots.first.width == shots.second.width);
+  REQUIRE(shots.first.height == shots.second.height);
+  return shots;
+}
+
+}  // namespace
+
+TEST_CASE("shot hatches the masked cells of a causal diagonal tile, and only there", "[shot]") {
+  // The scores panel at step 0 of N=64, Br=Bc=32: causal, the tile's upper triangle is -inf,
+  // drawn in the masked grey (0.62 -> 158) with hatch lines (0.38 -> 97); not causal, none is.
+  const auto [c, p] = TwoShots(" --size 800x600 --n 64 --d 16 --br 32 --bc 32 --step 0 --panels scores", "--causal", "");
+  INFO("masked grey: " << CountGrey(c, 158) << " causal, " << CountGrey(p, 158) << " not; hatch grey: "
+                       << CountGrey(c, 97) << " causal, " << CountGrey(p, 97) << " not");
+  CHECK(CountGrey(c, 158) > 20 * std::max(1, CountGrey(p, 158)));
+  CHECK(CountGrey(c, 97) > 5 * std::max(1, CountGrey(p, 97)));
+}
+
+TEST_CASE("shot outlines the followed row where --row puts it", "[shot]") {
+  // The followed row is outlined in white in both heatmaps of the scores panel. Between a
+  // shot following row 3 and one following row 28 of the same tile, the white pixels that
+  // differ lie higher up for row 3.
+  const auto [a, b] = TwoShots(" --size 800x600 --n 32 --d 16 --br 32 --bc 32 --step 0 --panels scores", "--row 3",
+                               "--row 28");
+  double ya = 0, yb = 0;
+  int na = 0, nb = 0;
+  for (int y = 0; y < a.height; ++y)
+    for (int x = 0; x < a.width; ++x) {
+      const bool wa = a.Is(x, y, 255, 255, 255), wb = b.Is(x, y, 255, 255, 255);
+      if (wa && !wb) ya += y, ++na;
+      if (wb && !wa) yb += y, ++nb;
+    }
+  REQUIRE(na > 100);
+  REQUIRE(nb > 100);
+  INFO("mean height of the white that differs: " << ya / na << " following row 3, " << yb / nb << " row 28");
+  CHECK(ya / na + 100 < yb / nb);
 }

@@ -411,6 +411,27 @@ TEST_CASE("LoadTrace refuses a version 1 file and says to record it again", "[tr
                                                Contains("record the trace again"));
 }
 
+TEST_CASE("LoadTrace refuses an older or unknown version, saying which it reads", "[trace_file]") {
+  // Only the current version is read: an older layout would be misread, not converted.
+  TempDir dir;
+  const std::string path = dir.File("old.fstrace");
+  fs::SaveTrace(path, SmallTrace());
+  const std::string saved = ReadBytes(path);
+  REQUIRE(GetLe(saved, 8, 4) == 2);
+  for (uint64_t version : {0ull, 0xFFFFFFFFull}) {
+    INFO("version " << version);
+    std::string file = saved;
+    PutLe(&file, 8, version, 4);
+    WriteBytes(path, file);
+    const std::string said = version > 2 ? " is from a newer FlashScope" : " is unknown";
+    REQUIRE_THROWS_WITH(fs::LoadTrace(path), Contains(path) &&
+                                                 Contains("trace format version " + std::to_string(version) + said) &&
+                                                 Contains("this build reads version 2"));
+  }
+  WriteBytes(path, saved);
+  CHECK_NOTHROW(fs::LoadTrace(path));
+}
+
 TEST_CASE("LoadTrace reports one flipped payload byte as a checksum mismatch", "[trace_file]") {
   TempDir dir;
   const std::string path = dir.File("flipped.fstrace");

@@ -1,4 +1,4 @@
-// Helpers shared by the tests that write files.
+// Helpers shared by the tests: problems of a given shape, temporary directories, file bytes.
 #pragma once
 
 #include <stdlib.h>
@@ -25,6 +25,17 @@ inline double OutputTolerance(const fs::Problem& p) {
   if (step == 0.0) return 1e-5;
   const bool rounded_acc = pr.acc != fs::Format::kFp32 || pr.block != fs::Format::kFp32;
   return step * (rounded_acc ? 4.0 + p.KvBlocks() : 4.0);
+}
+
+// A problem of this shape; every other field keeps its default.
+inline fs::Problem ProblemOf(int n, int d, int br, int bc, bool causal = false) {
+  fs::Problem p;
+  p.n = n;
+  p.d = d;
+  p.br = br;
+  p.bc = bc;
+  p.causal = causal;
+  return p;
 }
 
 // A fresh directory under /tmp, removed with everything in it.

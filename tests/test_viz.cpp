@@ -2,12 +2,16 @@
 // headless ImGui frame. ImGui's assertions abort the process, which Catch2 reports as a
 // failure of the test that was running, so a drawing test that completes fired none.
 //
-// Sections: colour maps, CellAt, NiceTicks, widgets in a headless frame.
+// Sections: colour maps, CellAt, NiceTicks, widgets in a headless frame, what the widgets
+// drew (colours, hatching, markers and text read back from the draw list).
 #include "catch2/catch.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "colormap.h"
@@ -429,28 +433,6 @@ TEST_CASE("Every widget draws real arrays with -inf and NaN into a headless fram
   CHECK(data->TotalIdxCount > 0);
 }
 
-TEST_CASE("A heatmap with a highlight mask draws more than the same heatmap without", "[viz]") {
-  HeadlessImGui imgui;
-  const std::vector<float> scores = CausalScores(16, 16, 0);
-  std::vector<unsigned char> highlight(16 * 16, 0);
-  highlight[5 * 16 + 3] = 1;
-  imgui.BeginFrame();
-  viz::HeatmapSpec hs;
-  hs.values = scores.data();
-  hs.rows = 16;
-  hs.cols = 16;
-  hs.size = ImVec2(300, 300);
-  int before = HeadlessImGui::Vertices();
-  viz::Heatmap("plain", hs);
-  const int plain = HeadlessImGui::Vertices() - before;
-  hs.highlight = highlight.data();
-  before = HeadlessImGui::Vertices();
-  viz::Heatmap("highlighted", hs);
-  const int highlighted = HeadlessImGui::Vertices() - before;
-  imgui.EndFrame();
-  CHECK(highlighted > plain);
-}
-
 TEST_CASE("Heatmap hover reports the local cell and its value; masked cells read -inf", "[viz]") {
   HeadlessImGui imgui;
   const int rows = 8, cols = 12;
@@ -687,5 +669,294 @@ TEST_CASE("Widgets given no data keep their place and draw a frame", "[viz]") {
   viz::TileGrid("empty tiles", viz::TileGridSpec());
   CHECK(HeadlessImGui::Vertices() > before);
   CHECK(ImGui::GetCursorPosY() > 4 * ImGui::GetFontSize());
+  imgui.EndFrame();
+}
+
+// ---- What the widgets drew, read back from the draw list ------------------------------------
+
+namespace {
+
+bool Near(ImVec2 a, ImVec2 b, float tolerance = 0.01f) {
+  return std::fabs(a.x - b.x) <= tolerance && std::fabs(a.y - b.y) <= tolerance;
+}
+
+bool SameRgb(ImU32 a, ImU32 b) { return (a & 0x00FFFFFFu) == (b & 0x00FFFFFFu); }
+
+ImU32 Grey(float level) { return viz::ToU32({level, level, level}); }
+
+// Colour of the filled rectangle [a, b] drawn since vertex `from` (AddRectFilled writes its
+// corners a, (b.x, a.y), b, (a.x, b.y)); 0 when there is none. The last one drawn wins.
+ImU32 FilledRectColor(const ImDrawList* dl, int from, ImVec2 a, ImVec2 b) {
+  ImU32 found = 0;
+  for (int i = from; i + 3 < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert* v = &dl->VtxBuffer[i];
+    if (Near(v[0].pos, a) && Near(v[1].pos, {b.x, a.y}) && Near(v[2].pos, b) && Near(v[3].pos, {a.x, b.y}) &&
+        v[0].col == v[2].col)
+      found = v[0].col;
+  }
+  return found;
+}
+
+// Vertices since `from` of colour `rgb` (any alpha: anti-aliased edges fade it out) strictly
+// inside [a, b] shrunk by `inset` pixels. Anti-aliased lines reach about 2 pixels past
+// their ends, so an inset of 2.5 keeps a neighbour's lines out.
+int VerticesInside(const ImDrawList* dl, int from, ImVec2 a, ImVec2 b, ImU32 rgb, float inset) {
+  int count = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert& v = dl->VtxBuffer[i];
+    if (SameRgb(v.col, rgb) && v.pos.x > a.x + inset && v.pos.x < b.x - inset && v.pos.y > a.y + inset &&
+        v.pos.y < b.y - inset)
+      ++count;
+  }
+  return count;
+}
+
+// The text drawn since vertex `from`, one string per run of glyphs on one line, found by the
+// glyphs' texture coordinates in the font atlas. Spaces draw nothing; a pen that moved on
+// further than the glyphs drawn account for is read as one.
+std::vector<std::string> DrawnTexts(const ImDrawList* dl, int from) {
+  const ImFont* font = ImGui::GetFont();
+  const float scale = ImGui::GetFontSize() / font->FontSize;
+  std::vector<std::string> texts;
+  float pen = 0.0f, baseline = -1.0f;
+  int last_vertex = -8;
+  for (int i = from; i + 3 < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert* v = &dl->VtxBuffer[i];
+    const ImFontGlyph* glyph = nullptr;
+    for (const ImFontGlyph& g : font->Glyphs)
+      if (g.Visible && g.Codepoint < 128 && v[0].uv.x == g.U0 && v[0].uv.y == g.V0 && v[2].uv.x == g.U1 &&
+          v[2].uv.y == g.V1 && v[1].uv.x == g.U1 && v[3].uv.y == g.V1)
+        glyph = &g;
+    if (!glyph) continue;
+    const float start = v[0].pos.x - glyph->X0 * scale, top = v[0].pos.y - glyph->Y0 * scale;
+    const bool continues = i == last_vertex + 4 && std::fabs(top - baseline) < 1.0f && start > pen - 1.0f;
+    if (!continues) texts.emplace_back();
+    else if (start - pen > 0.5f * font->FallbackAdvanceX * scale) texts.back() += ' ';
+    texts.back() += static_cast<char>(glyph->Codepoint);
+    pen = start + glyph->AdvanceX * scale;
+    baseline = top;
+    last_vertex = i;
+    i += 3;
+  }
+  return texts;
+}
+
+bool Drawn(const std::vector<std::string>& texts, const std::string& s) {
+  return std::find(texts.begin(), texts.end(), s) != texts.end();
+}
+
+std::string Joined(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const auto& t : texts) out += (out.empty() ? "\"" : " \"") + t + "\"";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Heatmap cells take their value's colour; NaN is dark grey, -inf grey and hatched", "[viz]") {
+  HeadlessImGui imgui;
+  const int rows = 3, cols = 4;
+  const float values[rows * cols] = {0.0f, 0.5f, 1.0f, kNaN,  //
+                                     -kInf, 0.25f, -kInf, 1.0f,  //
+                                     0.75f, -kInf, 0.0f, 0.5f};
+  viz::HeatmapSpec hs;
+  hs.values = values;
+  hs.rows = rows;
+  hs.cols = cols;
+  hs.vmin = 0.0f;
+  hs.vmax = 1.0f;
+  hs.auto_map = false;
+  hs.map = viz::ColorMap::kViridis;
+  hs.size = ImVec2(400, 300);
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int from = dl->VtxBuffer.Size;
+  const viz::HeatmapResult r = viz::Heatmap("cells", hs);
+  const float cw = (r.grid_max.x - r.grid_min.x) / cols, ch = (r.grid_max.y - r.grid_min.y) / rows;
+  const ImU32 hatch = Grey(0.38f);
+  for (int row = 0; row < rows; ++row)
+    for (int col = 0; col < cols; ++col) {
+      const float v = values[row * cols + col];
+      const ImVec2 a(r.grid_min.x + col * cw, r.grid_min.y + row * ch), b(a.x + cw, a.y + ch);
+      INFO("cell (" << row << ", " << col << ") = " << v);
+      if (v == -kInf) {  // hatch lines end on the cell's edges
+        CHECK(SameRgb(FilledRectColor(dl, from, a, b), Grey(0.62f)));
+        CHECK(VerticesInside(dl, from, a, b, hatch, 0.0f) > 0);
+      } else {
+        // On a [0, 1] scale a value is its own position on the map.
+        CHECK(FilledRectColor(dl, from, a, b) == (std::isnan(v) ? Grey(0.2f) : viz::MapColor(viz::ColorMap::kViridis, v)));
+        CHECK(VerticesInside(dl, from, a, b, hatch, 2.5f) == 0);
+      }
+    }
+  imgui.EndFrame();
+}
+
+TEST_CASE("Heatmap legend ticks read the scale's top, middle and bottom, and name the non-finite kinds", "[viz]") {
+  HeadlessImGui imgui;
+  const float plain[] = {-1.0f, 0.5f, 3.0f, 2.0f};
+  const float gaps[] = {-1.0f, -kInf, kNaN, 2.0f};
+  viz::HeatmapSpec hs;
+  hs.rows = 2;
+  hs.cols = 2;
+  hs.size = ImVec2(300, 200);
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  int from = dl->VtxBuffer.Size;
+  hs.values = plain;  // signed data: a range symmetric around 0, from -3 to 3
+  viz::Heatmap("auto", hs);
+  auto texts = DrawnTexts(dl, from);
+  CHECK(Drawn(texts, "3"));
+  CHECK(Drawn(texts, "0"));
+  CHECK(Drawn(texts, "-3"));
+  CHECK_FALSE(Drawn(texts, "masked"));
+  CHECK_FALSE(Drawn(texts, "no data"));
+
+  from = dl->VtxBuffer.Size;
+  hs.values = gaps;
+  hs.vmin = -2.0f;
+  hs.vmax = 6.0f;
+  viz::Heatmap("manual", hs);
+  texts = DrawnTexts(dl, from);
+  CHECK(Drawn(texts, "6"));
+  CHECK(Drawn(texts, "2"));
+  CHECK(Drawn(texts, "-2"));
+  CHECK(Drawn(texts, "masked"));
+  CHECK(Drawn(texts, "no data"));
+  imgui.EndFrame();
+}
+
+TEST_CASE("The selected row is marked by a triangle pointing at its middle", "[viz]") {
+  HeadlessImGui imgui;
+  const std::vector<float> scores = CausalScores(8, 8, 0);
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = 8;
+  hs.cols = 8;
+  hs.size = ImVec2(400, 400);
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  // Mean height of the opaque text-coloured vertices in the gutter left of the grid: the
+  // marker's centre (its anti-aliased outline is symmetric about it). NaN when none.
+  auto marker_y = [&](const viz::HeatmapResult& r, int from) {
+    double sum = 0.0;
+    int count = 0;
+    const ImDrawList* dl = ImGui::GetWindowDrawList();
+    for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+      const ImDrawVert& v = dl->VtxBuffer[i];
+      if (v.col == text && v.pos.x < r.grid_min.x && v.pos.y >= r.grid_min.y && v.pos.y <= r.grid_max.y) {
+        sum += v.pos.y;
+        ++count;
+      }
+    }
+    return count ? sum / count : std::nan("");
+  };
+  imgui.BeginFrame();
+  for (int row : {0, 5, 7}) {
+    INFO("selected row " << row);
+    hs.selected_row = row;
+    const int from = ImGui::GetWindowDrawList()->VtxBuffer.Size;
+    const viz::HeatmapResult r = viz::Heatmap(row == 0 ? "a" : row == 5 ? "b" : "c", hs);
+    const float ch = (r.grid_max.y - r.grid_min.y) / 8;
+    CHECK(marker_y(r, from) == Approx(r.grid_min.y + (row + 0.5f) * ch).margin(0.5));
+  }
+  hs.selected_row = -1;
+  const int from = ImGui::GetWindowDrawList()->VtxBuffer.Size;
+  CHECK(std::isnan(marker_y(viz::Heatmap("none", hs), from)));
+  imgui.EndFrame();
+}
+
+TEST_CASE("Highlighted cells are outlined along the border of the highlighted region only", "[viz]") {
+  HeadlessImGui imgui;
+  const std::vector<float> scores = CausalScores(4, 4, 0);
+  std::vector<unsigned char> mask(16, 0);
+  for (int c = 0; c < 4; ++c) mask[2 * 4 + c] = 1;  // row 2
+  viz::HeatmapSpec hs;
+  hs.values = scores.data();
+  hs.rows = 4;
+  hs.cols = 4;
+  hs.size = ImVec2(300, 300);
+  hs.highlight = mask.data();
+  const ImU32 white = IM_COL32(255, 255, 255, 255);
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int from = dl->VtxBuffer.Size;
+  const viz::HeatmapResult r = viz::Heatmap("row 2", hs);
+  const float ch = (r.grid_max.y - r.grid_min.y) / 4;
+  int inside = 0, outside = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert& v = dl->VtxBuffer[i];
+    if (v.col != white || v.pos.x < r.grid_min.x || v.pos.x > r.grid_max.x) continue;
+    const bool in_row = v.pos.y >= r.grid_min.y + 2 * ch - 0.01f && v.pos.y <= r.grid_min.y + 3 * ch + 0.01f;
+    (in_row ? inside : outside) += 1;
+  }
+  imgui.EndFrame();
+  CHECK(inside > 0);
+  CHECK(outside == 0);
+}
+
+TEST_CASE("TileGrid fills each tile the way its state is drawn and hatches only skipped tiles", "[viz]") {
+  HeadlessImGui imgui;
+  const viz::TileState states[] = {viz::TileState::kIdle, viz::TileState::kVisited, viz::TileState::kInSram,
+                                   viz::TileState::kSkipped};
+  viz::TileGridSpec tg;
+  tg.tile_rows = 1;
+  tg.tile_cols = 4;
+  tg.states = states;
+  tg.aspect = 0.25f;  // 400 x 100 pixels: tiles of 100 x 100
+  tg.size = ImVec2(400, 100);
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int from = dl->VtxBuffer.Size;
+  viz::TileGrid("tiles", tg);
+  const ImVec2 origin = ImGui::GetItemRectMin();
+  const ImU32 accent = viz::PaletteColor(1);
+  auto tile = [&](int c) { return std::make_pair(ImVec2(origin.x + 100 * c, origin.y), ImVec2(origin.x + 100 * (c + 1), origin.y + 100)); };
+  const auto [idle_a, idle_b] = tile(0);
+  const auto [visited_a, visited_b] = tile(1);
+  const auto [sram_a, sram_b] = tile(2);
+  const auto [skipped_a, skipped_b] = tile(3);
+  CHECK(FilledRectColor(dl, from, idle_a, idle_b) == ImGui::GetColorU32(ImGuiCol_Text, 0.06f));
+  const ImU32 visited = FilledRectColor(dl, from, visited_a, visited_b);
+  CHECK(SameRgb(visited, accent));
+  CHECK((visited >> IM_COL32_A_SHIFT) == Approx(0.32 * 255).margin(1));
+  CHECK(FilledRectColor(dl, from, sram_a, sram_b) == accent);
+  const ImU32 hatch = Grey(0.38f);
+  CHECK(VerticesInside(dl, from, skipped_a, skipped_b, hatch, 0.0f) > 0);
+  for (int c = 0; c < 3; ++c) {
+    INFO("tile " << c);
+    CHECK(VerticesInside(dl, from, tile(c).first, tile(c).second, hatch, 2.5f) == 0);
+  }
+  imgui.EndFrame();
+}
+
+TEST_CASE("Line chart labels its axes, its series and whole-number x ticks", "[viz]") {
+  HeadlessImGui imgui;
+  const float y[] = {10.0f, 30.0f, 20.0f};  // x = 0, 1, 2
+  viz::LineSeries s;
+  s.label = "running max";
+  s.y = y;
+  s.count = 3;
+  viz::LineChartSpec spec;
+  spec.x_label = "kv step";
+  spec.y_label = "value";
+  spec.size = ImVec2(600, 300);
+  spec.integer_x = true;
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  int from = dl->VtxBuffer.Size;
+  viz::LineChart("whole", spec, &s, 1);
+  auto texts = DrawnTexts(dl, from);
+  INFO("drawn: " << Joined(texts));
+  for (const char* label : {"kv step", "value", "running max", "0", "1", "2", "10", "20", "30"}) {
+    INFO(label);
+    CHECK(Drawn(texts, label));
+  }
+  const auto fractional = [](const std::string& t) { return t.find('.') != std::string::npos; };
+  CHECK(std::none_of(texts.begin(), texts.end(), fractional));  // block indices have no halves
+  spec.integer_x = false;
+  from = dl->VtxBuffer.Size;
+  viz::LineChart("fractional", spec, &s, 1);
+  texts = DrawnTexts(dl, from);
+  INFO("without integer_x: " << Joined(texts));
+  CHECK(std::any_of(texts.begin(), texts.end(), fractional));
   imgui.EndFrame();
 }
