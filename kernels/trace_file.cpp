@@ -1,12 +1,13 @@
 // Trace files (layout in trace_file.h).
 //
-// Sections: helpers (checksum, byte order, header JSON) - SaveTrace - LoadTrace -
-// TraceProvenance.
+// Sections: helpers (checksum, byte order, header JSON and its fields) - WriteTrace and
+// SaveTrace - ReadTrace (LoadTrace from a file, ParseTrace from bytes) - TraceProvenance.
 //
 // Loading checks, in this order, so that the first message is the most useful one:
-//   magic -> version -> file size cap -> header length -> header JSON -> sizes the header
-//   describes vs. the file size (truncation) -> checksum (damage) -> header vs. its own
-//   problem (layout, step count, array sizes) -> provenance fields.
+//   magic -> version -> file size cap -> header length -> header JSON (at most 64 levels
+//   deep) -> format, dtype, byte order -> sizes the header describes vs. the file size
+//   (truncation) -> checksum (damage) -> header vs. its own problem (layout, step count,
+//   array sizes and shapes) -> provenance fields (short, no control characters).
 #include "trace_file.h"
 
 #include <algorithm>
