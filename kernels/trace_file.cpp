@@ -185,15 +185,22 @@ uint64_t Count(const std::string& path, const json& obj, const std::string& name
   return v.get<uint64_t>();
 }
 
-// A provenance string: shown on one line and printed, so bounded and without control bytes.
+// A provenance string is shown on one line and printed, so bounded and without control bytes.
+bool ProvenanceFits(const std::string& text) {
+  return Utf8Length(text) <= kMaxProvenanceChars && !HasControlChars(text);
+}
+
+std::string ProvenanceRule() {
+  return "a string of at most " + std::to_string(kMaxProvenanceChars) + " characters without control characters";
+}
+
 std::string Text(const std::string& path, const json& obj, const std::string& name) {
   const json& v = Field(path, obj, name, name);
   if (!v.is_string())
     Fail(path, "header field \"" + name + "\" is " + JsonExcerpt(v) + "; allowed: a string");
   const std::string& text = v.get_ref<const std::string&>();
-  if (Utf8Length(text) > kMaxProvenanceChars || HasControlChars(text))
-    Fail(path, "header field \"" + name + "\" is " + Excerpt(text) + "; allowed: a string of at most " +
-                   std::to_string(kMaxProvenanceChars) + " characters without control characters");
+  if (!ProvenanceFits(text))
+    Fail(path, "header field \"" + name + "\" is " + Excerpt(text) + "; allowed: " + ProvenanceRule());
   return text;
 }
 
@@ -233,6 +240,12 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
   if (t.data.size() != want.data) mismatch("step floats", t.data.size(), want.data);
   if (t.o.size() != want.o) mismatch("floats of O", t.o.size(), want.o);
   if (t.lse.size() != want.lse) mismatch("floats of L", t.lse.size(), want.lse);
+  // What is saved must load back.
+  for (const auto& [name, text] : {std::pair<const char*, const std::string*>{"backend", &t.backend},
+                                   {"device", &t.device}, {"recorded_at", &t.recorded_at}, {"host", &t.host}})
+    if (!ProvenanceFits(*text))
+      Fail(path, std::string("cannot save: the trace's ") + name + " is " + Excerpt(*text) + "; allowed: " +
+                     ProvenanceRule());
 
   const json header = {
       {"format", kFormatName},

@@ -310,6 +310,16 @@ TEST_CASE("a trace's provenance is refused when too long for the status line or 
   CHECK(Printable(message));
 }
 
+TEST_CASE("a trace whose provenance could not be loaded back is not saved", "[hardening][trace]") {
+  TempDir dir;
+  const fs::Problem p = SmallProblem();
+  fs::Trace t = fs::EmulateTraced(p, fs::MakeInputs(p));
+  t.host = "gpu01\x1b[2J";
+  CHECK_THROWS_WITH(fs::SaveTrace(dir.File("t.fstrace"), t),
+                    Contains("cannot save: the trace's host is \"gpu01\\x1b[2J\"; allowed: a string of at most 200"));
+  CHECK(fs_test::FileNames(dir).empty());
+}
+
 TEST_CASE("a 900 KB value in a trace header is quoted briefly", "[hardening][trace]") {
   const std::string file = SmallTraceBytes();
   nlohmann::json header = nlohmann::json::parse(fs_test::TraceHeader(file));
