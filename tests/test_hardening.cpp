@@ -26,6 +26,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 using fs_test::NpyBytes;
+using fs_test::SmallProblem;
 using fs_test::TempDir;
 
 // A message that quotes a file is at most a few hundred bytes, whatever the file holds: the
@@ -76,15 +77,6 @@ std::string Lesson(const std::string& problem, const std::string& beat_fields = 
 
 std::string Nested(char open, char close, size_t depth) {
   return std::string(depth, open) + std::string(depth, close);
-}
-
-fs::Problem SmallProblem() {
-  fs::Problem p;
-  p.n = 32;
-  p.d = 16;
-  p.br = 16;
-  p.bc = 16;
-  return p;
 }
 
 // The bytes of a valid trace file of SmallProblem().
