@@ -29,13 +29,11 @@ bool ParseDecimal(const std::string& text, int64_t lo, int64_t hi, int64_t* out)
   const bool negative = !text.empty() && text[0] == '-';
   uint64_t magnitude = 0;
   if (!ParseDecimalU64(negative ? text.substr(1) : text, &magnitude)) return false;
-  // Compared as magnitudes, so that no value wraps on the way to int64.
-  if (negative ? (lo >= 0 || magnitude > static_cast<uint64_t>(-(lo + 1)) + 1)
-               : (hi < 0 || magnitude > static_cast<uint64_t>(hi)))
-    return false;
-  const int64_t value = magnitude == 0 ? 0
-                        : negative    ? -static_cast<int64_t>(magnitude - 1) - 1
-                                      : static_cast<int64_t>(magnitude);
+  constexpr uint64_t kMaxMagnitude = uint64_t{1} << 63;  // of INT64_MIN; INT64_MAX is one less
+  if (magnitude > (negative ? kMaxMagnitude : kMaxMagnitude - 1)) return false;
+  const int64_t value = !negative                   ? static_cast<int64_t>(magnitude)
+                        : magnitude == kMaxMagnitude ? std::numeric_limits<int64_t>::min()
+                                                     : -static_cast<int64_t>(magnitude);
   if (value < lo || value > hi) return false;
   *out = value;
   return true;

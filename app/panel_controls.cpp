@@ -70,7 +70,9 @@ void DrawLessonSection(AppState& s) {
   ImGui::Text("%d / %d  %s", s.beat + 1, static_cast<int>(lesson.beats.size()), beat.title.c_str());
   ImGui::PopTextWrapPos();
   ImGui::Spacing();
-  ImGui::TextWrapped("%s", beat.text.c_str());
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextUnformatted(beat.text.c_str());  // all of it: TextWrapped("%s") stops at 3 KiB
+  ImGui::PopTextWrapPos();
   ImGui::Spacing();
   ImGui::BeginDisabled(s.beat == 0);
   if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);

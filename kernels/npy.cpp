@@ -6,7 +6,10 @@
 //
 // The header reads like {'descr': '<f4', 'fortran_order': False, 'shape': (256, 64), }.
 // We parse the small literal subset numpy writes (strings, True/False, integers, tuples and
-// lists) rather than evaluating anything.
+// lists) rather than evaluating anything, at most a few levels deep.
+//
+// Sections: the header literal - byte helpers - reading (ReadNpy: preamble, header, the
+// caller's shape rule, then the data) - writing - Q, K and V.
 #include "npy.h"
 
 #include <algorithm>

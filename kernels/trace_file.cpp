@@ -1,12 +1,13 @@
 // Trace files (layout in trace_file.h).
 //
-// Sections: helpers (checksum, byte order, header JSON) - SaveTrace - LoadTrace -
-// TraceProvenance.
+// Sections: helpers (checksum, byte order, header JSON and its fields) - WriteTrace and
+// SaveTrace - ReadTrace (LoadTrace from a file, ParseTrace from bytes) - TraceProvenance.
 //
 // Loading checks, in this order, so that the first message is the most useful one:
-//   magic -> version -> file size cap -> header length -> header JSON -> sizes the header
-//   describes vs. the file size (truncation) -> checksum (damage) -> header vs. its own
-//   problem (layout, step count, array sizes) -> provenance fields.
+//   magic -> version -> file size cap -> header length -> header JSON (at most 64 levels
+//   deep) -> format, dtype, byte order -> sizes the header describes vs. the file size
+//   (truncation) -> checksum (damage) -> header vs. its own problem (layout, step count,
+//   array sizes and shapes) -> provenance fields (short, no control characters).
 #include "trace_file.h"
 
 #include <algorithm>
@@ -183,15 +184,22 @@ uint64_t Count(const std::string& path, const json& obj, const std::string& name
   return v.get<uint64_t>();
 }
 
-// A provenance string: shown on one line and printed, so bounded and without control bytes.
+// A provenance string is shown on one line and printed, so bounded and without control bytes.
+bool ProvenanceFits(const std::string& text) {
+  return Utf8Length(text) <= kMaxProvenanceChars && !HasControlChars(text);
+}
+
+std::string ProvenanceRule() {
+  return "a string of at most " + std::to_string(kMaxProvenanceChars) + " characters without control characters";
+}
+
 std::string Text(const std::string& path, const json& obj, const std::string& name) {
   const json& v = Field(path, obj, name, name);
   if (!v.is_string())
     Fail(path, "header field \"" + name + "\" is " + JsonExcerpt(v) + "; allowed: a string");
   const std::string& text = v.get_ref<const std::string&>();
-  if (Utf8Length(text) > kMaxProvenanceChars || HasControlChars(text))
-    Fail(path, "header field \"" + name + "\" is " + Excerpt(text) + "; allowed: a string of at most " +
-                   std::to_string(kMaxProvenanceChars) + " characters without control characters");
+  if (!ProvenanceFits(text))
+    Fail(path, "header field \"" + name + "\" is " + Excerpt(text) + "; allowed: " + ProvenanceRule());
   return text;
 }
 
@@ -231,6 +239,12 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
   if (t.data.size() != want.data) mismatch("step floats", t.data.size(), want.data);
   if (t.o.size() != want.o) mismatch("floats of O", t.o.size(), want.o);
   if (t.lse.size() != want.lse) mismatch("floats of L", t.lse.size(), want.lse);
+  // What is saved must load back.
+  for (const auto& [name, text] : {std::pair<const char*, const std::string*>{"backend", &t.backend},
+                                   {"device", &t.device}, {"recorded_at", &t.recorded_at}, {"host", &t.host}})
+    if (!ProvenanceFits(*text))
+      Fail(path, std::string("cannot save: the trace's ") + name + " is " + Excerpt(*text) + "; allowed: " +
+                     ProvenanceRule());
 
   const json header = {
       {"format", kFormatName},

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "atomic_file.h"
 #include "trace.h"
 
 namespace fs {
@@ -33,7 +34,6 @@ struct TraceFileError : std::runtime_error {
 void SaveTrace(const std::string& path, const Trace& t);
 // The same bytes into `file`, for commands that write several outputs together (throws
 // TraceFileError or FileWriteError).
-class AtomicFile;
 void WriteTrace(AtomicFile& file, const Trace& t);
 
 // Verifies magic, version, header (format, encoding, problem, layout, sizes and shapes,

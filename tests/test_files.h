@@ -8,9 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "problem.h"
 #include "trace_file.h"
 
 namespace fs_test {
+
+// A problem small enough to run in microseconds: N=32, d=16, Br=Bc=16 (4 steps).
+inline fs::Problem SmallProblem() {
+  fs::Problem p;
+  p.n = 32;
+  p.d = 16;
+  p.br = 16;
+  p.bc = 16;
+  return p;
+}
 
 // A .npy file: magic, version, header length, the header dict padded with spaces and a
 // newline to a multiple of 64 bytes, then the data.

@@ -3,9 +3,12 @@
 // check, no hex or exponent where an integer is meant.
 #include "catch2/catch.hpp"
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "test_util.h"
 #include "trace_file.h"
 
@@ -40,6 +43,32 @@ const std::string kTrace = "trace --backend cpu --out /nonexistent/t.fstrace ";
 const std::string kSeedAllowed = "allowed: an integer from 0 to 18446744073709551615";
 
 }  // namespace
+
+TEST_CASE("flag numbers are plain decimal integers in range, or finite numbers, and nothing else",
+          "[cli][flags]") {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  int64_t v = 0;
+  CHECK((fs::ParseDecimal("-9223372036854775808", kMin, kMax, &v) && v == kMin));
+  CHECK((fs::ParseDecimal("9223372036854775807", kMin, kMax, &v) && v == kMax));
+  CHECK((fs::ParseDecimal("010", 0, 100, &v) && v == 10));  // decimal, not octal
+  for (const char* bad : {"9223372036854775808", "-9223372036854775809", "", "-", "+5", " 5", "5 ", "0x10", "1e3",
+                          "5.0", "18446744073709551615"}) {
+    INFO(bad);
+    CHECK_FALSE(fs::ParseDecimal(bad, kMin, kMax, &v));
+  }
+  CHECK_FALSE(fs::ParseDecimal("-1", 0, 100, &v));
+  CHECK_FALSE(fs::ParseDecimal("101", 0, 100, &v));
+  uint64_t u = 0;
+  CHECK((fs::ParseDecimalU64("18446744073709551615", &u) && u == 18446744073709551615ull));
+  CHECK_FALSE(fs::ParseDecimalU64("18446744073709551616", &u));
+  CHECK_FALSE(fs::ParseDecimalU64("-1", &u));
+  double d = 0.0;
+  CHECK((fs::ParseFiniteDouble("1e-46", &d) && d == 1e-46));  // the caller's range refuses it
+  for (const char* bad : {"nan", "inf", "-inf", "1e400", "", " 1", "1x"}) {
+    INFO(bad);
+    CHECK_FALSE(fs::ParseFiniteDouble(bad, &d));
+  }
+}
 
 TEST_CASE("--seed refuses negative, too large and non-integer values", "[cli][flags]") {
   CheckRefused({{kTrace + "--seed -1", "--seed is \"-1\"; " + kSeedAllowed},

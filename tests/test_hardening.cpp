@@ -26,6 +26,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 using fs_test::NpyBytes;
+using fs_test::SmallProblem;
 using fs_test::TempDir;
 
 // A message that quotes a file is at most a few hundred bytes, whatever the file holds: the
@@ -76,15 +77,6 @@ std::string Lesson(const std::string& problem, const std::string& beat_fields = 
 
 std::string Nested(char open, char close, size_t depth) {
   return std::string(depth, open) + std::string(depth, close);
-}
-
-fs::Problem SmallProblem() {
-  fs::Problem p;
-  p.n = 32;
-  p.d = 16;
-  p.br = 16;
-  p.bc = 16;
-  return p;
 }
 
 // The bytes of a valid trace file of SmallProblem().
@@ -308,6 +300,16 @@ TEST_CASE("a trace's provenance is refused when too long for the status line or 
   const std::string message = TraceMessage(TraceWithField("host", R"("gpu01\u001b]0;pwned\u0007")"));
   CHECK_THAT(message, Contains("header field \"host\" is \"gpu01\\x1b]0;pwned\\x07\""));
   CHECK(Printable(message));
+}
+
+TEST_CASE("a trace whose provenance could not be loaded back is not saved", "[hardening][trace]") {
+  TempDir dir;
+  const fs::Problem p = SmallProblem();
+  fs::Trace t = fs::EmulateTraced(p, fs::MakeInputs(p));
+  t.host = "gpu01\x1b[2J";
+  CHECK_THROWS_WITH(fs::SaveTrace(dir.File("t.fstrace"), t),
+                    Contains("cannot save: the trace's host is \"gpu01\\x1b[2J\"; allowed: a string of at most 200"));
+  CHECK(fs_test::FileNames(dir).empty());
 }
 
 TEST_CASE("a 900 KB value in a trace header is quoted briefly", "[hardening][trace]") {

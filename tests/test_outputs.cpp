@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "emulate.h"
 #include "npy.h"
+#include "test_files.h"
 #include "test_util.h"
 #include "trace_file.h"
 
@@ -68,11 +69,7 @@ std::string WithFullDisk(rlim_t bytes, const std::function<void()>& f) {
 std::string Flashscope() { return FS_FLASHSCOPE_BIN; }
 
 fs::Trace SmallTrace() {
-  fs::Problem p;
-  p.n = 64;
-  p.d = 16;
-  p.br = 16;
-  p.bc = 16;
+  const fs::Problem p = fs_test::SmallProblem();
   return fs::EmulateTraced(p, fs::MakeInputs(p));
 }
 

@@ -76,3 +76,15 @@ TEST_CASE("shot on a full disk keeps the existing PNG and leaves no temporary fi
   CHECK(ReadBytes(png) == kOldPng);
   CHECK(FileNames(dir) == std::vector<std::string>{"log", "x.png"});
 }
+
+TEST_CASE("shot draws a lesson at its limits: 200-character titles, 4000-character texts", "[shot][lesson]") {
+  TempDir dir;
+  const std::string png = dir.File("x.png"), log = dir.File("log"), lesson = dir.File("limits.json");
+  // One unbreakable word of 4000 characters: the most glyphs a beat can put on screen.
+  WriteBytes(lesson, R"({"title": ")" + std::string(200, 'T') + R"(", "problem": {"n": 64}, "beats": [{"title": ")" +
+                         std::string(200, 'B') + R"(", "text": ")" + std::string(4000, 'x') + R"("}]})");
+  const int code = RunFlashscope("shot --lesson " + lesson + " --size 1920x1080 --scale 0.5 --out " + png, log);
+  INFO(ReadBytes(log));
+  CHECK(code == 0);
+  CHECK(ReadBytes(png).substr(0, 8) == "\x89PNG\r\n\x1a\n");
+}
