@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "panel_list.h"
+
 namespace fs {
 namespace {
 
@@ -112,9 +114,10 @@ void AddViewOptions(CLI::App* app, Options* opt) {
   app->add_option("--scale", opt->ui_scale, "UI scale (fonts and spacing), 0.5..4")
       ->check(CLI::Range(0.5f, 4.0f));
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
-  app->add_option("--panels", opt->panels, "Panels to show: tiles, softmax, scores, compare (comma-separated)")
+  app->add_option("--panels", opt->panels,
+                  "Panels to show, comma-separated; the first named in an area is its front tab: " + PanelNameChoices())
       ->delimiter(',')
-      ->check(CLI::IsMember({"tiles", "softmax", "scores", "compare"}));
+      ->check(CLI::IsMember(PanelNameList()));
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
 }

@@ -11,7 +11,7 @@
 
 #include "imgui.h"
 #include "imgui_stdlib.h"
-#include "panels.h"
+#include "panel_table.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -130,7 +130,8 @@ void DrawProblemSection(AppState& s) {
     ImGui::Text("inputs: .npy files");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n%s\n%s", e.q_path.c_str(), e.k_path.c_str(), e.v_path.c_str());
   } else {
-    const Pattern generated[] = {Pattern::kRandom, Pattern::kSink, Pattern::kTiedMaxima, Pattern::kLowRank};
+    const Pattern generated[] = {Pattern::kRandom, Pattern::kSink, Pattern::kTiedMaxima, Pattern::kLowRank,
+                                 Pattern::kDrift};
     if (ImGui::BeginCombo("pattern", PatternName(e.pattern))) {
       for (Pattern p : generated)
         if (ImGui::Selectable(PatternName(p), p == e.pattern)) {
@@ -149,6 +150,7 @@ void DrawProblemSection(AppState& s) {
       apply = true;
     }
   }
+  apply |= DrawNumericsControls(e);
   char used[32], budget[32];
   const uint64_t bytes = TraceBytes(e);
   const bool over = bytes > kTraceBudgetBytes;
@@ -175,14 +177,16 @@ void DrawProblemSection(AppState& s) {
 
 void DrawViewSection(AppState& s) {
   Heading("View");
-  ImGui::Checkbox("Tiles", &s.view.show_tiles);
-  ImGui::SameLine();
-  ImGui::Checkbox("Softmax", &s.view.show_softmax);
-  ImGui::SameLine();
-  ImGui::Checkbox("Scores", &s.view.show_scores);
-  ImGui::SameLine();
-  ImGui::Checkbox("Compare", &s.view.show_compare);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("GPU against CPU emulation, element by element");
+  // One checkbox per panel of the table, wrapped to the panel's width.
+  const float right = ImGui::GetWindowContentRegionMax().x;
+  for (const PanelInfo& panel : kPanels) {
+    bool shown = s.view.shown[static_cast<int>(panel.id)];
+    const float w = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(panel.name).x;
+    if (&panel != &kPanels[0] && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < ImGui::GetWindowPos().x + right)
+      ImGui::SameLine();
+    if (ImGui::Checkbox(panel.name, &shown)) s.view.shown[static_cast<int>(panel.id)] = shown;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", panel.title, panel.tooltip);
+  }
   ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
   ImGui::SameLine();
   ImGui::Checkbox("light theme", &s.view.light_theme);
@@ -257,10 +261,11 @@ float DrawMenuBar(AppState& s) {
       ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("View")) {
-      ImGui::MenuItem("Tiles", nullptr, &s.view.show_tiles);
-      ImGui::MenuItem("Online softmax", nullptr, &s.view.show_softmax);
-      ImGui::MenuItem("Scores and probabilities", nullptr, &s.view.show_scores);
-      ImGui::MenuItem("Compare backends", nullptr, &s.view.show_compare);
+      for (const PanelInfo& panel : kPanels) {
+        bool shown = s.view.shown[static_cast<int>(panel.id)];
+        if (ImGui::MenuItem(panel.title, nullptr, &shown)) s.view.shown[static_cast<int>(panel.id)] = shown;
+      }
+      ImGui::Separator();
       ImGui::MenuItem("Numbers in cells", nullptr, &s.view.numbers_in_cells);
       ImGui::MenuItem("Light theme", nullptr, &s.view.light_theme);
       ImGui::EndMenu();

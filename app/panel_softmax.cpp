@@ -52,13 +52,8 @@ void SmallChart(const char* id, const char* title, const RowHistory& h, const st
 }  // namespace
 
 void DrawSoftmaxPanel(AppState& s) {
-  if (!ImGui::Begin("Online softmax", nullptr, kPanelFlags)) {
-    ImGui::End();
-    return;
-  }
   if (!s.trace || s.trace->StepCount() == 0) {
     ImGui::TextDisabled("Nothing to show yet.");
-    ImGui::End();
     return;
   }
   const Trace& t = *s.trace;
@@ -117,7 +112,6 @@ void DrawSoftmaxPanel(AppState& s) {
   spec.y_label = "probability";
   spec.size = ImVec2(-1, std::max(80.0f, ImGui::GetContentRegionAvail().y));
   viz::BarChart("probs", spec, bars, 2);
-  ImGui::End();
 }
 
 }  // namespace fs

@@ -1,0 +1,140 @@
+// Delta drift: delta = rowsum(dO * O) enters dQ in the backward pass, and delta_lp - delta_hp
+// is what low precision adds to it. Summed over rows (tokens) noise cancels and a bias grows:
+// for the shown run, standard against stabilized, and over R runs with fresh inputs of the
+// same structure (run by the lab state a few per frame).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "line_chart.h"
+#include "panels.h"
+#include "ui_common.h"
+
+namespace fs {
+namespace {
+
+constexpr ImU32 kStandardColor = IM_COL32(213, 94, 0, 255);
+constexpr ImU32 kStabilizedColor = IM_COL32(0, 114, 178, 255);
+
+std::vector<float> ToFloats(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
+
+const char* StabilizedLabel(const Problem& p, char* buf, size_t n) {
+  std::snprintf(buf, n, "stabilized (beta %s)", ShortNumber(p.beta).c_str());
+  return buf;
+}
+
+void OverRows(const AppState& s, float width, float height) {
+  const LabState& lab = s.lab;
+  const Problem& p = s.problem;
+  ImGui::BeginGroup();
+  Heading("Over rows, this run: cumulative delta_lp - delta_hp");
+  if (!lab.summary || !lab.alternate_summary) {
+    ImGui::TextDisabled("%s", !lab.summary_error.empty()     ? lab.summary_error.c_str()
+                              : !lab.alternate_error.empty() ? lab.alternate_error.c_str()
+                              : !ShadowIsCheap(p) && !lab.large_allowed
+                                  ? "The FP64 shadow of a problem this large is computed on request (Errors panel)."
+                                  : "Computing...");
+    ImGui::EndGroup();
+    return;
+  }
+  const bool shown_standard = p.softmax == Softmax::kStandard;
+  const PrecisionSummary& standard = shown_standard ? *lab.summary : *lab.alternate_summary;
+  const PrecisionSummary& stabilized = shown_standard ? *lab.alternate_summary : *lab.summary;
+  char label[64];
+  ImGui::Text("sum over %d rows: standard %.4g, %s %.4g", p.n, standard.delta_drift,
+              StabilizedLabel(p, label, sizeof label), stabilized.delta_drift);
+  const std::vector<float> a = ToFloats(standard.delta_cumsum), b = ToFloats(stabilized.delta_cumsum);
+  viz::LineSeries series[2];
+  series[0].label = "standard";
+  series[0].y = a.data();
+  series[0].count = static_cast<int>(a.size());
+  series[0].color = kStandardColor;
+  series[1].label = label;
+  series[1].y = b.data();
+  series[1].count = static_cast<int>(b.size());
+  series[1].color = kStabilizedColor;
+  viz::LineChartSpec spec;
+  spec.x_label = "query row (token)";
+  spec.y_label = "cumulative delta_lp - delta_hp";
+  spec.size = ImVec2(width, height);
+  spec.integer_x = true;
+  viz::LineChart("rows", spec, series, 2);
+  ImGui::EndGroup();
+}
+
+void OverRuns(AppState& s, float width, float height) {
+  DriftRuns& d = s.lab.drift;
+  const Problem& p = s.problem;
+  ImGui::BeginGroup();
+  Heading("Over runs: cumulative sum of each run's drift");
+  ImGui::SetNextItemWidth(8 * ImGui::GetFontSize());
+  ImGui::SliderInt("runs R", &d.wanted, 1, kMaxLessonDriftRuns, "%d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SameLine();
+  if (d.running) {
+    if (ImGui::Button("Cancel")) CancelDriftRuns(s);
+    ImGui::SameLine();
+    char progress[32];
+    std::snprintf(progress, sizeof progress, "%d of %d", static_cast<int>(d.runs.size()), d.wanted);
+    ImGui::ProgressBar(static_cast<float>(d.runs.size()) / std::max(1, d.wanted), ImVec2(-1, 0), progress);
+  } else if (ImGui::Button("Run")) {
+    RequestDriftRuns(s, d.wanted);  // the frame loop runs them
+  }
+  if (!d.error.empty()) ImGui::TextWrapped("Stopped: %s", d.error.c_str());
+  std::vector<float> run_x, cum_std, cum_stab;
+  double total_std = 0.0, total_stab = 0.0;
+  for (size_t i = 0; i < d.runs.size(); ++i) {
+    run_x.push_back(static_cast<float>(i + 1));
+    cum_std.push_back(static_cast<float>(total_std += d.runs[i].standard.delta_drift));
+    cum_stab.push_back(static_cast<float>(total_stab += d.runs[i].stabilized.delta_drift));
+  }
+  char label[64];
+  if (d.runs.empty()) {
+    ImGui::TextDisabled("Press Run: seeds %llu.. of this problem, each with both softmax variants.",
+                        static_cast<unsigned long long>(p.seed));
+  } else {
+    ImGui::Text("%d runs from seed %llu: standard %.4g, %s %.4g", static_cast<int>(d.runs.size()),
+                static_cast<unsigned long long>(d.of.seed), total_std, StabilizedLabel(d.of, label, sizeof label),
+                total_stab);
+  }
+  viz::LineSeries series[2];
+  series[0].label = "standard";
+  series[0].x = run_x.data();
+  series[0].y = cum_std.data();
+  series[0].count = static_cast<int>(cum_std.size());
+  series[0].color = kStandardColor;
+  series[0].markers = true;
+  series[1].label = StabilizedLabel(d.runs.empty() ? p : d.of, label, sizeof label);
+  series[1].x = run_x.data();
+  series[1].y = cum_stab.data();
+  series[1].count = static_cast<int>(cum_stab.size());
+  series[1].color = kStabilizedColor;
+  series[1].markers = true;
+  viz::LineChartSpec spec;
+  spec.x_label = "run";
+  spec.y_label = "cumulative drift";
+  spec.size = ImVec2(width, std::max(80.0f, height - ImGui::GetFrameHeightWithSpacing()));
+  spec.integer_x = true;
+  viz::LineChart("runs", spec, series, 2);
+  ImGui::EndGroup();
+}
+
+}  // namespace
+
+void DrawDriftPanel(AppState& s) {
+  if (!s.trace || s.trace->StepCount() == 0) {
+    ImGui::TextDisabled("Nothing to show yet.");
+    return;
+  }
+  Explain("delta = rowsum(dO * O) enters dQ in the backward pass. delta_lp uses this run's O, delta_hp the FP64 "
+          "shadow's; summed over rows, rounding noise cancels and a bias grows. dO: %s.",
+          s.problem.dout_path.empty() ? "made from the pattern and seed" : s.problem.dout_path.c_str());
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
+  const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
+  const float h = std::max(120.0f, ImGui::GetContentRegionAvail().y - 2 * ImGui::GetTextLineHeightWithSpacing());
+  OverRows(s, w, h);
+  ImGui::SameLine(0.0f, gap);
+  OverRuns(s, w, h);
+}
+
+}  // namespace fs
