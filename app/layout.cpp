@@ -26,15 +26,17 @@ void DrawArea(AppState& s, int area, Rect r) {
   }
   if (ImGui::BeginTabBar("##tabs", ImGuiTabBarFlags_FittingPolicyResizeDown)) {
     ViewOptions& view = s.view;
+    // A requested tab is selected a frame later (ImGui applies SetSelected on the next
+    // frame); until then the tab that is open does not count as the user's choice.
+    const int requested = view.front_requested[area] ? view.front[area] : -1;
     for (const PanelInfo& panel : kPanels) {
       const int index = static_cast<int>(panel.id);
       if (static_cast<int>(panel.area) != area || !view.shown[index]) continue;
-      const bool bring_forward = view.front_requested[area] && view.front[area] == index;
-      const bool open = ImGui::BeginTabItem(panel.title, nullptr, bring_forward ? ImGuiTabItemFlags_SetSelected : 0);
+      const bool open = ImGui::BeginTabItem(panel.title, nullptr, index == requested ? ImGuiTabItemFlags_SetSelected : 0);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", panel.tooltip);
       if (!open) continue;
-      view.front[area] = index;
-      if (bring_forward) view.front_requested[area] = false;
+      if (requested < 0) view.front[area] = index;
+      if (index == requested) view.front_requested[area] = false;
       panel.draw(s);
       ImGui::EndTabItem();
     }

@@ -38,16 +38,16 @@ void FieldsText(const FloatBits& b) {
 
 // Why the rounding went the way it did.
 const char* Decision(const Rounding& r) {
-  if (!r.guard && !r.round && !r.sticky) return "nothing dropped is set: the value fits, no rounding";
-  if (!r.guard) return "guard 0: less than half an ulp dropped, cut toward zero";
-  if (r.tie) return "guard 1 and nothing below: exactly half an ulp, ties go to the even neighbour";
-  return "guard 1 and round or sticky set: more than half an ulp dropped, rounds away from zero";
+  if (!r.guard && !r.round && !r.sticky) return "nothing was dropped: the value fits exactly";
+  if (!r.guard) return "less than half an ulp was dropped: cut toward zero";
+  if (r.tie) return "exactly half an ulp was dropped: a tie, which goes to the even neighbour";
+  return "more than half an ulp was dropped: rounds away from zero";
 }
 
 void RoundingSection(const CellReport& rep) {
   const Rounding& r = rep.rounding;
   Heading("The rounding that stored it");
-  ImGui::TextWrapped("Input: %s = %.9g (FP32)", rep.rounded_from.c_str(), r.input);
+  WrappedText("Input: %s = %.9g (FP32)", rep.rounded_from.c_str(), r.input);
   // The FP32 input split where the format cuts it: the kept fields, then the dropped bits.
   const FormatInfo info = InfoOf(rep.format);
   const uint32_t u = FloatToBits(r.input);
@@ -66,11 +66,11 @@ void RoundingSection(const CellReport& rep) {
   if (info.exponent_bits != 8 && r.dropped_bits > 0)
     Explain("FP32's 8 exponent bits are shown; %s keeps %d of them (the value's range decides).", FormatName(rep.format),
             info.exponent_bits);
-  ImGui::Text("guard %d, round %d, sticky %d: %s", r.guard, r.round, r.sticky, Decision(r));
-  ImGui::Text("%.9g -> %.9g in %s: rounding error %+.6g (result - input)", r.input, r.result, FormatName(rep.format),
+  WrappedText("guard %d, round %d, sticky %d: %s", r.guard, r.round, r.sticky, Decision(r));
+  WrappedText("%.9g -> %.9g in %s: rounding error %+.6g (result - input)", r.input, r.result, FormatName(rep.format),
               r.error);
   if (rep.has_tie) {
-    ImGui::TextWrapped("Without the bits below the guard bit the input would be %.9g, exactly halfway: "
+    WrappedText("Without the bits below the guard bit the input would be %.9g, exactly halfway: "
                        "round-to-nearest-even would give %.9g (error %+.6g). The set round or sticky bits "
                        "decide the direction instead.",
                        rep.tie.input, rep.tie.result, rep.tie.error);
@@ -82,7 +82,7 @@ void RoundingSection(const CellReport& rep) {
 void DrawBitsPanel(AppState& s) {
   const LabState& lab = s.lab;
   if (!lab.has_cell) {
-    ImGui::TextWrapped("Click a cell in the Precision, Errors or Scores panels to see its bits.");
+    WrappedText("Click a cell in the Precision, Errors or Scores panels to see its bits.");
     return;
   }
   if (lab.report_of != s.trace || lab.report_cell != lab.cell) {
@@ -91,7 +91,7 @@ void DrawBitsPanel(AppState& s) {
   }
   const CellReport& rep = lab.report;
   if (!rep.error.empty()) {
-    ImGui::TextWrapped("%s", rep.error.c_str());
+    WrappedText("%s", rep.error.c_str());
     return;
   }
   Heading(rep.title.c_str());
@@ -106,15 +106,16 @@ void DrawBitsPanel(AppState& s) {
   viz::BitView("stored bits", spec);
   FieldsText(b);
   if (!b.nan) {
-    ImGui::Text("Neighbours in %s: %.9g below, %.9g above (ulp %.3g)", FormatName(rep.format), b.below, b.above, b.ulp);
+    WrappedText("Neighbours in %s: %.9g below, %.9g above (ulp %.9g)", FormatName(rep.format), b.below, b.above, b.ulp);
   }
   if (std::isfinite(rep.shadow)) {
-    ImGui::Text("FP64 shadow (same rounded inputs): %.9g; stored - shadow = %+.4g", rep.shadow, rep.stored - rep.shadow);
+    WrappedText("FP64 shadow: %.9g; stored - shadow = %+.4g", rep.shadow, rep.stored - rep.shadow);
+    Explain("The shadow is %s, from the same rounded inputs.", rep.shadow_meaning.c_str());
   } else {
     ImGui::TextDisabled("No FP64 shadow (the inputs are not at hand)");
   }
   if (rep.has_addends)
-    ImGui::TextWrapped("O~ = R(a + b) with a = R(rescale x O~_old) = %.9g and b = R(O-bar) = %.9g", rep.rescaled_old,
+    WrappedText("O~ = R(a + b) with a = R(rescale x O~_old) = %.9g and b = R(O-bar) = %.9g", rep.rescaled_old,
                        rep.block_rounded);
   ImGui::Spacing();
   if (rep.has_rounding) {

@@ -31,12 +31,43 @@ void Heading(const char* text) {
   ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_PlotHistogram), "%s", text);
 }
 
-void Explain(const char* fmt, ...) {
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+void Paragraph(const std::string& text, float width) {
+  if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
+  width = std::max(width, ImGui::GetFontSize());
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t line_end = std::min(text.find('\n', start), text.size());
+    // The most whole words of this line that fit; a word wider than the width goes alone.
+    size_t fit = std::string::npos;
+    for (size_t end = start;;) {
+      const size_t word_end = std::min(text.find(' ', end), line_end);
+      if (fit != std::string::npos && ImGui::CalcTextSize(&text[start], &text[0] + word_end).x > width) break;
+      fit = word_end;
+      if (word_end >= line_end) break;
+      end = word_end + 1;
+    }
+    ImGui::TextUnformatted(&text[start], &text[0] + fit);
+    start = fit + 1;
+  }
+}
+
+void WrappedText(const char* fmt, ...) {
+  char buf[2048];
   va_list args;
   va_start(args, fmt);
-  ImGui::TextWrappedV(fmt, args);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
   va_end(args);
+  Paragraph(buf);
+}
+
+void Explain(const char* fmt, ...) {
+  char buf[2048];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  Paragraph(buf);
   ImGui::PopStyleColor();
 }
 
@@ -70,7 +101,7 @@ void DrawLessonSection(AppState& s) {
   ImGui::Text("%d / %d  %s", s.beat + 1, static_cast<int>(lesson.beats.size()), beat.title.c_str());
   ImGui::PopTextWrapPos();
   ImGui::Spacing();
-  ImGui::TextWrapped("%s", beat.text.c_str());
+  Paragraph(beat.text);
   ImGui::Spacing();
   ImGui::BeginDisabled(s.beat == 0);
   if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);

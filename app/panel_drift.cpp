@@ -57,7 +57,7 @@ void OverRows(const AppState& s, float width, float height) {
   viz::LineChartSpec spec;
   spec.x_label = "query row (token)";
   spec.y_label = "cumulative delta_lp - delta_hp";
-  spec.size = ImVec2(width, height);
+  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
   spec.integer_x = true;
   viz::LineChart("rows", spec, series, 2);
   ImGui::EndGroup();
@@ -80,7 +80,7 @@ void OverRuns(AppState& s, float width, float height) {
   } else if (ImGui::Button("Run")) {
     RequestDriftRuns(s, d.wanted);  // the frame loop runs them
   }
-  if (!d.error.empty()) ImGui::TextWrapped("Stopped: %s", d.error.c_str());
+  if (!d.error.empty()) WrappedText("Stopped: %s", d.error.c_str());
   std::vector<float> run_x, cum_std, cum_stab;
   double total_std = 0.0, total_stab = 0.0;
   for (size_t i = 0; i < d.runs.size(); ++i) {
@@ -90,8 +90,8 @@ void OverRuns(AppState& s, float width, float height) {
   }
   char label[64];
   if (d.runs.empty()) {
-    ImGui::TextDisabled("Press Run: seeds %llu.. of this problem, each with both softmax variants.",
-                        static_cast<unsigned long long>(p.seed));
+    Explain("Press Run: seeds %llu.. of this problem, each with both softmax variants.",
+            static_cast<unsigned long long>(p.seed));
   } else {
     ImGui::Text("%d runs from seed %llu: standard %.4g, %s %.4g", static_cast<int>(d.runs.size()),
                 static_cast<unsigned long long>(d.of.seed), total_std, StabilizedLabel(d.of, label, sizeof label),
@@ -113,7 +113,7 @@ void OverRuns(AppState& s, float width, float height) {
   viz::LineChartSpec spec;
   spec.x_label = "run";
   spec.y_label = "cumulative drift";
-  spec.size = ImVec2(width, std::max(80.0f, height - ImGui::GetFrameHeightWithSpacing()));
+  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
   spec.integer_x = true;
   viz::LineChart("runs", spec, series, 2);
   ImGui::EndGroup();
@@ -131,7 +131,7 @@ void DrawDriftPanel(AppState& s) {
           s.problem.dout_path.empty() ? "made from the pattern and seed" : s.problem.dout_path.c_str());
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
-  const float h = std::max(120.0f, ImGui::GetContentRegionAvail().y - 2 * ImGui::GetTextLineHeightWithSpacing());
+  const float h = 120.0f;  // the least chart height; the charts take what the panel has left
   OverRows(s, w, h);
   ImGui::SameLine(0.0f, gap);
   OverRuns(s, w, h);

@@ -59,9 +59,8 @@ void Verdict(const SignedError& e) {
     ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "The errors are not finite (O holds NaN or inf).");
     return;
   }
-  ImGui::Text("mean %.3e, 99%% CI [%.3e, %.3e] over %llu values", e.mean, e.ci99_lo, e.ci99_hi,
+  ImGui::Text("mean %.3e, 99%% CI [%.3e, %.3e] over %llu values:", e.mean, e.ci99_lo, e.ci99_hi,
               static_cast<unsigned long long>(e.count));
-  ImGui::SameLine();
   if (e.BiasedLow())
     ImGui::TextColored(ImVec4(0.35f, 0.6f, 1.0f, 1), "biased low: the whole interval is below 0");
   else if (e.BiasedHigh())
@@ -80,9 +79,9 @@ void DrawErrorsPanel(AppState& s) {
   LabState& lab = s.lab;
   if (!lab.summary) {
     if (!lab.summary_error.empty()) {
-      ImGui::TextWrapped("No FP64 shadow: %s", lab.summary_error.c_str());
+      WrappedText("No FP64 shadow: %s", lab.summary_error.c_str());
     } else if (!lab.large_allowed && !ShadowIsCheap(s.problem)) {
-      ImGui::TextWrapped("The FP64 shadow of this problem takes N^2 d = %.3g multiply-adds.",
+      WrappedText("The FP64 shadow of this problem takes N^2 d = %.3g multiply-adds.",
                          double(s.problem.n) * s.problem.n * s.problem.d);
       if (ImGui::Button("Compute it")) lab.large_allowed = true;  // the frame loop computes it
     } else {
@@ -102,8 +101,13 @@ void DrawErrorsPanel(AppState& s) {
   const bool with_blk = !lab.o_bar_rounding.empty();
   const int maps = with_blk ? 3 : 2;
   const float w = (ImGui::GetContentRegionAvail().x - (maps - 1) * gap) / maps;
+  // The maps share the height with the histogram (at least kMinChartPx) and five text lines:
+  // the maps' titles, the histogram's heading, the verdict (two lines) and spacing.
+  constexpr float kMinChartPx = 120.0f;
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
-  const float h = std::max(80.0f, 0.55f * (ImGui::GetContentRegionAvail().y - 3 * text_h));
+  const float avail_h = ImGui::GetContentRegionAvail().y - 5 * text_h;
+  const float hist_h = std::max(kMinChartPx, 0.45f * avail_h);
+  const float h = std::max(60.0f, avail_h - hist_h);
   int mr, mc;
   MarkedIn(lab, CellField::kO, s.step, 0, p.n, &mr, &mc);
   const viz::HeatmapResult ho =
@@ -150,7 +154,7 @@ void DrawErrorsPanel(AppState& s) {
   hs.ci_hi = sum.o_err.ci99_hi;
   hs.label = "O - O_fp64";
   hs.x_label = "signed error";
-  hs.size = ImVec2(0, std::max(120.0f, ImGui::GetContentRegionAvail().y));
+  hs.size = ImVec2(0, std::max(kMinChartPx, ImGui::GetContentRegionAvail().y));
   viz::Histogram("hist", hs);
 }
 

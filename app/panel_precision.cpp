@@ -1,6 +1,7 @@
 // Precision: the preset and the format of every stage, and the P-bar tile of this step with
 // the cells that are exactly 1.0 outlined and counted, for the shown softmax variant and the
 // other one (run by the lab state), side by side or one at a time.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -63,11 +64,16 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   const int r = row - st.row0;
   ImGui::BeginGroup();
   Heading(VariantName(p).c_str());
-  ImGui::Text("exactly 1.0: tile %d, row %d: %d, whole run %llu", CountExactOnes(t, step), row,
-              CountExactOnesInRow(t, step, r), static_cast<unsigned long long>(CountExactOnes(t)));
+  char line[160];
+  std::snprintf(line, sizeof line, "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the run",
+                CountExactOnes(t, step), CountExactOnesInRow(t, step, r), row,
+                static_cast<unsigned long long>(CountExactOnes(t)));
+  Paragraph(line, width);
   std::vector<unsigned char> ones(static_cast<size_t>(st.rows) * p.bc, 0);
+  std::vector<float> per_row(st.rows, 0.0f);
   const float* pbar = t.P(step);
   for (size_t i = 0; i < ones.size(); ++i) ones[i] = pbar[i] == 1.0f;
+  for (int row_i = 0; row_i < st.rows; ++row_i) per_row[row_i] = static_cast<float>(CountExactOnesInRow(t, step, row_i));
   viz::HeatmapSpec spec;
   spec.values = pbar;
   spec.rows = st.rows;
@@ -85,17 +91,41 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   spec.value_label = "P-bar";
   spec.number_format = "%.3g";
   spec.selected_row = r;
-  spec.size = ImVec2(width, height);
+  const float count_w = 1.6f * ImGui::GetFontSize();
+  spec.size = ImVec2(width - count_w - ImGui::GetStyle().ItemSpacing.x, height);
+  spec.square_cells = true;
   if (marked && marked->field == CellField::kP && marked->step == step && marked->row - st.row0 >= 0) {
     spec.marked_row = marked->row - st.row0;
     spec.marked_col = marked->col;
   }
   const viz::HeatmapResult result = viz::Heatmap(id, spec);
+  // Exact ones per row, a column beside the tile (numbers when the rows are tall enough).
+  ImGui::SameLine();
+  viz::HeatmapSpec counts;
+  counts.values = per_row.data();
+  counts.rows = st.rows;
+  counts.cols = 1;
+  counts.vmin = 0.0f;
+  counts.vmax = std::max(2.0f, *std::max_element(per_row.begin(), per_row.end()));
+  counts.auto_map = false;
+  counts.map = viz::ColorMap::kCividis;
+  counts.legend = false;
+  counts.show_numbers = true;
+  counts.number_format = "%.0f";
+  counts.row_offset = st.row0;
+  counts.row_label = "query";
+  counts.col_label = "exact ones, column";
+  counts.value_label = "exact ones";
+  counts.size = ImVec2(count_w, result.grid_max.y - result.grid_min.y);
+  ImGui::PushID(id);
+  viz::Heatmap("ones per row", counts);
+  ImGui::PopID();
   if (r >= 0 && r < st.rows) {
     const float r_m = t.RMax(step)[r], r_s = t.RCount(step)[r];
-    ImGui::Text("row %d: r_m = %.6g, r_s = %.0f, m' = %.6g, m_new = %.6g", row, r_m, r_s, t.MShift(step)[r],
-                t.MNew(step)[r]);
-    Explain("%s", BranchText(p, r_m, r_s));
+    std::snprintf(line, sizeof line, "row %d: r_m = %.6g, r_s = %.0f, m' = %.6g, m_new = %.6g", row, r_m, r_s,
+                  t.MShift(step)[r], t.MNew(step)[r]);
+    Paragraph(line, width);
+    ImGui::TextDisabled("%s", BranchText(p, r_m, r_s));
   }
   ImGui::EndGroup();
   return result;
@@ -136,7 +166,9 @@ void DrawPrecisionPanel(AppState& s) {
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float w = both ? (avail_w - gap) * 0.5f : avail_w;
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
-  const float h = std::max(80.0f, std::min(w, ImGui::GetContentRegionAvail().y - 5.5f * text_h));
+  // Under and over each tile: its heading, the counts (up to two lines), the row's shift (two
+  // lines) and the branch.
+  const float h = std::max(80.0f, std::min(w, ImGui::GetContentRegionAvail().y - 6.5f * text_h));
   const StepInfo& st = t.steps[s.step];
   const CellRef* marked = lab.has_cell ? &lab.cell : nullptr;
   if (!only_other) {
@@ -151,7 +183,7 @@ void DrawPrecisionPanel(AppState& s) {
     const viz::HeatmapResult hit = VariantTile("other", *other, s.step, s.row, w, h, s.view.numbers_in_cells, nullptr);
     if (hit.clicked) SetRow(s, st.row0 + hit.row);
   } else if (lab.side_by_side || lab.show_alternate) {
-    ImGui::TextWrapped("The other variant: %s", lab.alternate_error.empty() ? "being run" : lab.alternate_error.c_str());
+    WrappedText("The other variant: %s", lab.alternate_error.empty() ? "being run" : lab.alternate_error.c_str());
   }
 }
 

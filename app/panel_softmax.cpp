@@ -93,7 +93,9 @@ void DrawSoftmaxPanel(AppState& s) {
   ImGui::Text("Probabilities of row %d: running exp(S - m)/l over the %d keys seen so far vs the exact softmax",
               s.row, seen);
   ImGui::SameLine();
-  if (now.last_for_q_block)
+  if (!(t.L(s.step)[r] > 0.0f))  // every exp(S - m) underflowed (e.g. a huge stabilized shift)
+    ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "  l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]);
+  else if (now.last_for_q_block)
     ImGui::TextColored(ImVec4(0.3f, 0.8f, 0.45f, 1), "  last block: max difference %.2e (exact up to rounding)",
                        worst);
   else

@@ -108,6 +108,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
   switch (ref.field) {
     case CellField::kS: {
       out.meaning = "the scaled score scale * q . k";
+      out.shadow_meaning = "scale * q . k in FP64";
       out.format = pr.scores;
       out.stored = t.S(step)[tile_i];
       if (rounded) out.shadow = sh.s[tile_i];
@@ -124,6 +125,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     }
     case CellField::kP: {
       out.meaning = "P-bar = exp(S - m_new) as it enters the P V product";
+      out.shadow_meaning = "exp(S in FP64 - this run's m_new); above 1 where the run's S was rounded down";
       out.format = pr.pbar;
       out.stored = t.P(step)[tile_i];
       if (rounded) out.shadow = sh.p[tile_i];
@@ -140,6 +142,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     }
     case CellField::kOBar: {
       out.meaning = "this block's P-bar V, rounded to the block format before it is added to O-tilde";
+      out.shadow_meaning = "the block's exp(S - m_new) V in FP64, with this run's m_new";
       out.format = pr.block;
       if (!pr.SeparateBlockProduct()) {
         out.error = "O-bar is not recorded with this precision: P-bar V goes straight into the FP32 accumulator "
@@ -160,6 +163,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     case CellField::kOAcc: {
       out.meaning = pr.SeparateBlockProduct() ? "O-tilde = R(R(rescale * O-tilde_old) + R(O-bar))"
                                               : "O-tilde, accumulated with fused multiply-adds in FP32";
+      out.shadow_meaning = "exp(S - m_new) V summed in FP64 over the keys seen, with this run's m_new";
       out.format = pr.acc;
       out.stored = t.OAcc(step)[feat_i];
       if (rounded) out.shadow = sh.o_acc[feat_i];
@@ -176,6 +180,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     }
     case CellField::kO: {
       out.meaning = "O = O-tilde / l after the row's last K/V block";
+      out.shadow_meaning = "softmax(S) V in FP64";
       out.format = pr.output;
       out.stored = t.o[static_cast<size_t>(ref.row) * p.d + ref.col];
       if (rounded) out.shadow = sh.o_acc[feat_i] / sh.l[r];

@@ -40,6 +40,7 @@ struct CellReport {
   float stored = 0.0f;       // as the kernel stored it (in `format`)
   FloatBits bits;            // DecomposeFloat(stored, format)
   double shadow = 0.0;       // FP64 shadow from the same rounded inputs (NaN when unknown)
+  std::string shadow_meaning;  // how the shadow is computed
 
   // The last rounding, when rebuilt: `rounding.input` (FP32) rounded into `format`.
   bool has_rounding = false;

@@ -369,6 +369,7 @@ TEST_CASE("beta_fix: beta = 16 underflows every P-bar, l = 0 and O is NaN", "[le
   }
   for (float o : t.o) CHECK(std::isnan(o));
   CHECK_FALSE(std::isfinite(play.Summary().o_err.mean));
+  CHECK_FALSE(std::isfinite(play.Summary().fp32_floor_abs_err));  // FP32 underflows as well
 }
 
 TEST_CASE("beta_fix: r_m = 0 exactly fires neither branch and the zero row is all ones", "[lesson][precision]") {

@@ -287,7 +287,11 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
   // ---- Layout, final pass.
   const float grid_w_avail = std::max(font, total_w - gutter - legend_w);
   float grid_w = grid_w_avail, grid_h = 0.0f;
-  if (spec.size.y > 0) {
+  if (spec.size.y > 0 && spec.square_cells) {
+    const float cell = std::min(grid_w_avail / spec.cols, spec.size.y / spec.rows);
+    grid_w = std::max(1.0f, cell * spec.cols);
+    grid_h = std::max(1.0f, cell * spec.rows);
+  } else if (spec.size.y > 0) {
     grid_h = spec.size.y;
   } else {  // square cells
     float cell = grid_w_avail / spec.cols;
@@ -296,7 +300,7 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
     grid_w = std::max(1.0f, cell * spec.cols);
     grid_h = std::max(1.0f, cell * spec.rows);
   }
-  const float widget_w = spec.size.x > 0 ? spec.size.x : gutter + grid_w + legend_w;
+  const float widget_w = spec.size.x > 0 && !spec.square_cells ? spec.size.x : gutter + grid_w + legend_w;
   const float widget_h = std::max(grid_h, legend_min_h);
 
   ImGui::InvisibleButton(id, ImVec2(std::max(1.0f, widget_w), std::max(1.0f, widget_h)));

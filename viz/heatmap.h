@@ -38,6 +38,7 @@ struct HeatmapSpec {
   const char* col_label = "col";
   const char* value_label = "value";
   ImVec2 size = ImVec2(0, 0);  // pixels; 0 -> fill available width with square-ish cells
+  bool square_cells = false;   // with a size: the largest grid of square cells that fits it
   bool legend = true;          // colour scale with min / mid / max ticks on the right
   int selected_row = -1;       // marked with a triangle on the left edge
 };
