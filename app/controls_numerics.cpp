@@ -54,7 +54,7 @@ bool DrawNumericsControls(Problem& e) {
   ImGui::SameLine();
   variant_changed |= ImGui::RadioButton("stabilized", &variant, 1);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Per block and row: with tied maxima (r_s > 1) the shift is m' = beta r_m for r_m > 0, 0 for r_m < 0");
+    ImGui::SetTooltip("Per block and row, with tied maxima (r_s > 1): m' = beta r_m for r_m > 0, 0 for r_m < 0");
   if (variant_changed) {
     e.softmax = variant == 1 ? Softmax::kStabilized : Softmax::kStandard;
     apply = true;

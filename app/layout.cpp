@@ -32,7 +32,8 @@ void DrawArea(AppState& s, int area, Rect r) {
     for (const PanelInfo& panel : kPanels) {
       const int index = static_cast<int>(panel.id);
       if (static_cast<int>(panel.area) != area || !view.shown[index]) continue;
-      const bool open = ImGui::BeginTabItem(panel.title, nullptr, index == requested ? ImGuiTabItemFlags_SetSelected : 0);
+      const ImGuiTabItemFlags flags = index == requested ? ImGuiTabItemFlags_SetSelected : 0;
+      const bool open = ImGui::BeginTabItem(panel.title, nullptr, flags);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", panel.tooltip);
       if (!open) continue;
       if (requested < 0) view.front[area] = index;

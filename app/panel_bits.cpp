@@ -64,8 +64,8 @@ void RoundingSection(const CellReport& rep) {
   }
   viz::BitView("input bits", spec);
   if (info.exponent_bits != 8 && r.dropped_bits > 0)
-    Explain("FP32's 8 exponent bits are shown; %s keeps %d of them (the value's range decides).", FormatName(rep.format),
-            info.exponent_bits);
+    Explain("FP32's 8 exponent bits are shown; %s keeps %d of them (the value's range decides).",
+            FormatName(rep.format), info.exponent_bits);
   WrappedText("guard %d, round %d, sticky %d: %s", r.guard, r.round, r.sticky, Decision(r));
   WrappedText("%.9g -> %.9g in %s: rounding error %+.6g (result - input)", r.input, r.result, FormatName(rep.format),
               r.error);

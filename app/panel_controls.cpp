@@ -51,23 +51,31 @@ void Paragraph(const std::string& text, float width) {
   }
 }
 
-void WrappedText(const char* fmt, ...) {
+namespace {
+
+std::string FormatV(const char* fmt, va_list args) {
   char buf[2048];
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  return buf;
+}
+
+}  // namespace
+
+void WrappedText(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
+  const std::string text = FormatV(fmt, args);
   va_end(args);
-  Paragraph(buf);
+  Paragraph(text);
 }
 
 void Explain(const char* fmt, ...) {
-  char buf[2048];
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
+  const std::string text = FormatV(fmt, args);
   va_end(args);
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  Paragraph(buf);
+  Paragraph(text);
   ImGui::PopStyleColor();
 }
 
@@ -213,8 +221,8 @@ void DrawViewSection(AppState& s) {
   for (const PanelInfo& panel : kPanels) {
     bool shown = s.view.shown[static_cast<int>(panel.id)];
     const float w = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(panel.name).x;
-    if (&panel != &kPanels[0] && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < ImGui::GetWindowPos().x + right)
-      ImGui::SameLine();
+    const float next_x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+    if (&panel != &kPanels[0] && next_x + w < ImGui::GetWindowPos().x + right) ImGui::SameLine();
     if (ImGui::Checkbox(panel.name, &shown)) s.view.shown[static_cast<int>(panel.id)] = shown;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", panel.title, panel.tooltip);
   }

@@ -24,6 +24,30 @@ const char* StabilizedLabel(const Problem& p, char* buf, size_t n) {
   return buf;
 }
 
+// The two variants on one chart; x null means the index. Markers when points are few.
+void VariantsChart(const char* id, const char* x_label, const char* y_label, const float* x,
+                   const std::vector<float>& standard, const std::vector<float>& stabilized,
+                   const char* stabilized_label, bool markers, float width, float height) {
+  viz::LineSeries series[2];
+  const std::vector<float>* values[2] = {&standard, &stabilized};
+  const char* labels[2] = {"standard", stabilized_label};
+  const ImU32 colors[2] = {kStandardColor, kStabilizedColor};
+  for (int i = 0; i < 2; ++i) {
+    series[i].label = labels[i];
+    series[i].x = x;
+    series[i].y = values[i]->data();
+    series[i].count = static_cast<int>(values[i]->size());
+    series[i].color = colors[i];
+    series[i].markers = markers;
+  }
+  viz::LineChartSpec spec;
+  spec.x_label = x_label;
+  spec.y_label = y_label;
+  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
+  spec.integer_x = true;
+  viz::LineChart(id, spec, series, 2);
+}
+
 void OverRows(const AppState& s, float width, float height) {
   const LabState& lab = s.lab;
   const Problem& p = s.problem;
@@ -44,22 +68,8 @@ void OverRows(const AppState& s, float width, float height) {
   char label[64];
   ImGui::Text("sum over %d rows: standard %.4g, %s %.4g", p.n, standard.delta_drift,
               StabilizedLabel(p, label, sizeof label), stabilized.delta_drift);
-  const std::vector<float> a = ToFloats(standard.delta_cumsum), b = ToFloats(stabilized.delta_cumsum);
-  viz::LineSeries series[2];
-  series[0].label = "standard";
-  series[0].y = a.data();
-  series[0].count = static_cast<int>(a.size());
-  series[0].color = kStandardColor;
-  series[1].label = label;
-  series[1].y = b.data();
-  series[1].count = static_cast<int>(b.size());
-  series[1].color = kStabilizedColor;
-  viz::LineChartSpec spec;
-  spec.x_label = "query row (token)";
-  spec.y_label = "cumulative delta_lp - delta_hp";
-  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
-  spec.integer_x = true;
-  viz::LineChart("rows", spec, series, 2);
+  VariantsChart("rows", "query row (token)", "cumulative delta_lp - delta_hp", nullptr, ToFloats(standard.delta_cumsum),
+                ToFloats(stabilized.delta_cumsum), label, false, width, height);
   ImGui::EndGroup();
 }
 
@@ -97,25 +107,8 @@ void OverRuns(AppState& s, float width, float height) {
                 static_cast<unsigned long long>(d.of.seed), total_std, StabilizedLabel(d.of, label, sizeof label),
                 total_stab);
   }
-  viz::LineSeries series[2];
-  series[0].label = "standard";
-  series[0].x = run_x.data();
-  series[0].y = cum_std.data();
-  series[0].count = static_cast<int>(cum_std.size());
-  series[0].color = kStandardColor;
-  series[0].markers = true;
-  series[1].label = StabilizedLabel(d.runs.empty() ? p : d.of, label, sizeof label);
-  series[1].x = run_x.data();
-  series[1].y = cum_stab.data();
-  series[1].count = static_cast<int>(cum_stab.size());
-  series[1].color = kStabilizedColor;
-  series[1].markers = true;
-  viz::LineChartSpec spec;
-  spec.x_label = "run";
-  spec.y_label = "cumulative drift";
-  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
-  spec.integer_x = true;
-  viz::LineChart("runs", spec, series, 2);
+  VariantsChart("runs", "run", "cumulative drift", run_x.data(), cum_std, cum_stab,
+                StabilizedLabel(d.runs.empty() ? p : d.of, label, sizeof label), true, width, height);
   ImGui::EndGroup();
 }
 

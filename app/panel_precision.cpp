@@ -65,7 +65,8 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   ImGui::BeginGroup();
   Heading(VariantName(p).c_str());
   char line[160];
-  std::snprintf(line, sizeof line, "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the run",
+  std::snprintf(line, sizeof line,
+                "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the run",
                 CountExactOnes(t, step), CountExactOnesInRow(t, step, r), row,
                 static_cast<unsigned long long>(CountExactOnes(t)));
   Paragraph(line, width);
@@ -73,7 +74,7 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   std::vector<float> per_row(st.rows, 0.0f);
   const float* pbar = t.P(step);
   for (size_t i = 0; i < ones.size(); ++i) ones[i] = pbar[i] == 1.0f;
-  for (int row_i = 0; row_i < st.rows; ++row_i) per_row[row_i] = static_cast<float>(CountExactOnesInRow(t, step, row_i));
+  for (int i = 0; i < st.rows; ++i) per_row[i] = static_cast<float>(CountExactOnesInRow(t, step, i));
   viz::HeatmapSpec spec;
   spec.values = pbar;
   spec.rows = st.rows;

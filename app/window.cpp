@@ -104,7 +104,8 @@ void InitState(AppState& s, const Options& opt) {
   if (opt.beat >= 0) {
     GoToBeat(s, opt.beat);
     // A beat with its own problem replaced the one the flags changed: change it again.
-    if (!opt.flags.edits.empty() && opt.flags.ApplyTo(s.problem) != s.problem) ApplyProblem(s, opt.flags.ApplyTo(s.problem));
+    const Problem flagged = opt.flags.ApplyTo(s.problem);
+    if (flagged != s.problem) ApplyProblem(s, flagged);
   }
   if (opt.row >= 0) SetRow(s, opt.row);
   if (opt.step >= 0) SetStep(s, opt.step);

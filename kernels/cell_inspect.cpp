@@ -12,7 +12,8 @@ namespace fs {
 namespace {
 
 constexpr Named<CellField> kCellFieldNames[] = {
-    {CellField::kS, "S"}, {CellField::kP, "P"}, {CellField::kOBar, "O-bar"}, {CellField::kOAcc, "O~"}, {CellField::kO, "O"}};
+    {CellField::kS, "S"},    {CellField::kP, "P"}, {CellField::kOBar, "O-bar"},
+    {CellField::kOAcc, "O~"}, {CellField::kO, "O"}};
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -135,7 +136,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
       const float exps = Round(e, pr.scores);
       if (!SameBits(Round(exps, pr.pbar), out.stored)) break;
       if (pr.pbar != pr.scores && pr.pbar != Format::kFp32)
-        SetRounding(&out, exps, pr.pbar, "exp(S - m_new) in the scores format (" + std::string(FormatName(pr.scores)) + ")");
+        SetRounding(&out, exps, pr.pbar, std::string("exp(S - m_new) in the scores format, ") + FormatName(pr.scores));
       else if (pr.scores != Format::kFp32)
         SetRounding(&out, e, pr.scores, "exp(R(S - m_new)) in FP32");
       break;
