@@ -129,7 +129,7 @@ void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
   view.shown.fill(false);
   view.front_requested.fill(false);
   for (const std::string& name : names) {
-    PanelId id;
+    PanelId id = PanelId::kTiles;
     if (!ParsePanelName(name, &id)) continue;
     view.shown[static_cast<int>(id)] = true;
     const int area = static_cast<int>(AreaOf(id));

@@ -42,12 +42,12 @@ TEST_CASE("panel names are unique and every panel has an area", "[panels]") {
 
 TEST_CASE("ParsePanelName reads every name of the table and nothing else", "[panels]") {
   for (int i = 0; i < fs::kPanelCount; ++i) {
-    fs::PanelId id;
+    fs::PanelId id = fs::PanelId::kTiles;
     REQUIRE(fs::ParsePanelName(fs::kPanelNames[i], &id));
     CHECK(static_cast<int>(id) == i);
     CHECK(fs::PanelName(id) == std::string(fs::kPanelNames[i]));
   }
-  fs::PanelId id;
+  fs::PanelId id = fs::PanelId::kTiles;
   CHECK_FALSE(fs::ParsePanelName("heat", &id));
   CHECK_FALSE(fs::ParsePanelName("", &id));
 }

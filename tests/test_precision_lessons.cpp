@@ -59,7 +59,7 @@ void PlayEveryBeat(const std::string& file) {
     INFO("beat " << b);
     play.Beat(b);
     for (const std::string& name : play.s.lesson->beats[b].panels) {
-      fs::PanelId id;
+      fs::PanelId id = fs::PanelId::kTiles;
       REQUIRE(fs::ParsePanelName(name, &id));
       CHECK(play.Shown(id));
     }
