@@ -64,7 +64,11 @@ bool ApplyProblem(AppState& s, const Problem& p) {
     if (!same_shape) s.step = 0;
     SetStep(s, s.step);
     SetRow(s, s.row);
-    SetStatus(s, note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps.",
+    // A result whose values left their formats is shown, and said (not an error: it is what
+    // the precision lab is for).
+    const std::string numeric = NonFiniteOutputNote(p, s.trace->o, s.trace->lse);
+    SetStatus(s, note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps." +
+                     (numeric.empty() ? "" : " " + numeric + "."),
               !note.empty());
     return true;
   } catch (const std::exception& e) {
@@ -96,7 +100,12 @@ bool InitState(AppState& s, const Options& opt) {
       ApplyProblem(s, Problem{});  // something to step through, with the lesson's refusal shown
     }
   }
-  if (opt.beat >= 0) GoToBeat(s, opt.beat);
+  if (opt.beat >= 0) {
+    GoToBeat(s, opt.beat);
+    // A beat with its own problem replaced the one the flags changed: change it again.
+    const Problem flagged = opt.flags.ApplyTo(s.problem);
+    if (flagged != s.problem) keep_refusal(ApplyProblem(s, flagged));
+  }
   if (opt.row >= 0) SetRow(s, opt.row);
   if (opt.step >= 0) SetStep(s, opt.step);
   if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
@@ -107,8 +116,9 @@ bool InitState(AppState& s, const Options& opt) {
 bool OpenLesson(AppState& s, const std::string& path) {
   try {
     Lesson lesson = LoadLesson(path);
-    if (!ApplyProblem(s, lesson.problem)) return false;
+    if (!ApplyProblem(s, lesson.beats.front().problem)) return false;
     s.lesson = std::move(lesson);
+    s.beat = 0;
     GoToBeat(s, 0);
     SetStatus(s, "Lesson: " + s.lesson->title + " (" + path + ")", false);
     return true;
@@ -140,19 +150,38 @@ bool OpenTraceFile(AppState& s, const std::string& path) {
 
 void GoToBeat(AppState& s, int b) {
   if (!s.lesson || s.lesson->beats.empty()) return;
-  s.beat = std::clamp(b, 0, static_cast<int>(s.lesson->beats.size()) - 1);
+  const int last = static_cast<int>(s.lesson->beats.size()) - 1;
+  const Beat& from = s.lesson->beats[std::clamp(s.beat, 0, last)];
+  s.beat = std::clamp(b, 0, last);
   const Beat& beat = s.lesson->beats[s.beat];
+  // A beat re-runs only when its problem is not the one the previous beat showed, so that
+  // problem options given by hand stay while the beats agree.
+  if (beat.problem != from.problem && beat.problem != s.problem && !ApplyProblem(s, beat.problem)) return;
   if (beat.step >= 0) SetStep(s, beat.step);
   if (beat.row >= 0) SetRow(s, beat.row);
   if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
+  if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
+  if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
 }
 
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
-  auto has = [&](const char* name) { return std::find(names.begin(), names.end(), name) != names.end(); };
-  view.show_tiles = has("tiles");
-  view.show_softmax = has("softmax");
-  view.show_scores = has("scores");
-  view.show_compare = has("compare");
+  view.shown.fill(false);
+  view.front_requested.fill(false);
+  for (const std::string& name : names) {
+    PanelId id = PanelId::kTiles;
+    if (!ParsePanelName(name, &id)) continue;
+    view.shown[static_cast<int>(id)] = true;
+    const int area = static_cast<int>(AreaOf(id));
+    if (!view.front_requested[area]) {
+      view.front[area] = static_cast<int>(id);
+      view.front_requested[area] = true;
+    }
+  }
+}
+
+void PrepareFrame(AppState& s, double budget_ms) {
+  if (s.view.shown[static_cast<int>(PanelId::kCompare)]) UpdateComparison(s);
+  UpdateLab(s, budget_ms);
 }
 
 void SetStep(AppState& s, int step) {

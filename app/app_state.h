@@ -3,6 +3,7 @@
 // error into a status message: the app keeps running and keeps what it had.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "backend.h"
 #include "cli.h"
 #include "inputs.h"
+#include "lab_state.h"
 #include "lesson.h"
 #include "problem.h"
 #include "trace.h"
@@ -19,10 +21,11 @@
 namespace fs {
 
 struct ViewOptions {
-  bool show_tiles = true;
-  bool show_softmax = true;
-  bool show_scores = true;
-  bool show_compare = false;       // GPU against CPU emulation, element by element
+  std::array<bool, kPanelCount> shown = kPanelsShownByDefault;  // by PanelId (panel_list.h)
+  // The tab each area shows in front (-1: its first shown panel). A request makes the layout
+  // bring that tab forward on the next frame; clicking a tab changes `front` itself.
+  std::array<int, kPanelAreaCount> front = {-1, -1, -1};
+  std::array<bool, kPanelAreaCount> front_requested = {};
   bool numbers_in_cells = false;   // values written in heatmap cells (when they fit)
   bool light_theme = false;
   float ui_scale = 1.0f;
@@ -78,6 +81,7 @@ struct AppState {
   Status status;
   Dialogs dialogs;
   Comparison compare;
+  LabState lab;                    // precision, errors, bits and drift panels
 
   // Requests handled by the frame loop.
   bool capture_requested = false;
@@ -96,10 +100,15 @@ bool InitState(AppState& s, const Options& opt);
 bool ApplyProblem(AppState& s, const Problem& p);
 bool OpenLesson(AppState& s, const std::string& path);
 bool OpenTraceFile(AppState& s, const std::string& path);
-// Shows exactly the named panels (tiles, softmax, scores, compare).
+// Shows exactly the named panels (kPanelNames); in each area the first one named comes to the
+// front. Unknown names are ignored (lessons and --panels check them).
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names);
-// Moves to lesson beat b (clamped), applying its step, row and panels.
+// Moves to lesson beat b (clamped): its problem when it differs from the previous beat's, then
+// its step, row, panels, bit-view cell and drift runs.
 void GoToBeat(AppState& s, int b);
+// Computes what the shown panels need before a frame is drawn (comparison, precision lab);
+// `budget_ms` bounds the drift experiment's share of the frame.
+void PrepareFrame(AppState& s, double budget_ms);
 void SetStep(AppState& s, int step);     // clamped to the trace
 void SetRow(AppState& s, int row);       // clamped to the problem
 // Advances playback by dt seconds.

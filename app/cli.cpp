@@ -10,6 +10,8 @@
 
 #include "excerpt.h"
 
+#include "panel_list.h"
+
 namespace fs {
 
 bool ParseDecimalU64(const std::string& text, uint64_t* out) {
@@ -223,9 +225,10 @@ void AddViewOptions(CLI::App* app, Options* opt) {
       },
       "UI scale (fonts and spacing), 0.5..4");
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
-  app->add_option("--panels", opt->panels, "Panels to show: tiles, softmax, scores, compare (comma-separated)")
+  app->add_option("--panels", opt->panels,
+                  "Panels to show, comma-separated; the first named in an area is its front tab: " + PanelNameChoices())
       ->delimiter(',')
-      ->check(CLI::IsMember({"tiles", "softmax", "scores", "compare"}));
+      ->check(CLI::IsMember(PanelNameList()));
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
 }

@@ -41,7 +41,7 @@ struct Options {
   int width = 1920, height = 1080;  // parsed --size
   float ui_scale = 1.0f;            // --scale
   bool light = false;               // --light
-  std::vector<std::string> panels;  // --panels: tiles, softmax, scores, compare (empty: as is)
+  std::vector<std::string> panels;  // --panels: names of panel_list.h (empty: as is)
   int measure_frames = 0;           // window: run this many frames, print the frame time, exit
   // bench
   std::vector<std::string> shapes;  // BxHxNxD[c]

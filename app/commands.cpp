@@ -87,6 +87,8 @@ int RunTraceCommand(const Options& opt) {
     if (summary) summary->Write(summary_text);
     outputs.CommitAll();
     if (opt.summary_path == "-") WriteText("-", summary_text);
+    const std::string numeric = NonFiniteOutputNote(p, t.o, t.lse);
+    if (!numeric.empty()) std::fprintf(stderr, "flashscope trace: note: %s\n", numeric.c_str());
     // With the summary on standard output, the line about the trace goes to the error stream.
     std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(),
                  Describe(p).c_str(), t.StepCount(), TraceProvenance(t).c_str());

@@ -36,11 +36,6 @@ void UlpMap(const char* id, const char* title, const std::vector<float>& ulps, i
 }  // namespace
 
 void DrawComparePanel(AppState& s) {
-  if (!ImGui::Begin("Compare backends", nullptr, kPanelFlags)) {
-    ImGui::End();
-    return;
-  }
-  UpdateComparison(s);
   const Comparison& c = s.compare;
   if (!s.trace) {
     ImGui::TextDisabled("Nothing to compare yet.");
@@ -73,7 +68,6 @@ void DrawComparePanel(AppState& s) {
     ImGui::SameLine();
     UlpMap("dO", "O~", StepUlpMap(a, b, s.step, "O~"), std::min(br, st.rows), d, w, std::min(w, h), st.row0);
   }
-  ImGui::End();
 }
 
 }  // namespace fs

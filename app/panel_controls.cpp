@@ -11,7 +11,7 @@
 
 #include "imgui.h"
 #include "imgui_stdlib.h"
-#include "panels.h"
+#include "panel_table.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -31,12 +31,51 @@ void Heading(const char* text) {
   ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_PlotHistogram), "%s", text);
 }
 
-void Explain(const char* fmt, ...) {
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+void Paragraph(const std::string& text, float width) {
+  if (width <= 0.0f) width = ImGui::GetContentRegionAvail().x;
+  width = std::max(width, ImGui::GetFontSize());
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t line_end = std::min(text.find('\n', start), text.size());
+    // The most whole words of this line that fit; a word wider than the width goes alone.
+    size_t fit = std::string::npos;
+    for (size_t end = start;;) {
+      const size_t word_end = std::min(text.find(' ', end), line_end);
+      if (fit != std::string::npos && ImGui::CalcTextSize(&text[start], &text[0] + word_end).x > width) break;
+      fit = word_end;
+      if (word_end >= line_end) break;
+      end = word_end + 1;
+    }
+    ImGui::TextUnformatted(&text[start], &text[0] + fit);
+    start = fit + 1;
+  }
+}
+
+namespace {
+
+std::string FormatV(const char* fmt, va_list args) {
+  char buf[2048];
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  return buf;
+}
+
+}  // namespace
+
+void WrappedText(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  ImGui::TextWrappedV(fmt, args);
+  const std::string text = FormatV(fmt, args);
   va_end(args);
+  Paragraph(text);
+}
+
+void Explain(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  const std::string text = FormatV(fmt, args);
+  va_end(args);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  Paragraph(text);
   ImGui::PopStyleColor();
 }
 
@@ -70,9 +109,7 @@ void DrawLessonSection(AppState& s) {
   ImGui::Text("%d / %d  %s", s.beat + 1, static_cast<int>(lesson.beats.size()), beat.title.c_str());
   ImGui::PopTextWrapPos();
   ImGui::Spacing();
-  ImGui::PushTextWrapPos(0.0f);
-  ImGui::TextUnformatted(beat.text.c_str());  // all of it: TextWrapped("%s") stops at 3 KiB
-  ImGui::PopTextWrapPos();
+  Paragraph(beat.text);
   ImGui::Spacing();
   ImGui::BeginDisabled(s.beat == 0);
   if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);
@@ -132,7 +169,8 @@ void DrawProblemSection(AppState& s) {
     ImGui::Text("inputs: .npy files");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n%s\n%s", e.q_path.c_str(), e.k_path.c_str(), e.v_path.c_str());
   } else {
-    const Pattern generated[] = {Pattern::kRandom, Pattern::kSink, Pattern::kTiedMaxima, Pattern::kLowRank};
+    const Pattern generated[] = {Pattern::kRandom, Pattern::kSink, Pattern::kTiedMaxima, Pattern::kLowRank,
+                                 Pattern::kDrift};
     if (ImGui::BeginCombo("pattern", PatternName(e.pattern))) {
       for (Pattern p : generated)
         if (ImGui::Selectable(PatternName(p), p == e.pattern)) {
@@ -151,6 +189,7 @@ void DrawProblemSection(AppState& s) {
       apply = true;
     }
   }
+  apply |= DrawNumericsControls(e);
   char used[32], budget[32];
   const uint64_t bytes = TraceBytes(e);
   const bool over = bytes > kTraceBudgetBytes;
@@ -177,14 +216,16 @@ void DrawProblemSection(AppState& s) {
 
 void DrawViewSection(AppState& s) {
   Heading("View");
-  ImGui::Checkbox("Tiles", &s.view.show_tiles);
-  ImGui::SameLine();
-  ImGui::Checkbox("Softmax", &s.view.show_softmax);
-  ImGui::SameLine();
-  ImGui::Checkbox("Scores", &s.view.show_scores);
-  ImGui::SameLine();
-  ImGui::Checkbox("Compare", &s.view.show_compare);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("GPU against CPU emulation, element by element");
+  // One checkbox per panel of the table, wrapped to the panel's width.
+  const float right = ImGui::GetWindowContentRegionMax().x;
+  for (const PanelInfo& panel : kPanels) {
+    bool shown = s.view.shown[static_cast<int>(panel.id)];
+    const float w = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(panel.name).x;
+    const float next_x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+    if (&panel != &kPanels[0] && next_x + w < ImGui::GetWindowPos().x + right) ImGui::SameLine();
+    if (ImGui::Checkbox(panel.name, &shown)) s.view.shown[static_cast<int>(panel.id)] = shown;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", panel.title, panel.tooltip);
+  }
   ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
   ImGui::SameLine();
   ImGui::Checkbox("light theme", &s.view.light_theme);
@@ -259,10 +300,11 @@ float DrawMenuBar(AppState& s) {
       ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("View")) {
-      ImGui::MenuItem("Tiles", nullptr, &s.view.show_tiles);
-      ImGui::MenuItem("Online softmax", nullptr, &s.view.show_softmax);
-      ImGui::MenuItem("Scores and probabilities", nullptr, &s.view.show_scores);
-      ImGui::MenuItem("Compare backends", nullptr, &s.view.show_compare);
+      for (const PanelInfo& panel : kPanels) {
+        bool shown = s.view.shown[static_cast<int>(panel.id)];
+        if (ImGui::MenuItem(panel.title, nullptr, &shown)) s.view.shown[static_cast<int>(panel.id)] = shown;
+      }
+      ImGui::Separator();
       ImGui::MenuItem("Numbers in cells", nullptr, &s.view.numbers_in_cells);
       ImGui::MenuItem("Light theme", nullptr, &s.view.light_theme);
       ImGui::EndMenu();

@@ -10,13 +10,8 @@
 namespace fs {
 
 void DrawScoresPanel(AppState& s) {
-  if (!ImGui::Begin("Scores and probabilities", nullptr, kPanelFlags)) {
-    ImGui::End();
-    return;
-  }
   if (!s.trace || s.trace->StepCount() == 0) {
     ImGui::TextDisabled("Nothing to show yet.");
-    ImGui::End();
     return;
   }
   const Trace& t = *s.trace;
@@ -69,10 +64,15 @@ void DrawScoresPanel(AppState& s) {
   spec.map = viz::ColorMap::kViridis;
   viz::HeatmapResult hp = viz::Heatmap("P", spec);
   ImGui::EndGroup();
-  // Clicking a cell follows its query row.
-  if (hs.clicked) SetRow(s, now.row0 + hs.row);
-  if (hp.clicked) SetRow(s, now.row0 + hp.row);
-  ImGui::End();
+  // Clicking a cell follows its query row and opens the cell in the bit view.
+  if (hs.clicked) {
+    SetRow(s, now.row0 + hs.row);
+    SelectCell(s, CellRef{CellField::kS, s.step, now.row0 + hs.row, hs.col});
+  }
+  if (hp.clicked) {
+    SetRow(s, now.row0 + hp.row);
+    SelectCell(s, CellRef{CellField::kP, s.step, now.row0 + hp.row, hp.col});
+  }
 }
 
 }  // namespace fs

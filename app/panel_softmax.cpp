@@ -52,13 +52,8 @@ void SmallChart(const char* id, const char* title, const RowHistory& h, const st
 }  // namespace
 
 void DrawSoftmaxPanel(AppState& s) {
-  if (!ImGui::Begin("Online softmax", nullptr, kPanelFlags)) {
-    ImGui::End();
-    return;
-  }
   if (!s.trace || s.trace->StepCount() == 0) {
     ImGui::TextDisabled("Nothing to show yet.");
-    ImGui::End();
     return;
   }
   const Trace& t = *s.trace;
@@ -98,7 +93,9 @@ void DrawSoftmaxPanel(AppState& s) {
   ImGui::Text("Probabilities of row %d: running exp(S - m)/l over the %d keys seen so far vs the exact softmax",
               s.row, seen);
   ImGui::SameLine();
-  if (now.last_for_q_block)
+  if (!(t.L(s.step)[r] > 0.0f))  // every exp(S - m) underflowed (e.g. a huge stabilized shift)
+    ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "  l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]);
+  else if (now.last_for_q_block)
     ImGui::TextColored(ImVec4(0.3f, 0.8f, 0.45f, 1), "  last block: max difference %.2e (exact up to rounding)",
                        worst);
   else
@@ -117,7 +114,6 @@ void DrawSoftmaxPanel(AppState& s) {
   spec.y_label = "probability";
   spec.size = ImVec2(-1, std::max(80.0f, ImGui::GetContentRegionAvail().y));
   viz::BarChart("probs", spec, bars, 2);
-  ImGui::End();
 }
 
 }  // namespace fs

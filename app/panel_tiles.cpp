@@ -117,13 +117,8 @@ void TrafficBars(const Trace& t, int step) {
 }  // namespace
 
 void DrawTilesPanel(AppState& s) {
-  if (!ImGui::Begin("Tiles: HBM and SRAM", nullptr, kPanelFlags)) {
-    ImGui::End();
-    return;
-  }
   if (!s.trace || s.trace->StepCount() == 0) {
     ImGui::TextDisabled("Nothing to show yet.");
-    ImGui::End();
     return;
   }
   const Trace& t = *s.trace;
@@ -161,7 +156,6 @@ void DrawTilesPanel(AppState& s) {
     TrafficBars(t, s.step);
     ImGui::EndTable();
   }
-  ImGui::End();
 }
 
 }  // namespace fs

@@ -1,10 +1,12 @@
-// One function per panel (`void DrawXxxPanel(AppState&)`), dispatched by the show flags in
-// ViewOptions. Each begins its own window at the position the layout set.
+// One function per panel (`void DrawXxxPanel(AppState&)`), listed in the panel table
+// (scenarios/panel_list.h, app/panel_table.h). The layout gives each area a window with a tab
+// bar; a panel draws the contents of its tab. The controls are their own window on the left.
 #pragma once
 
 #include <vector>
 
 #include "app_state.h"
+#include "imgui.h"
 
 namespace fs {
 
@@ -13,6 +15,17 @@ void DrawTilesPanel(AppState& s);
 void DrawSoftmaxPanel(AppState& s);
 void DrawScoresPanel(AppState& s);
 void DrawComparePanel(AppState& s);
+void DrawPrecisionPanel(AppState& s);
+void DrawErrorsPanel(AppState& s);
+void DrawBitsPanel(AppState& s);
+void DrawDriftPanel(AppState& s);
+
+// The numeric controls (precision preset and stages, softmax, beta, eps) editing `e`; true
+// when an edit is complete and should be applied.
+bool DrawNumericsControls(Problem& e);
+
+// The panels of the table in their areas, inside [min, max) of the display.
+void DrawPanelAreas(AppState& s, ImVec2 min, ImVec2 max);
 
 // The menu bar (File, View, Help); returns its height in pixels.
 float DrawMenuBar(AppState& s);

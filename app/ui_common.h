@@ -1,6 +1,8 @@
 // Small helpers shared by the panels.
 #pragma once
 
+#include <string>
+
 #include "imgui.h"
 
 namespace fs {
@@ -16,7 +18,15 @@ const char* FormatBytes(double bytes, char* buf, int size);
 // A heading in the accent colour.
 void Heading(const char* text);
 
-// Text that explains, in the dimmed text colour and wrapped.
+// Text wrapped at spaces only (ImGui's own wrapping also breaks after '.', which splits
+// numbers such as -2.40625 across lines).
+// width 0: the available width.
+void Paragraph(const std::string& text, float width = 0.0f);
+
+// Formatted text wrapped like Paragraph.
+void WrappedText(const char* fmt, ...) IM_FMTARGS(1);
+
+// Text that explains, in the dimmed text colour and wrapped like Paragraph.
 void Explain(const char* fmt, ...) IM_FMTARGS(1);
 
 }  // namespace fs

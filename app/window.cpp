@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cmath>
 #include <vector>
 #include <cstdio>
 
@@ -24,6 +25,7 @@ namespace {
 
 constexpr float kBaseFontPx = 16.0f;
 constexpr const char* kGlslVersion = "#version 130";
+constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
 // ---- style and fonts: the one place where UI scale is applied -----------------------------
 struct AppliedStyle {
@@ -62,7 +64,7 @@ void ApplyStyle(const ViewOptions& view, AppliedStyle* applied, bool renderer_re
   *applied = {view.ui_scale, view.light_theme};
 }
 
-// ---- the frame: menu, panels in a fixed layout, status line ------------------------------
+// ---- the frame: menu, controls, the panels in their areas (layout.cpp), status line ------
 void DrawFrame(AppState& s) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float menu_h = DrawMenuBar(s);
@@ -75,24 +77,7 @@ void DrawFrame(AppState& s) {
   ImGui::SetNextWindowSize(ImVec2(controls_w, bottom - top));
   DrawControlsPanel(s);
 
-  // Right side: tiles, scores and the comparison share the upper row; online softmax takes
-  // the lower one.
-  void (*upper_panels[3])(AppState&) = {};
-  int count = 0;
-  if (s.view.show_tiles) upper_panels[count++] = DrawTilesPanel;
-  if (s.view.show_scores) upper_panels[count++] = DrawScoresPanel;
-  if (s.view.show_compare) upper_panels[count++] = DrawComparePanel;
-  const float split = s.view.show_softmax ? (count > 0 ? top + 0.56f * (bottom - top) : top) : bottom;
-  for (int i = 0; i < count; ++i) {
-    ImGui::SetNextWindowPos(ImVec2(x0 + right_w * i / count, top));
-    ImGui::SetNextWindowSize(ImVec2(right_w / count, split - top));
-    upper_panels[i](s);
-  }
-  if (s.view.show_softmax) {
-    ImGui::SetNextWindowPos(ImVec2(x0, split));
-    ImGui::SetNextWindowSize(ImVec2(right_w, bottom - split));
-    DrawSoftmaxPanel(s);
-  }
+  DrawPanelAreas(s, ImVec2(x0, top), ImVec2(x0 + right_w, bottom));
   DrawStatusBar(s, bottom, display.x, status_h);
 }
 
@@ -182,6 +167,7 @@ int RunWindow(const Options& opt) {
     Tick(s, std::chrono::duration<double>(now - last).count());
     last = now;
 
+    PrepareFrame(s, kLabBudgetMs);
     const auto ui_start = Clock::now();
     BeginFrame(s, &gui);
     ImGui::NewFrame();
@@ -257,6 +243,7 @@ int RunShot(const Options& opt) {
       io.DisplaySize = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
       io.DisplayFramebufferScale = ImVec2(1, 1);
       io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover effects in the picture
+      PrepareFrame(s, INFINITY);                  // everything the panels show, finished
       ImGui::NewFrame();
       DrawFrame(s);
       RenderFrame(s, opt.width, opt.height);

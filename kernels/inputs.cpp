@@ -218,8 +218,30 @@ void CheckOutputsFinite(const Problem& p, const Inputs& in, const std::vector<fl
     throw ProblemError("O of " + where + " is not finite: the probability-weighted sum of V "
                        "overflows float32 (V holds values up to " + Sci(largest_v) +
                        "); allowed: V whose weighted sums stay below 3.4e+38");
+  // Under a low-precision policy or the stabilized shift, values can leave a format's range
+  // for real (l underflowing to 0 with a large beta, FP16 overflow): a result to show, with
+  // NonFiniteOutputNote, not a failure.
+  if (!p.precision.AllFp32() || p.softmax == Softmax::kStabilized) return;
   throw ProblemError("O or L of " + where + " is not finite although its scores and V fit "
                      "float32: the kernel left it unwritten");
+}
+
+std::string NonFiniteOutputNote(const Problem& p, const std::vector<float>& o, const std::vector<float>& lse) {
+  int rows = 0, first = -1;
+  for (int r = 0; r < p.n && static_cast<size_t>(r) < lse.size(); ++r) {
+    bool ok = std::isfinite(lse[r]);
+    for (int c = 0; c < p.d; ++c) ok = ok && std::isfinite(o[static_cast<size_t>(r) * p.d + c]);
+    if (ok) continue;
+    ++rows;
+    if (first < 0) first = r;
+  }
+  if (rows == 0) return "";
+  std::string why = "values left the range of their formats (" + DescribePrecision(p.precision) + ")";
+  if (p.softmax == Softmax::kStabilized)
+    why += "; with the stabilized shift beta * r_m (beta " + ShortNumber(p.beta) +
+           "), every P-bar of a row can underflow so that l = 0 and O = 0 / 0";
+  return "O or L is not finite in " + std::to_string(rows) + " of " + std::to_string(p.n) +
+         " rows (first: query row " + std::to_string(first) + "): " + why;
 }
 
 Inputs MakeInputs(const Problem& p) {

@@ -48,9 +48,16 @@ std::string FirstNonFinite(const std::vector<float>& values, int cols);
 
 // Throws ProblemError when O (N, d) or L (N) of a run holds NaN or infinity, saying why:
 // the softmax scale times q.k overflows float32 (with the largest scale that would not, for
-// that row), or the weighted sum of V does. Every backend calls this after running.
+// that row), or the weighted sum of V does. Every backend calls this after running. Under a
+// low-precision policy or the stabilized softmax it returns instead when no float32 overflow
+// explains the values: they left a narrower format's range, a result to show.
 void CheckOutputsFinite(const Problem& p, const Inputs& in, const std::vector<float>& o,
                         const std::vector<float>& lse);
+
+// Empty when O and L are finite; otherwise one line saying in how many rows they are not and
+// why that can happen under p's numeric policy (CheckOutputsFinite lets such runs through:
+// the precision lab shows them).
+std::string NonFiniteOutputNote(const Problem& p, const std::vector<float>& o, const std::vector<float>& lse);
 
 // Small deterministic normal generator used by MakeInputs and the tests.
 class NormalRng {

@@ -10,6 +10,7 @@
 
 #include "excerpt.h"
 #include "json_text.h"
+#include "beat_fields.h"
 #include "problem_json.h"
 #include "trace.h"
 
@@ -56,16 +57,26 @@ int GetInt(const json& obj, const char* key, const std::string& where, int lo, i
   return static_cast<int>(v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>());
 }
 
-Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int steps) {
+Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, const json& lesson_problem) {
   if (!j.is_object()) throw LessonError(where + ": a beat must be an object {\"title\", \"text\", ...}");
+  constexpr const char* kBeatFields[] = {"title", "text", "step", "row", "panels", "problem", "cell", "drift_runs"};
   for (const auto& item : j.items()) {
-    const std::string& k = item.key();
-    if (k != "title" && k != "text" && k != "step" && k != "row" && k != "panels")
-      throw LessonError(where + ": unknown field " + Excerpt(k) + "; allowed: title, text, step, row, panels");
+    bool known = false;
+    for (const char* field : kBeatFields) known = known || item.key() == field;
+    if (!known)
+      throw LessonError(where + ": unknown field " + Excerpt(item.key()) +
+                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs");
   }
   Beat b;
   b.title = GetString(j, "title", where, true, kMaxLessonTitleChars);
   b.text = GetString(j, "text", where, true, kMaxLessonTextChars);
+  b.problem = lesson.problem;
+  if (j.contains("problem")) {
+    b.overrides_problem = true;
+    b.problem = BeatProblem(lesson_problem, j["problem"], where, LessonDir(lesson.path));
+  }
+  const Problem& p = b.problem;
+  const int steps = StepOffsets(p).back();
   b.step = GetInt(j, "step", where, -1, steps - 1, -1);
   b.row = GetInt(j, "row", where, -1, p.n - 1, -1);
   if (j.contains("panels")) {
@@ -73,12 +84,11 @@ Beat ParseBeat(const json& j, const std::string& where, const Problem& p, int st
     for (const auto& name : j["panels"]) {
       bool known = false;
       for (const char* allowed : kPanelNames) known = known || (name.is_string() && name == allowed);
-      if (!known)
-        throw LessonError(where + ": panel " + JsonExcerpt(name) +
-                          " is not known; allowed: tiles, softmax, scores, compare");
+      if (!known) throw LessonError(where + ": panel " + JsonExcerpt(name) + " is not known; allowed: " + PanelNameChoices());
       b.panels.push_back(name.get<std::string>());
     }
   }
+  ParseBeatExtras(j, where, &b);
   return b;
 }
 
@@ -110,12 +120,12 @@ Lesson ParseLesson(const std::string& json_text, const std::string& path) {
   } catch (const ProblemError& e) {
     throw LessonError(e.what());
   }
-  const int steps = StepOffsets(lesson.problem).back();
+  ResolveLessonPaths(&lesson.problem, LessonDir(path));
   if (!root.contains("beats") || !root["beats"].is_array() || root["beats"].empty())
     throw LessonError(path + ": field \"beats\" must be a non-empty list of beats");
   for (size_t i = 0; i < root["beats"].size(); ++i)
     lesson.beats.push_back(
-        ParseBeat(root["beats"][i], path + ": beats[" + std::to_string(i) + "]", lesson.problem, steps));
+        ParseBeat(root["beats"][i], path + ": beats[" + std::to_string(i) + "]", lesson, root["problem"]));
   return lesson;
 }
 

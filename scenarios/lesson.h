@@ -1,6 +1,8 @@
 // Lessons: human-editable JSON files that set up a Problem and walk through it in beats
-// (a title, a paragraph, the step and row to show, the panels to open). A bad file gives a
-// LessonError naming the file, the field and what is allowed.
+// (a title, a paragraph, the step and row to show, the panels to open, and optionally problem
+// fields changed for that beat, the value to open in the bit view and the runs of the drift
+// experiment). A bad file gives a LessonError naming the file, the field and what is allowed.
+// Paths of .npy files in a lesson are relative to the lesson file.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cell_inspect.h"
+#include "panel_list.h"
 #include "problem.h"
 
 namespace fs {
@@ -24,16 +28,24 @@ constexpr size_t kMaxLessonBytes = 1 << 20;
 constexpr size_t kMaxLessonTitleChars = 200;
 constexpr size_t kMaxLessonTextChars = 4000;
 
-// Panels a beat can open; names as written in lesson files.
-constexpr const char* kPanelNames[] = {"tiles", "softmax", "scores", "compare"};
-
 struct Beat {
   std::string title;
   std::string text;
   int step = -1;                     // loop step to show; -1 keeps the current one
   int row = -1;                      // query row to follow; -1 keeps the current one
-  std::vector<std::string> panels;   // empty: all panels
+  std::vector<std::string> panels;   // empty: as they are; else exactly these (kPanelNames)
+  // "problem": fields set on top of the lesson's problem for this beat only.
+  bool overrides_problem = false;
+  Problem problem;                   // what the beat shows: the lesson's, with its overrides
+  // "cell": {"field": "O-bar", "col": 0}, the value of the beat's step and row that the bit
+  // view opens (col: the key within the tile for S and P, the feature otherwise).
+  bool has_cell = false;
+  CellField cell_field = CellField::kP;
+  int cell_col = 0;
+  int drift_runs = 0;                // "drift_runs": seeds for the drift panel to run (0: none)
 };
+
+constexpr int kMaxLessonDriftRuns = 64;
 
 struct Lesson {
   std::string path;

@@ -474,3 +474,24 @@ TEST_CASE("dO comes from the drift pattern, from the seed, or from a .npy file o
   CHECK_THROWS_WITH(fs::MakeInputs(p), Contains("wrong.npy") && Contains("dO has shape (16, 40)") &&
                                            Contains("allowed: (40, 16)"));
 }
+
+TEST_CASE("A result that leaves its formats' range is kept and said, not refused", "[precision][cli]") {
+  // beta = 16 on the drift pattern: exp(S - 16 r_m) underflows for every key of a row in the
+  // first block, so l = 0 and O = 0 / 0 there: the lesson on too large a beta shows this.
+  fs::Problem p = DriftProblem(fs::Softmax::kStabilized);
+  p.beta = 16.0f;
+  const fs::Inputs in = fs::MakeInputs(p);
+  const fs::Trace t = fs::EmulateTraced(p, in);  // no exception
+  const std::string note = fs::NonFiniteOutputNote(p, t.o, t.lse);
+  CHECK_THAT(note, Contains("O or L is not finite in") && Contains("beta 16") && Contains("l = 0"));
+  p.beta = 2.0f;
+  const fs::Trace fine = fs::EmulateTraced(p, in);
+  CHECK(fs::NonFiniteOutputNote(p, fine.o, fine.lse).empty());
+
+  fs_test::TempDir dir;
+  const std::string log = dir.File("log");
+  CHECK(RunCli("trace --backend cpu --pattern drift --precision paper-bf16 --softmax stabilized --beta 16 --out " +
+                   dir.File("t.fstrace"),
+               log) == 0);
+  CHECK_THAT(fs_test::ReadBytes(log), Contains("note: O or L is not finite"));
+}

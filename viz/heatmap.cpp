@@ -1,5 +1,6 @@
 // Heatmap drawing. Sections: display grid (reduction of large matrices), colour range,
-// layout, cells, overlays (highlight, hover, selected row), legend, tooltip.
+// layout, cells, overlays (highlight, outlines, marked cell, hover, selected row), legend,
+// tooltip.
 #include "heatmap.h"
 
 #include <algorithm>
@@ -34,6 +35,7 @@ struct DisplayGrid {
   bool sampled = false;                 // some blocks were sampled instead of read in full
   std::vector<float> values;            // (rows, cols); only when reduced
   std::vector<unsigned char> highlight; // (rows, cols); only when reduced and a mask is given
+  std::vector<unsigned char> outline;   // (rows, cols); only when reduced and a mask is given
   const HeatmapSpec* spec = nullptr;
   int stride = 0;
 
@@ -41,10 +43,11 @@ struct DisplayGrid {
   float At(int r, int c) const {
     return Reduced() ? values[size_t(r) * cols + c] : spec->values[size_t(r) * stride + c];
   }
-  bool Highlighted(int r, int c) const {
-    if (r < 0 || c < 0 || r >= rows || c >= cols || !spec->highlight) return false;
-    return Reduced() ? highlight[size_t(r) * cols + c] != 0
-                     : spec->highlight[size_t(r) * stride + c] != 0;
+  bool Highlighted(int r, int c) const { return MaskAt(spec->highlight, highlight, r, c); }
+  bool Outlined(int r, int c) const { return MaskAt(spec->outline, outline, r, c); }
+  bool MaskAt(const unsigned char* source, const std::vector<unsigned char>& reduced, int r, int c) const {
+    if (r < 0 || c < 0 || r >= rows || c >= cols || !source) return false;
+    return Reduced() ? reduced[size_t(r) * cols + c] != 0 : source[size_t(r) * stride + c] != 0;
   }
 };
 
@@ -52,7 +55,7 @@ struct DisplayGrid {
 // the edge of a causal mask stays sharp: mean of the finite values, else masked, else no
 // data. +inf counts as finite-large and shows as the top of the scale when alone.
 float ReduceBlock(const HeatmapSpec& s, int stride, int r0, int r1, int c0, int c1,
-                  bool* sampled, bool* highlighted) {
+                  bool* sampled, bool* highlighted, bool* outlined) {
   const int nr = r1 - r0, nc = c1 - c0;
   const bool full = nr * nc <= kFullReadValues;
   const int sr = full ? nr : std::min(nr, kSamplesPerAxis);
@@ -60,7 +63,7 @@ float ReduceBlock(const HeatmapSpec& s, int stride, int r0, int r1, int c0, int 
   if (!full) *sampled = true;
   double sum = 0.0;
   int finite = 0, masked = 0, nan = 0, pos_inf = 0;
-  bool hl = false;
+  bool hl = false, ol = false;
   for (int i = 0; i < sr; ++i) {
     const int r = full ? r0 + i : r0 + (2 * i + 1) * nr / (2 * sr);
     for (int j = 0; j < sc; ++j) {
@@ -78,9 +81,11 @@ float ReduceBlock(const HeatmapSpec& s, int stride, int r0, int r1, int c0, int 
         ++pos_inf;
       }
       if (s.highlight && s.highlight[k]) hl = true;
+      if (s.outline && s.outline[k]) ol = true;
     }
   }
   *highlighted = hl;
+  *outlined = ol;
   const int large = finite + pos_inf;
   if (large >= masked && large >= nan) {
     if (finite > 0) return static_cast<float>(sum / finite);
@@ -101,13 +106,15 @@ void BuildDisplayGrid(const HeatmapSpec& s, int stride, int max_rows, int max_co
   if (!g->Reduced()) return;
   g->values.resize(size_t(g->rows) * g->cols);
   if (s.highlight) g->highlight.resize(g->values.size());
+  if (s.outline) g->outline.resize(g->values.size());
   for (int r = 0; r < g->rows; ++r) {
     const int r0 = r * g->row_factor, r1 = std::min(s.rows, r0 + g->row_factor);
     for (int c = 0; c < g->cols; ++c) {
       const int c0 = c * g->col_factor, c1 = std::min(s.cols, c0 + g->col_factor);
-      bool hl = false;
-      g->values[size_t(r) * g->cols + c] = ReduceBlock(s, stride, r0, r1, c0, c1, &g->sampled, &hl);
+      bool hl = false, ol = false;
+      g->values[size_t(r) * g->cols + c] = ReduceBlock(s, stride, r0, r1, c0, c1, &g->sampled, &hl, &ol);
       if (s.highlight) g->highlight[size_t(r) * g->cols + c] = hl ? 1 : 0;
+      if (s.outline) g->outline[size_t(r) * g->cols + c] = ol ? 1 : 0;
     }
   }
 }
@@ -280,7 +287,11 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
   // ---- Layout, final pass.
   const float grid_w_avail = std::max(font, total_w - gutter - legend_w);
   float grid_w = grid_w_avail, grid_h = 0.0f;
-  if (spec.size.y > 0) {
+  if (spec.size.y > 0 && spec.square_cells) {
+    const float cell = std::min(grid_w_avail / spec.cols, spec.size.y / spec.rows);
+    grid_w = std::max(1.0f, cell * spec.cols);
+    grid_h = std::max(1.0f, cell * spec.rows);
+  } else if (spec.size.y > 0) {
     grid_h = spec.size.y;
   } else {  // square cells
     float cell = grid_w_avail / spec.cols;
@@ -289,7 +300,7 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
     grid_w = std::max(1.0f, cell * spec.cols);
     grid_h = std::max(1.0f, cell * spec.rows);
   }
-  const float widget_w = spec.size.x > 0 ? spec.size.x : gutter + grid_w + legend_w;
+  const float widget_w = spec.size.x > 0 && !spec.square_cells ? spec.size.x : gutter + grid_w + legend_w;
   const float widget_h = std::max(grid_h, legend_min_h);
 
   ImGui::InvisibleButton(id, ImVec2(std::max(1.0f, widget_w), std::max(1.0f, widget_h)));
@@ -376,6 +387,32 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
         }
       }
     }
+  }
+
+  // ---- Outlines: a frame on the inside of every outlined cell (bright core on the border, a
+  // dark line inside it), drawn after the highlight so a cell of both keeps its own frame.
+  // Neighbouring outlined cells each keep theirs.
+  if (spec.outline) {
+    const float t = std::clamp(0.15f * std::min(cw, ch), 1.0f, 0.15f * font);
+    const ImU32 core = spec.outline_color ? spec.outline_color : kOutlineColor;
+    for (int r = 0; r < grid.rows; ++r) {
+      for (int c = 0; c < grid.cols; ++c) {
+        if (!grid.Outlined(r, c)) continue;
+        for (int side = 0; side < 4; ++side) {
+          AddInnerEdge(draw, cell_min(r, c), cell_max(r, c), side, t, 1.0f, IM_COL32(0, 0, 0, 220));
+          AddInnerEdge(draw, cell_min(r, c), cell_max(r, c), side, 0.0f, t, core);
+        }
+      }
+    }
+  }
+
+  // ---- Marked cell: a cyan frame around it, a little outside so it reads on any colour.
+  if (spec.marked_row >= 0 && spec.marked_row < spec.rows && spec.marked_col >= 0 && spec.marked_col < spec.cols) {
+    const int r = spec.marked_row / grid.row_factor, c = spec.marked_col / grid.col_factor;
+    const float t = std::max(2.0f, 0.15f * font);
+    const ImVec2 a = cell_min(r, c), b = cell_max(r, c);
+    draw->AddRect({a.x - t, a.y - t}, {b.x + t, b.y + t}, IM_COL32(0, 0, 0, 230), 0.0f, 0, t + 2.0f);
+    draw->AddRect({a.x - t, a.y - t}, {b.x + t, b.y + t}, kMarkColor, 0.0f, 0, t);
   }
 
   // ---- Selected row: a triangle in the gutter pointing at the row.

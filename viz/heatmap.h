@@ -26,16 +26,25 @@ struct HeatmapSpec {
   bool auto_map = true;      // choose the map with DefaultMapFor(range) instead of `map`
   bool show_numbers = false; // numbers in cells, where a cell is large enough for the text
   const char* number_format = "%.2f";
-  const unsigned char* highlight = nullptr;  // (rows, stride) mask; nonzero cells outlined
+  const unsigned char* highlight = nullptr;  // (rows, stride) mask; the border of the nonzero
+                                             // region is outlined (a block reads as one)
   ImU32 highlight_color = 0;                 // 0 -> white with a dark halo
+  const unsigned char* outline = nullptr;    // (rows, stride) mask; every nonzero cell gets its
+                                             // own outline, e.g. values that are exactly 1.0
+  ImU32 outline_color = 0;                   // 0 -> kOutlineColor, with a dark halo
+  int marked_row = -1, marked_col = -1;      // one cell framed in kMarkColor (the bit view's)
   int row_offset = 0, col_offset = 0;        // added to indices in the hover read-out
   const char* row_label = "row";
   const char* col_label = "col";
   const char* value_label = "value";
   ImVec2 size = ImVec2(0, 0);  // pixels; 0 -> fill available width with square-ish cells
+  bool square_cells = false;   // with a size: the largest grid of square cells that fits it
   bool legend = true;          // colour scale with min / mid / max ticks on the right
   int selected_row = -1;       // marked with a triangle on the left edge
 };
+
+constexpr ImU32 kOutlineColor = IM_COL32(255, 64, 160, 255);  // magenta: apart from every map
+constexpr ImU32 kMarkColor = IM_COL32(0, 230, 255, 255);       // cyan
 
 struct HeatmapResult {
   bool hovered = false;

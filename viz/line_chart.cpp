@@ -1,5 +1,5 @@
-// Line and bar charts. Sections: ticks, shared chart frame (layout, legend, axes), LineChart,
-// BarChart.
+// Line and bar charts, histograms. Sections: ticks, shared chart frame (layout, legend, axes),
+// LineChart, BarChart, Histogram.
 #include "line_chart.h"
 
 #include <algorithm>
@@ -249,6 +249,38 @@ Axis MakeYAxis(double dmin, double dmax, float y_min, float y_max, bool log, flo
   return a;
 }
 
+// X axis over [lo, hi] with as many nice ticks as fit the plot's width without their labels
+// touching; integer: only whole-number ticks. Fills the tick labels and their pixel positions.
+Axis MakeXAxis(const Frame& f, double lo, double hi, bool integer, std::vector<TickLabel>* text,
+               std::vector<float>* px) {
+  const float font = ImGui::GetFontSize();
+  Axis x;
+  x.lo = lo;
+  x.hi = hi;
+  const float plot_w = f.plot_max.x - f.plot_min.x;
+  for (int target = std::max(2, static_cast<int>(plot_w / (5 * font))); target >= 1; --target) {
+    x.step = NiceStep(lo, hi, target);
+    if (integer) x.step = std::max(1.0, x.step);  // steps >= 1 are 1, 2, 5, 10...: whole
+    x.ticks.clear();
+    const double first = std::ceil(lo / x.step - 1e-9);
+    for (int i = 0; i < kMaxTicks; ++i) {
+      const double t = (first + i) * x.step;
+      if (t > hi + 1e-9 * x.step) break;
+      x.ticks.push_back(t);
+    }
+    text->assign(x.ticks.size(), TickLabel{});
+    float widest = 0.0f;
+    for (size_t i = 0; i < text->size(); ++i) {
+      FormatTick(x.ticks[i], x.step, (*text)[i].text, sizeof (*text)[i].text);
+      widest = std::max(widest, ImGui::CalcTextSize((*text)[i].text).x);
+    }
+    if ((widest + font) * text->size() <= plot_w) break;
+  }
+  px->clear();
+  for (size_t i = 0; i < text->size(); ++i) px->push_back(AxisToX(f, x, x.ticks[i]));
+  return x;
+}
+
 std::vector<TickLabel> FormatYTicks(const Axis& a) {
   std::vector<TickLabel> text(a.ticks.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -378,31 +410,9 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
   const std::vector<TickLabel> y_text = FormatYTicks(y);
   LayoutPlot(&f, spec.x_label, spec.y_label, y_text);
 
-  Axis x;
-  x.lo = xmin;
-  x.hi = xmax;
   std::vector<TickLabel> x_text;
   std::vector<float> x_px;
-  const float plot_w = f.plot_max.x - f.plot_min.x;
-  for (int target = std::max(2, static_cast<int>(plot_w / (5 * font))); target >= 1; --target) {
-    x.step = NiceStep(xmin, xmax, target);
-    if (spec.integer_x) x.step = std::max(1.0, x.step);  // steps >= 1 are 1, 2, 5, 10...: whole
-    x.ticks.clear();
-    const double first = std::ceil(xmin / x.step - 1e-9);
-    for (int i = 0; i < kMaxTicks; ++i) {
-      const double t = (first + i) * x.step;
-      if (t > xmax + 1e-9 * x.step) break;
-      x.ticks.push_back(t);
-    }
-    x_text.assign(x.ticks.size(), TickLabel{});
-    float widest = 0.0f;
-    for (size_t i = 0; i < x_text.size(); ++i) {
-      FormatTick(x.ticks[i], x.step, x_text[i].text, sizeof x_text[i].text);
-      widest = std::max(widest, ImGui::CalcTextSize(x_text[i].text).x);
-    }
-    if ((widest + font) * x_text.size() <= plot_w) break;
-  }
-  for (size_t i = 0; i < x_text.size(); ++i) x_px.push_back(AxisToX(f, x, x.ticks[i]));
+  const Axis x = MakeXAxis(f, xmin, xmax, spec.integer_x, &x_text, &x_px);
   DrawAxes(f, spec.x_label, spec.y_label, x_px, x_text, y, y_text);
 
   // Series: one polyline per run of usable points.
@@ -591,6 +601,134 @@ void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,
     }
     ImGui::EndTooltip();
   }
+}
+
+// ---- Histogram ----------------------------------------------------------------------------
+
+HistogramResult Histogram(const char* id, const HistogramSpec& spec) {
+  HistogramResult result;
+  const float font = ImGui::GetFontSize();
+  const ImU32 bar_color = spec.color ? spec.color : PaletteColor(0, 0.85f);
+  const ImU32 mean_color = spec.mean_color ? spec.mean_color : PaletteColor(1);
+  const bool has_mean = std::isfinite(spec.mean);
+  const bool has_ci = std::isfinite(spec.ci_lo) && std::isfinite(spec.ci_hi);
+  std::vector<LegendEntry> entries;
+  ImGui::PushID(id);
+  auto add_entry = [&](const char* label, ImU32 color, const char* key) {
+    entries.emplace_back();
+    entries.back().label = label;
+    entries.back().color = color;
+    entries.back().key = ImGui::GetID(key);
+  };
+  add_entry(spec.label, bar_color, "bars");
+  if (has_mean) add_entry(spec.mean_label, mean_color, "mean");
+  if (has_ci) add_entry(spec.ci_label, (mean_color & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 90), "ci");
+  ImGui::PopID();
+  Frame f = BeginFrame(id, ChartSize(spec.size), true, spec.y_label, &entries);
+
+  // Range: the spec's, or the finite data's (symmetric around 0 when asked), never empty.
+  const int stride = std::max(1, spec.stride);
+  double lo = spec.x_min, hi = spec.x_max;
+  const bool manual = lo < hi && std::isfinite(lo) && std::isfinite(hi);
+  if (!manual) {
+    lo = std::numeric_limits<double>::infinity();
+    hi = -lo;
+    for (int i = 0; spec.values && i < spec.count; ++i) {
+      const double v = spec.values[size_t(i) * stride];
+      if (!std::isfinite(v)) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    if (has_mean) {
+      lo = std::min(lo, spec.mean);
+      hi = std::max(hi, spec.mean);
+    }
+    if (!(lo <= hi)) lo = hi = 0.0;
+    if (spec.centre_zero) {
+      hi = std::max(std::fabs(lo), std::fabs(hi));
+      lo = -hi;
+    }
+    if (hi - lo <= 0.0) {
+      const double half = lo == 0.0 ? 1.0 : 0.5 * std::fabs(lo);
+      lo -= half;
+      hi += half;
+    }
+  }
+  result.lo = lo;
+  result.hi = hi;
+
+  // Bins.
+  int finite = 0;
+  for (int i = 0; spec.values && i < spec.count; ++i) finite += std::isfinite(spec.values[size_t(i) * stride]) ? 1 : 0;
+  const int bins = spec.bins > 0 ? spec.bins : std::clamp(static_cast<int>(std::sqrt(static_cast<double>(finite))), 10, 60);
+  std::vector<int> counts(bins, 0);
+  for (int i = 0; spec.values && i < spec.count; ++i) {
+    const double v = spec.values[size_t(i) * stride];
+    if (!std::isfinite(v)) {
+      ++result.skipped;
+      continue;
+    }
+    if (v < lo || v > hi) continue;  // outside a manual range
+    ++counts[std::min(bins - 1, static_cast<int>((v - lo) / (hi - lo) * bins))];
+    ++result.counted;
+  }
+  for (int c : counts) result.max_count = std::max(result.max_count, c);
+
+  LayoutPlot(&f, spec.x_label, spec.y_label, {});
+  const Axis y = MakeYAxis(0.0, std::max(1, result.max_count), 0.0f, 0.0f, false, f.plot_max.y - f.plot_min.y);
+  const std::vector<TickLabel> y_text = FormatYTicks(y);
+  LayoutPlot(&f, spec.x_label, spec.y_label, y_text);
+  std::vector<TickLabel> x_text;
+  std::vector<float> x_px;
+  const Axis x = MakeXAxis(f, lo, hi, false, &x_text, &x_px);
+  DrawAxes(f, spec.x_label, spec.y_label, x_px, x_text, y, y_text);
+  result.plot_min = f.plot_min;
+  result.plot_max = f.plot_max;
+
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->PushClipRect(f.plot_min, f.plot_max, true);
+  if (has_ci && !entries.back().hidden) {
+    const float a = AxisToX(f, x, std::max(lo, spec.ci_lo)), b = AxisToX(f, x, std::min(hi, spec.ci_hi));
+    draw->AddRectFilled({std::min(a, b - 2.0f), f.plot_min.y}, {std::max(b, a + 2.0f), f.plot_max.y},
+                        entries.back().color);
+  }
+  if (!entries[0].hidden) {
+    const float bin_w = (f.plot_max.x - f.plot_min.x) / bins;
+    const float gap = bin_w >= 4.0f ? 1.0f : 0.0f;
+    const float zero_y = AxisToY(f, y, 0.0);
+    for (int b = 0; b < bins; ++b) {
+      if (counts[b] == 0) continue;
+      const float x0 = f.plot_min.x + b * bin_w;
+      draw->AddRectFilled({x0, AxisToY(f, y, counts[b])}, {x0 + bin_w - gap, zero_y}, bar_color);
+    }
+  }
+  const float line_w = std::max(2.0f, 0.14f * font);
+  if (lo < 0.0 && hi > 0.0) {  // zero, dashed, so the shift away from it is visible
+    result.zero_x = std::round(AxisToX(f, x, 0.0));
+    const float dash = 0.4f * font;
+    for (float yy = f.plot_min.y; yy < f.plot_max.y; yy += 2 * dash)
+      draw->AddLine({result.zero_x, yy}, {result.zero_x, std::min(yy + dash, f.plot_max.y)}, TextColor(0.8f), 1.5f);
+  }
+  if (has_mean && spec.mean >= lo && spec.mean <= hi && !entries[1].hidden) {
+    result.mean_x = std::round(AxisToX(f, x, spec.mean));
+    draw->AddLine({result.mean_x, f.plot_min.y}, {result.mean_x, f.plot_max.y}, mean_color, line_w);
+  }
+  draw->PopClipRect();
+  DrawLegend(entries, true);
+
+  // Hover: the bin under the mouse.
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  if (f.hovered && m.x >= f.plot_min.x && m.x < f.plot_max.x && m.y >= f.plot_min.y && m.y <= f.plot_max.y) {
+    const int b = std::min(bins - 1, static_cast<int>((m.x - f.plot_min.x) / (f.plot_max.x - f.plot_min.x) * bins));
+    const double b0 = lo + (hi - lo) * b / bins, b1 = lo + (hi - lo) * (b + 1) / bins;
+    ImGui::BeginTooltip();
+    ImGui::Text("[%.4g, %.4g): %d of %d", b0, b1, counts[b], result.counted);
+    if (has_mean) ImGui::Text("%s = %.4g", spec.mean_label, spec.mean);
+    if (has_ci) ImGui::Text("%s: [%.4g, %.4g]", spec.ci_label, spec.ci_lo, spec.ci_hi);
+    if (result.skipped > 0) ImGui::Text("%d values are not finite and are not shown", result.skipped);
+    ImGui::EndTooltip();
+  }
+  return result;
 }
 
 }  // namespace viz

@@ -1,5 +1,5 @@
-// Line and bar charts drawn with ImDrawList: axes with "nice" ticks, axis labels, a legend,
-// and a hover read-out. Data is borrowed, never copied.
+// Line and bar charts and histograms drawn with ImDrawList: axes with "nice" ticks, axis
+// labels, a legend, and a hover read-out. Data is borrowed, never copied.
 //
 // Interaction state kept per chart (keyed by the chart's ImGui ID in the window's storage):
 // clicking a legend entry hides or shows that series.
@@ -56,6 +56,37 @@ struct BarChartSpec {
 
 void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,
               int series_count);
+
+// A histogram of borrowed values with the mean and its confidence interval marked, so that a
+// bias shows as a histogram shifted away from zero.
+struct HistogramSpec {
+  const double* values = nullptr;  // non-finite values are skipped (and counted as such)
+  int count = 0;
+  int stride = 1;                  // in doubles
+  int bins = 0;                    // 0 -> about sqrt(count), between 10 and 60
+  double x_min = 0, x_max = 0;     // equal -> from the data
+  bool centre_zero = true;         // the automatic range is symmetric around 0
+  double mean = NAN;               // a vertical line at the mean (NaN -> none)
+  double ci_lo = NAN, ci_hi = NAN; // a shaded band, e.g. the mean's 99% interval
+  const char* label = "values";    // legend entries: bars, mean, interval
+  const char* mean_label = "mean";
+  const char* ci_label = "99% CI of the mean";
+  const char* x_label = "";
+  const char* y_label = "count";
+  ImVec2 size = ImVec2(0, 200);    // as LineChartSpec::size
+  ImU32 color = 0;                 // bars; 0 -> palette colour 0
+  ImU32 mean_color = 0;            // mean and interval; 0 -> palette colour 1
+};
+
+struct HistogramResult {
+  int counted = 0, skipped = 0;    // finite values binned, non-finite values left out
+  int max_count = 0;               // the tallest bin
+  double lo = 0, hi = 0;           // x range of the bins
+  float zero_x = NAN, mean_x = NAN;  // screen x of 0 and of the mean line (NaN: not drawn)
+  ImVec2 plot_min, plot_max;       // screen rectangle of the plot area
+};
+
+HistogramResult Histogram(const char* id, const HistogramSpec& spec);
 
 // Tick values with a step of 1, 2 or 5 x 10^k, about `target` of them, the first at or below
 // lo and the last at or above hi. Empty when lo or hi is not finite.
