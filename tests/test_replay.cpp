@@ -35,7 +35,7 @@ constexpr const char* kRecordedTraces[] = {
 // The edge cases bench/record_traces.sh records. Until they are recorded on the GPU machine
 // and copied into tests/data/ (with the .npy inputs of the npy trace), this stays false;
 // then set it to true and the replay test requires and replays them all.
-constexpr bool kEdgeTracesRecorded = false;
+constexpr bool kEdgeTracesRecorded = true;
 constexpr const char* kEdgeTraces[] = {
     "gpu_random_partial_n77_d32.fstrace",        // partial Q and K/V tiles, padding rows
     "gpu_random_causal_diag_n50_d16.fstrace",    // causal, Br < Bc, partial diagonal tile
