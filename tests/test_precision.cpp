@@ -3,8 +3,6 @@
 // 1), the drift pattern's bias and its removal, and the refusals of bad numeric settings.
 #include "catch2/catch.hpp"
 
-#include <sys/wait.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -73,9 +71,7 @@ fs::Problem DriftProblem(fs::Softmax softmax) {
 }
 
 int RunCli(const std::string& args, const std::string& log) {
-  const std::string cmd = std::string(FS_FLASHSCOPE_BIN) + " " + args + " > " + log + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return fs_test::RunShell(std::string(FS_FLASHSCOPE_BIN) + " " + args, log);
 }
 
 }  // namespace
