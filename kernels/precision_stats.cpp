@@ -13,16 +13,6 @@ namespace {
 
 constexpr double kZ99 = 2.5758293035489004;  // two-sided 99% quantile of the normal
 
-// scale * q_row . k_col in FP64, or -inf where the key is hidden.
-double ShadowScore(const Problem& p, const Inputs& in, int row, int col) {
-  if (col >= p.n || (p.causal && col > row)) return -std::numeric_limits<double>::infinity();
-  const float* q = &in.q[static_cast<size_t>(row) * p.d];
-  const float* k = &in.k[static_cast<size_t>(col) * p.d];
-  double dot = 0.0;
-  for (int t = 0; t < p.d; ++t) dot += static_cast<double>(q[t]) * k[t];
-  return dot * static_cast<double>(p.EffectiveScale());
-}
-
 }  // namespace
 
 SignedError SignedErrorOf(const std::vector<double>& errors) {
@@ -56,14 +46,16 @@ StepShadow ShadowStep(const Trace& t, const Inputs& rounded, int step) {
   for (int r = 0; r < st.rows; ++r) {
     const int row = st.row0 + r;
     const double m = t.MNew(step)[r];
+    // Each key's score once: the tile's keys and every key seen so far.
+    const std::vector<double> scores = ReferenceScores(p, rounded, row, st.col0 + p.bc);
     for (int c = 0; c < p.bc; ++c) {
-      const double s = ShadowScore(p, rounded, row, st.col0 + c);
+      const double s = scores[st.col0 + c];
       sh.s[static_cast<size_t>(r) * p.bc + c] = s;
       sh.p[static_cast<size_t>(r) * p.bc + c] = std::isinf(s) ? 0.0 : std::exp(s - m);
     }
     double* o = &sh.o_acc[static_cast<size_t>(r) * p.d];
     for (int col = 0; col < seen; ++col) {
-      const double s = ShadowScore(p, rounded, row, col);
+      const double s = scores[col];
       if (std::isinf(s)) continue;
       const double w = std::exp(s - m);
       sh.l[r] += w;

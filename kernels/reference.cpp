@@ -5,14 +5,11 @@
 #include <limits>
 
 namespace fs {
-namespace {
-
-// Scaled, masked scores of one row in double precision.
-std::vector<double> ScoreRow(const Problem& p, const Inputs& in, int row) {
+std::vector<double> ReferenceScores(const Problem& p, const Inputs& in, int row, int cols) {
   const double scale = p.EffectiveScale();
-  std::vector<double> s(p.n, -std::numeric_limits<double>::infinity());
+  std::vector<double> s(static_cast<size_t>(std::max(cols, 0)), -std::numeric_limits<double>::infinity());
   const float* q = &in.q[static_cast<size_t>(row) * p.d];
-  const int last = p.causal ? row : p.n - 1;
+  const int last = std::min(cols - 1, p.causal ? row : p.n - 1);
   for (int c = 0; c <= last; ++c) {
     const float* k = &in.k[static_cast<size_t>(c) * p.d];
     double dot = 0.0;
@@ -21,6 +18,10 @@ std::vector<double> ScoreRow(const Problem& p, const Inputs& in, int row) {
   }
   return s;
 }
+
+namespace {
+
+std::vector<double> ScoreRow(const Problem& p, const Inputs& in, int row) { return ReferenceScores(p, in, row, p.n); }
 
 }  // namespace
 

@@ -21,6 +21,10 @@ ReferenceOutput ReferenceForward(const Problem& p, const Inputs& in);
 // invariant to the shift, so both variants give ReferenceForward's O up to FP64 rounding.
 ReferenceOutput ReferenceTiled(const Problem& p, const Inputs& in);
 
+// scale * q_row . k_c in FP64 for keys c = 0 .. cols-1; -inf where the key is hidden (causal)
+// or past N.
+std::vector<double> ReferenceScores(const Problem& p, const Inputs& in, int row, int cols);
+
 // One row of the exact softmax (N values; 0 where causal masks).
 std::vector<double> ReferenceSoftmaxRow(const Problem& p, const Inputs& in, int row);
 
