@@ -204,9 +204,20 @@ TEST_CASE("row sums follow the warp's butterfly order, not left to right", "[emu
 TEST_CASE("inputs that do not fit the problem are refused", "[emulate]") {
   fs::Problem p;
   p.n = 64;
-  auto in = fs::MakeInputs(p);
-  in.v.pop_back();
-  CHECK_THROWS_AS(fs::Emulate(p, in), fs::ProblemError);
+  const auto good = fs::MakeInputs(p);
+  // Each of Q, K and V one element short, with the memory released, so that a check that
+  // forgets one of them cannot pass by reading a stale value; the message must be the shape
+  // check's, not some later failure's.
+  for (auto member : {&fs::Inputs::q, &fs::Inputs::k, &fs::Inputs::v}) {
+    auto in = good;
+    (in.*member).pop_back();
+    (in.*member).shrink_to_fit();
+    CHECK_THROWS_WITH(fs::Emulate(p, in), Catch::Contains("but the problem is N=64"));
+    CHECK_THROWS_WITH(fs::EmulateTraced(p, in), Catch::Contains("but the problem is N=64"));
+  }
+  auto wrong_n = good;
+  wrong_n.n = 63;
+  CHECK_THROWS_WITH(fs::Emulate(p, wrong_n), Catch::Contains("inputs are 63 x"));
 }
 
 TEST_CASE("the backward statistic delta is rowsum(dO * O), small enough to check by hand", "[emulate][reference]") {
