@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "excerpt.h"
+#include "ladder.h"
 
 #include "panel_list.h"
 
@@ -91,7 +92,7 @@ void AddIntOption(CLI::App* app, const std::string& flag, int* target, int lo, i
 
 // Precision (a preset, then per-stage overrides: CLI11 applies options in the order they are
 // defined, so `--precision fa2-bf16 --acc bf16` keeps the override) and the softmax variant.
-void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
+void AddNumericOptions(CLI::App* app, ProblemFlags* f, bool with_dout = true) {
   app->add_option_function<std::string>(
          "--precision",
          [f](const std::string& name) {
@@ -139,6 +140,7 @@ void AddNumericOptions(CLI::App* app, ProblemFlags* f) {
            help)
         ->group("Numerics");
   }
+  if (!with_dout) return;
   app->add_option_function<std::string>(
          "--dout", [f](const std::string& path) { f->edits.push_back([path](Problem& p) { p.dout_path = path; }); },
          "Upstream gradient dO (N x d) from a .npy file, for delta = rowsum(dO * O)")
@@ -294,6 +296,14 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddIntOption(bench, "--warmup", &opt->warmup, 0, 1000, "Untimed runs first");
   AddIntOption(bench, "--repeats", &opt->repeats, 1, 10000, "Timed runs (median reported)");
   bench->add_option("--json", opt->json_path, "Also write the results as JSON");
+  bench->add_option("--kernels", opt->kernels, "Kernels to run, comma-separated: " + KernelChoices() + " (default: all)")
+      ->delimiter(',');
+  bench->add_option("--dtype", opt->dtypes,
+                    "Storage formats of Q, K, V, O, comma-separated: " + FormatChoices() + " (default: fp32,bf16)")
+      ->delimiter(',');
+  bench->add_flag("--sweep", opt->sweep, "Also time fa2_mma at every tile of its Br x Bc sweep (bf16, d = 64, 128)");
+  bench->add_flag("--no-ceilings", opt->no_ceilings, "Skip measuring the GEMM and copy ceilings");
+  AddNumericOptions(bench, &opt->flags, false);
 
   try {
     app.parse(argc, argv);
@@ -302,7 +312,12 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   }
   if (*shot) opt->command = Command::kShot;
   if (*trace) opt->command = Command::kTrace;
-  if (*bench) opt->command = Command::kBench;
+  if (*bench) {
+    opt->command = Command::kBench;
+    opt->precision_given = bench->count("--precision") > 0;
+    for (const PrecisionStage& stage : kPrecisionStages)
+      if (bench->count(std::string("--") + stage.name) > 0) opt->precision_given = true;
+  }
   if (*drift) opt->command = Command::kDrift;
   if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
     std::fprintf(stderr, "--size is %s; allowed: WxH with W in %d..%d and H in %d..%d\n",

@@ -47,6 +47,11 @@ struct Options {
   std::vector<std::string> shapes;  // BxHxNxD[c]
   int warmup = 5, repeats = 30;
   std::string json_path;
+  std::vector<std::string> kernels;  // --kernels (names of ladder.h)
+  std::vector<std::string> dtypes;   // --dtype
+  bool sweep = false;                // --sweep
+  bool no_ceilings = false;          // --no-ceilings
+  bool precision_given = false;      // bench: --precision or a stage flag was given
 };
 
 // Window and image sizes (--size), and the UI scale (--scale).

@@ -121,8 +121,8 @@ int RunDriftCommand(const Options& opt) {
 namespace {
 
 // "BxHxNxD" with an optional trailing "c" for causal; each number strictly decimal.
-bool ParseShape(std::string s, BenchShape* out) {
-  BenchShape shape;
+bool ParseShape(std::string s, LadderShape* out) {
+  LadderShape shape;
   if (!s.empty() && (s.back() == 'c' || s.back() == 'C')) {
     shape.causal = true;
     s.pop_back();
@@ -142,12 +142,12 @@ bool ParseShape(std::string s, BenchShape* out) {
 }
 
 // 16k tokens per batch and hidden size 2048, as in the published FlashAttention benchmarks.
-std::vector<BenchShape> DefaultShapes() {
-  std::vector<BenchShape> shapes;
+std::vector<LadderShape> DefaultShapes() {
+  std::vector<LadderShape> shapes;
   for (int d : {64, 128})
-    for (int n : {1024, 4096, 8192})
+    for (int n : {1024, 4096, 16384})
       for (bool causal : {false, true}) {
-        BenchShape s;
+        LadderShape s;
         s.d = d;
         s.n = n;
         s.heads = 2048 / d;
@@ -158,50 +158,93 @@ std::vector<BenchShape> DefaultShapes() {
   return shapes;
 }
 
+std::string Gib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
+  return buf;
+}
+
+void PrintResult(const BenchResult& r) {
+  std::printf("%-9s %-15s %-4s %-10s %-10s %-15s", r.kernel.c_str(), ShapeText(r.shape).c_str(), FormatName(r.dtype),
+              r.precision.c_str(), r.softmax.c_str(), r.tile.c_str());
+  if (r.status == BenchStatus::kOk)
+    std::printf(" %9.3f %8.2f %6.1f%% %8.1f %10s %9.2e %+10.2e\n", r.median_ms, r.tflops, r.pct_of_gemm, r.gbps,
+                Gib(r.device_bytes).c_str(), r.max_rel_err, r.mean_signed_err);
+  else
+    std::printf(" %s: %s\n", BenchStatusName(r.status), r.note.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int RunBenchCommand(const Options& opt) {
-  std::vector<BenchShape> shapes;
+  BenchRequest req;
   for (const auto& text : opt.shapes) {
-    BenchShape s;
+    LadderShape s;
     if (!ParseShape(text, &s)) {
       std::fprintf(stderr, "flashscope bench: --shape %s is not BxHxNxD[c] (e.g. 2x16x8192x128c)\n",
                    Excerpt(text).c_str());
       return 2;
     }
-    const std::string err = BenchShapeErrors(s);
-    if (!err.empty()) {
-      std::fprintf(stderr, "flashscope bench: --shape %s: %s\n", Excerpt(text).c_str(), err.c_str());
-      return 2;
-    }
-    shapes.push_back(s);
+    req.shapes.push_back(s);
   }
-  if (shapes.empty()) shapes = DefaultShapes();
+  if (req.shapes.empty()) req.shapes = DefaultShapes();
+  req.kernels = opt.kernels;
+  if (!opt.dtypes.empty()) {
+    req.dtypes.clear();
+    for (const auto& name : opt.dtypes) {
+      Format f;
+      if (!ParseFormat(name, &f)) {
+        std::fprintf(stderr, "flashscope bench: --dtype %s; allowed: %s\n", Excerpt(name).c_str(),
+                     FormatChoices().c_str());
+        return 2;
+      }
+      req.dtypes.push_back(f);
+    }
+  }
+  Problem numerics;
+  try {
+    numerics = opt.flags.ApplyTo(Problem{});
+    Validate(numerics);
+  } catch (const ProblemError& e) {
+    std::fprintf(stderr, "flashscope bench: %s\n", e.what());
+    return 2;
+  }
+  req.numerics = numerics.Numerics();
+  req.precision_set = opt.precision_given;
+  req.warmup = opt.warmup;
+  req.repeats = opt.repeats;
+  req.sweep = opt.sweep;
+  req.ceilings = !opt.no_ceilings;
+  const std::vector<std::string> problems = BenchRequestProblems(req);
+  if (!problems.empty()) {
+    for (const auto& line : problems) std::fprintf(stderr, "flashscope bench: %s\n", line.c_str());
+    return 2;
+  }
   try {
     // Opened before the runs, so that an unwritable path is reported at once.
     std::unique_ptr<AtomicFile> json_file;
     if (!opt.json_path.empty()) json_file = std::make_unique<AtomicFile>(opt.json_path);
-    const auto results = BenchFa2Teach(shapes, opt.warmup, opt.repeats);
-    std::printf("%-10s %3s %3s %6s %4s %-6s %10s %10s %8s %8s %10s\n", "kernel", "B", "H", "N", "d", "mask",
-                "median_ms", "min_ms", "TFLOP/s", "GB/s", "max_rel_err");
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : results) {
-      std::printf("%-10s %3d %3d %6d %4d %-6s %10.3f %10.3f %8.2f %8.1f %10.2e\n", r.kernel.c_str(), r.shape.batch,
-                  r.shape.heads, r.shape.n, r.shape.d, r.shape.causal ? "causal" : "none", r.median_ms, r.min_ms,
-                  r.tflops, r.gbps, r.max_rel_err);
-      rows.push_back({{"kernel", r.kernel}, {"batch", r.shape.batch}, {"heads", r.shape.heads}, {"n", r.shape.n},
-                      {"d", r.shape.d}, {"causal", r.shape.causal}, {"br", r.shape.br}, {"bc", r.shape.bc},
-                      {"median_ms", r.median_ms}, {"min_ms", r.min_ms}, {"tflops", r.tflops}, {"gbps", r.gbps},
-                      {"max_rel_err", r.max_rel_err}, {"warmup", r.warmup}, {"repeats", r.repeats}});
-    }
-    if (!results.empty()) std::printf("device: %s\n", results.front().device.c_str());
-    if (!opt.json_path.empty()) {
-      nlohmann::json doc = {{"device", results.empty() ? "" : results.front().device},
-                            {"recorded_at", UtcNow()}, {"host", HostName()}, {"results", rows}};
-      json_file->Write(doc.dump(2) + "\n");
+    std::printf("%-9s %-15s %-4s %-10s %-10s %-15s %9s %8s %7s %8s %10s %9s %10s\n", "kernel", "shape", "dtype",
+                "precision", "softmax", "tile", "median_ms", "TFLOP/s", "%GEMM", "GB/s", "memory", "max_rel",
+                "mean_err");
+    const BenchReport report = RunBench(req, [](const BenchResult& r) {
+      PrintResult(r);
+      return true;
+    });
+    std::printf("device: %s\n", report.device.c_str());
+    if (req.ceilings)
+      std::printf("ceilings: BF16 GEMM %.1f TFLOP/s, FP32 GEMM %.1f TFLOP/s (%d^3), copy %.0f GB/s\n",
+                  report.ceilings.gemm_bf16_tflops, report.ceilings.gemm_fp32_tflops, report.ceilings.gemm_n,
+                  report.ceilings.copy_gbps);
+    if (json_file) {
+      json_file->Write(ReportToJson(report));
       json_file->Commit();
     }
-    return 0;
+    int failed = 0;
+    for (const auto& r : report.results) failed += r.status == BenchStatus::kFailed;
+    if (failed) std::fprintf(stderr, "flashscope bench: %d kernel run(s) failed validation\n", failed);
+    return failed ? 1 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flashscope bench: %s\n", e.what());
     return 1;

@@ -15,13 +15,9 @@ std::unique_ptr<Backend> MakeCudaBackend() { throw BackendError(kNoCuda); }
 
 std::string CudaUnavailableReason() { return kNoCuda; }
 
-// A reason, not an exception, like a CUDA build on a machine without a GPU: callers that
-// validate shapes before benchmarking print it and stop.
-std::string BenchShapeErrors(const BenchShape&) { return kNoCuda; }
+BenchReport RunBench(const BenchRequest&, const BenchProgress&) { throw BackendError(kNoCuda); }
 
-std::vector<BenchResult> BenchFa2Teach(const std::vector<BenchShape>&, int, int) {
-  throw BackendError(kNoCuda);
-}
+Output RunKernelOnce(const KernelInfo&, const Problem&, const Inputs&, Format, MmaTile) { throw BackendError(kNoCuda); }
 
 RoundingCheck CheckRoundingOnGpu(Format) { throw BackendError(kNoCuda); }
 
