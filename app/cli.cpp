@@ -231,6 +231,13 @@ void AddViewOptions(CLI::App* app, Options* opt) {
       ->check(CLI::IsMember(PanelNameList()));
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
+  app->add_option_function<std::string>(
+      "--gl",
+      [opt](const std::string& text) {
+        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
+      },
+      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
+      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
 }
 
 bool ParseSize(const std::string& s, int* w, int* h) {
@@ -259,7 +266,7 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
                "Draw this many frames without vsync, print the mean frame time and exit");
 
   CLI::App* shot = app.add_subcommand(
-      "shot", "Render the window's panels headless to a PNG (needs an X display; xvfb-run works)");
+      "shot", "Render the window's panels headless to a PNG (through EGL where there is no display; see --gl)");
   AddProblemOptions(shot, &opt->flags);
   AddViewOptions(shot, opt);
   shot->add_option("--open", opt->open_path, "Render a trace file instead of running a problem");
