@@ -263,7 +263,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddViewOptions(&app, opt);
   app.add_option("--open", opt->open_path, "Open a trace file recorded with `flashscope trace`");
   AddIntOption(&app, "--measure-frames", &opt->measure_frames, 1, 100000,
-               "Draw this many frames without vsync, print the mean frame time and exit");
+               "Draw this many frames without vsync, print the mean frame time and exit (without a display: "
+               "through EGL, into an offscreen image of --size)");
 
   CLI::App* shot = app.add_subcommand(
       "shot", "Render the window's panels headless to a PNG (through EGL where there is no display; see --gl)");
