@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <cmath>
@@ -29,7 +30,10 @@ namespace fs {
 namespace {
 
 constexpr float kBaseFontPx = 16.0f;
-constexpr const char* kGlslVersion = "#version 130";
+// GLSL for Dear ImGui's shaders: 1.30 in the window's OpenGL 3.0 context; the EGL context is
+// 3.3 at least and usually a core profile, which need not accept 1.30 (the shaders are the same).
+constexpr const char* kGlslVersionGlx = "#version 130";
+constexpr const char* kGlslVersionEgl = "#version 330 core";
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
 // ---- style and fonts: the one place where UI scale is applied -----------------------------
@@ -172,7 +176,7 @@ std::string OpenGui(Gui* gui, const GlChoice& choice, int width, int height, boo
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, nothing to remember
   if (gui->window != nullptr) ImGui_ImplGlfw_InitForOpenGL(gui->window, true);
-  gui->renderer_ready = ImGui_ImplOpenGL3_Init(kGlslVersion);
+  gui->renderer_ready = ImGui_ImplOpenGL3_Init(choice.path == GlPath::kEgl ? kGlslVersionEgl : kGlslVersionGlx);
   if (!gui->renderer_ready) {
     CloseGui(gui);
     return "Dear ImGui's OpenGL 3 renderer cannot start on " + gui->description;
