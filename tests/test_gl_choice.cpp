@@ -10,7 +10,8 @@
 
 using Catch::Matchers::Contains;
 
-TEST_CASE("--gl auto draws through EGL exactly when neither DISPLAY nor WAYLAND_DISPLAY is set", "[cli][gl]") {
+TEST_CASE("auto (the default --gl) draws through EGL exactly when neither DISPLAY nor WAYLAND_DISPLAY is set",
+          "[cli][gl]") {
   struct Case {
     const char* display;
     const char* wayland;
@@ -33,7 +34,7 @@ TEST_CASE("--gl auto draws through EGL exactly when neither DISPLAY nor WAYLAND_
   }
 }
 
-TEST_CASE("--gl glx and --gl egl are taken as given, display or not", "[cli][gl]") {
+TEST_CASE("glx and egl (--gl) are taken as given, display or not", "[cli][gl]") {
   for (const char* display : {static_cast<const char*>(nullptr), ":0"}) {
     for (const char* wayland : {static_cast<const char*>(nullptr), "wayland-0"}) {
       const fs::GlChoice glx = fs::ChooseGl(fs::GlRequest::kGlx, display, wayland);
@@ -52,7 +53,7 @@ TEST_CASE("a display name reaches a message only escaped", "[cli][gl]") {
   CHECK(choice.reason == "DISPLAY is set (\"\\x1b[2J:0\")");
 }
 
-TEST_CASE("--gl takes auto, glx or egl and refuses anything else with what is allowed", "[cli][gl]") {
+TEST_CASE("the --gl flag takes auto, glx or egl and refuses anything else with what is allowed", "[cli][gl]") {
   fs::GlRequest request = fs::GlRequest::kEgl;
   CHECK((fs::ParseGlRequest("auto", &request) && request == fs::GlRequest::kAuto));
   CHECK((fs::ParseGlRequest("glx", &request) && request == fs::GlRequest::kGlx));
@@ -64,7 +65,8 @@ TEST_CASE("--gl takes auto, glx or egl and refuses anything else with what is al
   // Refused before anything is drawn or written, by shot and by the window alike.
   fs_test::TempDir dir;
   const std::string log = dir.File("log");
-  for (const std::string& args : {"shot --gl vulkan --out " + dir.File("x.png"), std::string("--gl Egl --measure-frames 1")}) {
+  for (const std::string& args :
+       {"shot --gl vulkan --out " + dir.File("x.png"), std::string("--gl Egl --measure-frames 1")}) {
     INFO(args);
     CHECK(fs_test::RunShell(std::string(FS_FLASHSCOPE_BIN) + " " + args, log) == 2);
     CHECK_THAT(fs_test::ReadBytes(log), Contains("--gl is \"") && Contains("\"; allowed: auto, glx, egl"));

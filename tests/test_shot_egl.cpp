@@ -89,7 +89,7 @@ TEST_CASE("shot without a display draws through EGL the picture that GLX draws u
   }
 }
 
-TEST_CASE("--measure-frames without a display times frames drawn through EGL", "[shot][egl]") {
+TEST_CASE("frames timed without a display (--measure-frames) are drawn through EGL", "[shot][egl]") {
   if (const std::string why = EglMissing(); !why.empty()) {
     WARN("skipped: EGL cannot start on this machine: " << why);
     return;
