@@ -94,7 +94,6 @@ void DrawFrame(AppState& s) {
 using Clock = std::chrono::steady_clock;
 
 struct Gui {
-  GlPath path = GlPath::kGlx;
   GLFWwindow* window = nullptr;      // GLX
   bool glfw_ready = false;           // glfwInit succeeded
   std::unique_ptr<EglContext> egl;   // EGL
@@ -153,7 +152,6 @@ void CloseGui(Gui* gui) {
 // the ImGui context and its backends. Returns "" or a message saying what failed; on failure
 // nothing is left open.
 std::string OpenGui(Gui* gui, const GlChoice& choice, int width, int height, bool visible, const char* title) {
-  gui->path = choice.path;
   std::string err;
   GlLookup lookup = nullptr;
   if (choice.path == GlPath::kEgl) {
