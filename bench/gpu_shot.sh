@@ -27,11 +27,11 @@ fi
 export LD_LIBRARY_PATH="$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # glvnd finds vendor files in /usr/share/glvnd/egl_vendor.d and /etc/glvnd/egl_vendor.d; some
 # driver installs put NVIDIA's elsewhere.
-if [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] &&
+nvidia_vendor=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+if [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f "$nvidia_vendor" ] &&
    ! ls /usr/share/glvnd/egl_vendor.d/*nvidia*.json /etc/glvnd/egl_vendor.d/*nvidia*.json > /dev/null 2>&1; then
-  for f in /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json; do
-    [ -f "$f" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$f" && echo "EGL vendor file: $f"
-  done
+  export __EGL_VENDOR_LIBRARY_FILENAMES="$nvidia_vendor"
+  echo "EGL vendor file: $nvidia_vendor"
 fi
 mkdir -p "$OUT"
 if ldd "$fs" | grep "not found"; then
@@ -39,7 +39,7 @@ if ldd "$fs" | grep "not found"; then
   exit 1
 fi
 for name in libEGL.so.1 libGLdispatch.so.0; do
-  [ -f "$LIBS/$name" ] || ldconfig -p | grep -q "$name" ||
+  [ -f "$LIBS/$name" ] || /sbin/ldconfig -p | grep -q "$name" ||
     echo "gpu_shot.sh: warning: $name is neither in $LIBS nor installed: EGL will not start" >&2
 done
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] ||
