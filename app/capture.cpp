@@ -1,6 +1,5 @@
 #include "capture.h"
 
-#include <GL/gl.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -31,13 +30,13 @@ void WritePngPiece(void* context, void* data, int size) {
 
 }  // namespace
 
-std::string CapturePng(const std::string& path, int width, int height) {
+std::string CapturePng(const GlApi& gl, const std::string& path, int width, int height) {
   if (width <= 0 || height <= 0) return "nothing to capture (empty framebuffer)";
   const size_t row_bytes = static_cast<size_t>(width) * 4;
   std::vector<unsigned char> pixels(row_bytes * height);
-  glPixelStorei(GL_PACK_ALIGNMENT, 1);
-  glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-  if (const GLenum err = glGetError(); err != GL_NO_ERROR)
+  gl.PixelStorei(GL_PACK_ALIGNMENT, 1);
+  gl.ReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  if (const GLenum err = gl.GetError(); err != GL_NO_ERROR)
     return "OpenGL could not read the framebuffer (error " + std::to_string(err) + ")";
   // OpenGL's first row is the bottom one; PNG's is the top one. Alpha is set opaque so the
   // image looks the same in every viewer.

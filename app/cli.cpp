@@ -233,6 +233,13 @@ void AddViewOptions(CLI::App* app, Options* opt) {
       ->check(CLI::IsMember(PanelNameList()));
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
+  app->add_option_function<std::string>(
+      "--gl",
+      [opt](const std::string& text) {
+        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
+      },
+      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
+      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
 }
 
 bool ParseSize(const std::string& s, int* w, int* h) {
@@ -258,10 +265,11 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddViewOptions(&app, opt);
   app.add_option("--open", opt->open_path, "Open a trace file recorded with `flashscope trace`");
   AddIntOption(&app, "--measure-frames", &opt->measure_frames, 1, 100000,
-               "Draw this many frames without vsync, print the mean frame time and exit");
+               "Draw this many frames without vsync, print the mean frame time and exit (without a display: "
+               "through EGL, into an offscreen image of --size)");
 
   CLI::App* shot = app.add_subcommand(
-      "shot", "Render the window's panels headless to a PNG (needs an X display; xvfb-run works)");
+      "shot", "Render the window's panels headless to a PNG (through EGL where there is no display; see --gl)");
   AddProblemOptions(shot, &opt->flags);
   AddViewOptions(shot, opt);
   shot->add_option("--open", opt->open_path, "Render a trace file instead of running a problem");

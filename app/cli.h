@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "gl_choice.h"
 #include "problem.h"
 
 namespace fs {
@@ -43,6 +44,7 @@ struct Options {
   bool light = false;               // --light
   std::vector<std::string> panels;  // --panels: names of panel_list.h (empty: as is)
   int measure_frames = 0;           // window: run this many frames, print the frame time, exit
+  GlRequest gl = GlRequest::kAuto;  // --gl: how the window and shot reach OpenGL
   // bench
   std::vector<std::string> shapes;  // BxHxNxD[c]
   int warmup = 5, repeats = 30;

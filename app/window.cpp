@@ -1,20 +1,26 @@
-// Sections: style and fonts · the frame (layout of the panels) · the window loop · shot
+// Sections: style and fonts · the frame (layout of the panels) · where frames are drawn (a
+// GLFW window, or EGL without one) · the window loop · shot
 #include "window.h"
 
-#define GL_GLEXT_PROTOTYPES
-#include <GL/gl.h>
-#include <GL/glext.h>
-#include <GLFW/glfw3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cmath>
-#include <vector>
 #include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "gl_api.h"  // before GLFW, which then includes no OpenGL header of its own
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
 
 #include "app_state.h"
 #include "capture.h"
 #include "commands.h"
+#include "egl_context.h"
+#include "gl_choice.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
@@ -24,7 +30,10 @@ namespace fs {
 namespace {
 
 constexpr float kBaseFontPx = 16.0f;
-constexpr const char* kGlslVersion = "#version 130";
+// GLSL for Dear ImGui's shaders: 1.30 in the window's OpenGL 3.0 context; the EGL context is
+// 3.3 at least and usually a core profile, which need not accept 1.30 (the shaders are the same).
+constexpr const char* kGlslVersionGlx = "#version 130";
+constexpr const char* kGlslVersionEgl = "#version 330 core";
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
 // ---- style and fonts: the one place where UI scale is applied -----------------------------
@@ -81,10 +90,22 @@ void DrawFrame(AppState& s) {
   DrawStatusBar(s, bottom, display.x, status_h);
 }
 
+// ---- where frames are drawn: a GLFW window (GLX), or an EGL context with no window ---------
+using Clock = std::chrono::steady_clock;
+
 struct Gui {
-  GLFWwindow* window = nullptr;
+  GLFWwindow* window = nullptr;      // GLX
+  bool glfw_ready = false;           // glfwInit succeeded
+  std::unique_ptr<EglContext> egl;   // EGL
+  bool renderer_ready = false;       // Dear ImGui's OpenGL 3 renderer started
+  GlApi gl;
   AppliedStyle style;
   std::vector<int> keys_pressed;  // GLFW key codes since the last frame (HandleKeys)
+  // EGL: what the missing window would tell ImGui (its size, the time between frames).
+  ImVec2 headless_size;
+  Clock::time_point last_frame;
+  bool had_frame = false;
+  std::string description;  // "GLX (DISPLAY is set (\":0\")): llvmpipe ..., OpenGL 4.5 ..."
 };
 
 // Installed before ImGui's backend, which chains to it: every press is queued, however short.
@@ -95,74 +116,146 @@ void QueueKey(GLFWwindow* window, int key, int /*scancode*/, int action, int /*m
 
 void GlfwError(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
 
-// Window, GL context, ImGui context and backends. Returns an error message, or "".
-std::string OpenGui(Gui* gui, int width, int height, bool visible, const char* title) {
+// A GLFW window (hidden for shot) with an OpenGL 3.0 context, current. Returns "" or what failed.
+std::string OpenWindow(Gui* gui, int width, int height, bool visible, const char* title) {
   glfwSetErrorCallback(GlfwError);
   if (!glfwInit())
-    return "cannot open a window: no display was found (set DISPLAY, or run under xvfb-run for shot)";
+    return "cannot open a window: no display was found (set DISPLAY, or run under xvfb-run for shot, or give "
+           "--gl egl to draw without one)";
+  gui->glfw_ready = true;
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_VISIBLE, visible ? GLFW_TRUE : GLFW_FALSE);
   gui->window = glfwCreateWindow(width, height, title, nullptr, nullptr);
-  if (!gui->window) {
-    glfwTerminate();
-    return "cannot create an OpenGL 3.0 window";
-  }
+  if (!gui->window) return "cannot create an OpenGL 3.0 window";
   glfwMakeContextCurrent(gui->window);
   glfwSetWindowUserPointer(gui->window, gui);
   glfwSetKeyCallback(gui->window, QueueKey);
-  IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, nothing to remember
-  ImGui_ImplGlfw_InitForOpenGL(gui->window, true);
-  ImGui_ImplOpenGL3_Init(kGlslVersion);
   return "";
 }
 
 void CloseGui(Gui* gui) {
-  ImGui_ImplOpenGL3_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
-  ImGui::DestroyContext();
-  glfwDestroyWindow(gui->window);
-  glfwTerminate();
+  if (ImGui::GetCurrentContext() != nullptr) {
+    if (gui->renderer_ready) ImGui_ImplOpenGL3_Shutdown();
+    if (gui->window != nullptr) ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+  }
+  gui->renderer_ready = false;
+  if (gui->window != nullptr) glfwDestroyWindow(gui->window);
+  gui->window = nullptr;
+  if (gui->glfw_ready) glfwTerminate();
+  gui->glfw_ready = false;
+  gui->egl.reset();
+}
+
+// The context (a window through GLX, or EGL with none, as `choice` says), OpenGL's functions,
+// the ImGui context and its backends. Returns "" or a message saying what failed; on failure
+// nothing is left open.
+std::string OpenGui(Gui* gui, const GlChoice& choice, int width, int height, bool visible, const char* title) {
+  std::string err;
+  GlLookup lookup = nullptr;
+  if (choice.path == GlPath::kEgl) {
+    gui->egl = std::make_unique<EglContext>();
+    err = gui->egl->Open();
+    if (!err.empty()) err = "cannot draw through EGL (" + choice.reason + "): " + err;
+    lookup = EglContext::Lookup();
+  } else {
+    err = OpenWindow(gui, width, height, visible, title);
+    lookup = glfwGetProcAddress;
+  }
+  if (err.empty()) err = LoadGl(lookup, &gui->gl);
+  if (!err.empty()) {
+    CloseGui(gui);
+    return err;
+  }
+  gui->description = std::string(GlPathName(choice.path)) + " (" +
+                     (gui->egl ? gui->egl->Where() : choice.reason) + "): " + GlDescription(gui->gl);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, nothing to remember
+  if (gui->window != nullptr) ImGui_ImplGlfw_InitForOpenGL(gui->window, true);
+  gui->renderer_ready = ImGui_ImplOpenGL3_Init(choice.path == GlPath::kEgl ? kGlslVersionEgl : kGlslVersionGlx);
+  if (!gui->renderer_ready) {
+    CloseGui(gui);
+    return "Dear ImGui's OpenGL 3 renderer cannot start on " + gui->description;
+  }
+  return "";
+}
+
+// What ImGui's GLFW backend does at the start of a frame, for a context with no window: the
+// display size, the time since the last frame (1/60 s before the first), and no pointer.
+void HeadlessNewFrame(Gui* gui) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = gui->headless_size;
+  io.DisplayFramebufferScale = ImVec2(1, 1);
+  const Clock::time_point now = Clock::now();
+  const float dt = std::chrono::duration<float>(now - gui->last_frame).count();
+  io.DeltaTime = gui->had_frame ? std::max(dt, 1e-6f) : 1.0f / 60.0f;
+  gui->last_frame = now;
+  gui->had_frame = true;
+  io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  for (bool& down : io.MouseDown) down = false;
 }
 
 void BeginFrame(AppState& s, Gui* gui) {
   // The first call builds the fonts before the renderer exists; it uploads them itself.
   ApplyStyle(s.view, &gui->style, gui->style.scale > 0.0f);
   ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
+  if (gui->window != nullptr)
+    ImGui_ImplGlfw_NewFrame();
+  else
+    HeadlessNewFrame(gui);
 }
 
-void RenderFrame(const AppState& s, int fb_width, int fb_height) {
+void RenderFrame(const GlApi& gl, const AppState& s, int fb_width, int fb_height) {
   ImGui::Render();
-  glViewport(0, 0, fb_width, fb_height);
+  gl.Viewport(0, 0, fb_width, fb_height);
   const ImVec4 bg = s.view.light_theme ? ImVec4(0.94f, 0.94f, 0.94f, 1) : ImVec4(0.08f, 0.08f, 0.10f, 1);
-  glClearColor(bg.x, bg.y, bg.z, bg.w);
-  glClear(GL_COLOR_BUFFER_BIT);
+  gl.ClearColor(bg.x, bg.y, bg.z, bg.w);
+  gl.Clear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
 }  // namespace
 
 // ---- the window loop ------------------------------------------------------------------------
+// With a display, the window until it is closed. Through EGL there is no window: the frames go
+// into an offscreen image of --size, and only --measure-frames makes sense.
 int RunWindow(const Options& opt) {
+  const GlChoice choice = ChooseGlFromEnvironment(opt.gl);
+  if (choice.path == GlPath::kEgl && opt.measure_frames == 0) {
+    std::fprintf(stderr,
+                 "flashscope: drawing through EGL (%s) shows no window: give --measure-frames N to draw and time N "
+                 "frames, or use `flashscope shot` for a PNG; a window needs a display (DISPLAY) and --gl glx or "
+                 "auto\n",
+                 choice.reason.c_str());
+    return 2;
+  }
   Gui gui;
-  if (const std::string err = OpenGui(&gui, opt.width, opt.height, true, "FlashScope"); !err.empty()) {
+  if (const std::string err = OpenGui(&gui, choice, opt.width, opt.height, true, "FlashScope"); !err.empty()) {
     std::fprintf(stderr, "flashscope: %s\n", err.c_str());
     return 1;
   }
-  glfwSwapInterval(opt.measure_frames > 0 ? 0 : 1);
+  OffscreenImage image;  // EGL: where the frames go
+  if (gui.window != nullptr) {
+    glfwSwapInterval(opt.measure_frames > 0 ? 0 : 1);
+  } else if (const std::string err = MakeOffscreen(gui.gl, opt.width, opt.height, &image); !err.empty()) {
+    std::fprintf(stderr, "flashscope: %s\n", err.c_str());
+    ReleaseOffscreen(gui.gl, &image);
+    CloseGui(&gui);
+    return 1;
+  }
+  if (opt.measure_frames > 0) std::printf("drawing through %s\n", gui.description.c_str());
+  gui.headless_size = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
   AppState s;
   InitState(s, opt);
 
-  using Clock = std::chrono::steady_clock;
   auto last = Clock::now();
   const auto measure_start = last;
   int frames = 0;
   double ui_ms = 0.0;  // time spent building the frame (our code and ImGui), for --measure-frames
-  while (!glfwWindowShouldClose(gui.window) && !s.quit) {
-    glfwPollEvents();
+  while (!(gui.window != nullptr && glfwWindowShouldClose(gui.window)) && !s.quit) {
+    if (gui.window != nullptr) glfwPollEvents();
     const auto now = Clock::now();
     Tick(s, std::chrono::duration<double>(now - last).count());
     last = now;
@@ -176,17 +269,20 @@ int RunWindow(const Options& opt) {
     DrawFrame(s);
     ImGui::EndFrame();
     ui_ms += std::chrono::duration<double, std::milli>(Clock::now() - ui_start).count();
-    int fb_w = 0, fb_h = 0;
-    glfwGetFramebufferSize(gui.window, &fb_w, &fb_h);
-    RenderFrame(s, fb_w, fb_h);
+    int fb_w = image.width, fb_h = image.height;
+    if (gui.window != nullptr) glfwGetFramebufferSize(gui.window, &fb_w, &fb_h);
+    RenderFrame(gui.gl, s, fb_w, fb_h);
     if (s.capture_requested) {
       s.capture_requested = false;
       const std::string path = UniquePath(s.capture_dir, CaptureName(s));
-      glReadBuffer(GL_BACK);
-      const std::string err = CapturePng(path, fb_w, fb_h);
+      if (gui.window != nullptr) gui.gl.ReadBuffer(GL_BACK);
+      const std::string err = CapturePng(gui.gl, path, fb_w, fb_h);
       s.status = err.empty() ? Status{"Saved " + path, false} : Status{"Capture failed: " + err, true};
     }
-    glfwSwapBuffers(gui.window);
+    if (gui.window != nullptr)
+      glfwSwapBuffers(gui.window);
+    else
+      gui.gl.Finish();  // no swap to wait for: a frame's time includes its drawing
     if (opt.measure_frames > 0 && ++frames >= opt.measure_frames) {
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - measure_start).count();
       std::printf("%d frames at %dx%d: %.2f ms per frame (%.2f ms building the UI, the rest rendering)\n", frames,
@@ -194,13 +290,14 @@ int RunWindow(const Options& opt) {
       break;
     }
   }
+  if (gui.window == nullptr) ReleaseOffscreen(gui.gl, &image);
   CloseGui(&gui);
   return 0;
 }
 
-// ---- shot: the same frame into an offscreen framebuffer of the requested size --------------
+// ---- shot: the same frame into an offscreen image of the requested size ---------------------
 int RunShot(const Options& opt) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   // Everything that can be refused is settled before a window exists, and a refusal writes
   // no PNG: a picture of something other than what was asked for would mislead.
   if (opt.open_path.empty()) {
@@ -218,21 +315,16 @@ int RunShot(const Options& opt) {
   }
   if (s.status.error) std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());  // e.g. no CUDA
   Gui gui;
-  if (const std::string err = OpenGui(&gui, 64, 64, false, "FlashScope shot"); !err.empty()) {
+  const GlChoice choice = ChooseGlFromEnvironment(opt.gl);
+  if (const std::string err = OpenGui(&gui, choice, 64, 64, false, "FlashScope shot"); !err.empty()) {
     std::fprintf(stderr, "flashscope shot: %s\n", err.c_str());
     return 1;
   }
-  GLuint fbo = 0, color = 0;
-  glGenFramebuffers(1, &fbo);
-  glBindFramebuffer(GL_FRAMEBUFFER, fbo);
-  glGenRenderbuffers(1, &color);
-  glBindRenderbuffer(GL_RENDERBUFFER, color);
-  glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, opt.width, opt.height);
-  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, color);
+  gui.headless_size = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
+  OffscreenImage image;
   int code = 0;
-  if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
-    std::fprintf(stderr, "flashscope shot: cannot make a %dx%d offscreen image on this OpenGL\n", opt.width,
-                 opt.height);
+  if (const std::string image_err = MakeOffscreen(gui.gl, opt.width, opt.height, &image); !image_err.empty()) {
+    std::fprintf(stderr, "flashscope shot: %s\n", image_err.c_str());
     code = 1;
   } else {
     // A few frames so that auto-sized items settle; the last one is captured.
@@ -240,28 +332,25 @@ int RunShot(const Options& opt) {
     for (int frame = 0; frame < kSettleFrames; ++frame) {
       BeginFrame(s, &gui);
       ImGuiIO& io = ImGui::GetIO();
-      io.DisplaySize = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
+      io.DisplaySize = gui.headless_size;
       io.DisplayFramebufferScale = ImVec2(1, 1);
       io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover effects in the picture
       PrepareFrame(s, INFINITY);                  // everything the panels show, finished
       ImGui::NewFrame();
       DrawFrame(s);
-      RenderFrame(s, opt.width, opt.height);
+      RenderFrame(gui.gl, s, opt.width, opt.height);
     }
-    glReadBuffer(GL_COLOR_ATTACHMENT0);
-    const std::string err = CapturePng(opt.out_path, opt.width, opt.height);
+    const std::string err = CapturePng(gui.gl, opt.out_path, opt.width, opt.height);
     if (!err.empty()) {
       std::fprintf(stderr, "flashscope shot: %s\n", err.c_str());
       code = 1;
     } else {
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("wrote %s (%dx%d, step %d, %s) in %.0f ms\n", opt.out_path.c_str(), opt.width, opt.height, s.step,
-                  SourceLine(s).c_str(), ms);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      std::printf("wrote %s (%dx%d, step %d, %s) in %.0f ms\ndrawn through %s\n", opt.out_path.c_str(), opt.width,
+                  opt.height, s.step, SourceLine(s).c_str(), ms, gui.description.c_str());
     }
   }
-  glDeleteRenderbuffers(1, &color);
-  glDeleteFramebuffers(1, &fbo);
-  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  ReleaseOffscreen(gui.gl, &image);
   CloseGui(&gui);
   return code;
 }

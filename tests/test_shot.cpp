@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "stb_image.h"
+#include "test_image.h"
 
 namespace {
 
@@ -108,25 +109,8 @@ TEST_CASE("shot refuses a bad size and a bad problem with a message", "[shot]") 
 
 namespace {
 
-// Pixels of an RGB image, row-major, 3 bytes each.
-struct Image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgb;
-  bool Is(int x, int y, unsigned char r, unsigned char g, unsigned char b) const {
-    const unsigned char* p = &rgb[(size_t(y) * width + x) * 3];
-    return p[0] == r && p[1] == g && p[2] == b;
-  }
-};
-
-Image Load(const std::string& png) {
-  Image im;
-  int channels = 0;
-  unsigned char* px = stbi_load(png.c_str(), &im.width, &im.height, &channels, 3);
-  REQUIRE(px != nullptr);
-  im.rgb.assign(px, px + size_t(im.width) * im.height * 3);
-  stbi_image_free(px);
-  return im;
-}
+using fs_test::Image;
+using fs_test::LoadPng;
 
 // Pixels of exactly the grey `level` (0..255).
 int CountGrey(const Image& im, unsigned char level) {
@@ -141,7 +125,7 @@ std::pair<Image, Image> TwoShots(const std::string& common, const std::string& f
   const std::string a = TempPath("a.png"), b = TempPath("b.png");
   REQUIRE(RunFlashscope("shot " + first + " --out " + a + common, a + ".log") == 0);
   REQUIRE(RunFlashscope("shot " + second + " --out " + b + common, b + ".log") == 0);
-  std::pair<Image, Image> shots(Load(a), Load(b));
+  std::pair<Image, Image> shots(LoadPng(a), LoadPng(b));
   REQUIRE(shots.first.width == shots.second.width);
   REQUIRE(shots.first.height == shots.second.height);
   return shots;

@@ -459,6 +459,18 @@ MUTANTS = [
            "--backend auto asks for CUDA even where there is none",
            guard="trace --backend auto uses CUDA only where a device is usable, and says where it ran"),
 
+    # ---- app/gl_choice.cpp: GLX with a display, EGL without one ------------------------------
+    Mutant("gl-choice-empty-display", "app/gl_choice.cpp",
+           "return value != nullptr && *value != '\\0';",
+           "return value != nullptr;",
+           "an empty DISPLAY counts as a display: shot asks for an X server instead of drawing through EGL",
+           guard="auto (the default --gl) draws through EGL exactly when neither DISPLAY nor WAYLAND_DISPLAY is set"),
+    Mutant("gl-choice-wayland-ignored", "app/gl_choice.cpp",
+           "  if (set(wayland_display))",
+           "  if (false)",
+           "a Wayland session without DISPLAY is taken for no display at all",
+           guard="auto (the default --gl) draws through EGL exactly when neither DISPLAY nor WAYLAND_DISPLAY is set"),
+
     # ---- the precision lab: kernels/precision.h, precision_stats.cpp, inputs.cpp ----------------
     Mutant("precision-bf16-ties-up", "kernels/precision.h",
            "const uint32_t lsb = (u >> 16) & 1u;",

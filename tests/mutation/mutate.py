@@ -122,7 +122,7 @@ def run(cmd, cwd, timeout):
 
 
 # app/ files that build without the window; every other app/ file and viz/ need it.
-HEADLESS_APP_FILES = {"cli.cpp", "cli.h", "commands.cpp", "commands.h", "main.cpp"}
+HEADLESS_APP_FILES = {"cli.cpp", "cli.h", "commands.cpp", "commands.h", "main.cpp", "gl_choice.cpp", "gl_choice.h"}
 
 
 def needs_window(mutant):
