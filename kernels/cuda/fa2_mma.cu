@@ -3,42 +3,50 @@
 //
 // Shape of the work
 //   grid (QBlocks, B*H), launched heaviest-first: causal Q blocks near the end of the
-//   sequence see the most keys, so blockIdx.x = 0 takes the last Q block. A block has Br / 16
-//   warps; warp w owns query rows [16w, 16w + 16) of the tile (split-Q, as in fa2_teach).
-//   Shared memory: the Q tile (Br, d) and two stages of K and V tiles (Bc, d) each, in the
-//   input format. Registers per warp: Q as mma A fragments (loaded once), S (16, Bc) and
-//   O~ (16, d) as mma accumulators, the row statistics of the lane's two rows.
+//   sequence see the most keys, so blockIdx.x = 0 takes the last Q block. A block has
+//   `warps` warps of 16 or 32 query rows each (kMTiles m16 tiles per warp; split-Q, as in
+//   fa2_teach). Shared memory: the Q tile (Br, d) and two stages of K and V tiles (Bc, d)
+//   each, in the input format. Registers per warp: S (rows, Bc) and O~ (rows, d) as mma
+//   accumulators, the row statistics of the lane's rows; Q's A fragments are read from
+//   shared memory at every k-step.
 //
-// Per K/V block j, for the warp's 16 rows:
-//   cp.async K_{j+1}, V_{j+1} into the other stage (they arrive while this block computes)
-//   S = Q K_j^T           mma.sync m16n8k16, FP32 accumulators; K via ldmatrix
+// Per K/V block j, for the warp's rows:
+//   cp.async K_{j+1}, then V_{j+1}, into the other stage (two commit groups: S_j waits for
+//                         K_j only, P V_j for V_j)
+//   S = Q K_j^T           mma.sync m16n8k16, FP32 accumulators; each K fragment (ldmatrix)
+//                         feeds 2 kMTiles mma
 //   online softmax        on the accumulators in place: each lane holds 2 rows x 2 columns
 //                         of every 8-column tile, so a row's max and sum need two shuffles
 //   O~ += P-bar V_j       the S accumulators are already the A fragments of P-bar (packed to
 //                         BF16/FP16 pairs); V via ldmatrix.trans
 // then O = O~ / l, L = m + log l.
 //
-// Techniques, and what each is for
-//   mma.sync m16n8k16 with FP32 accumulation: the tensor cores; every FLOP of QK^T and PV.
-//   ldmatrix (.trans for V): one instruction loads a warp's 16x16 operand from shared memory
-//     in the register layout mma wants, instead of 8 scalar loads per lane.
-//   cp.async with two stages: the next K/V block streams from HBM into shared memory while
-//     this one computes, without passing through registers.
+// Techniques, and what each bought (H100, BF16 fa2-bf16, B=2 H=16 N=8192 d=128, non-causal,
+// `flashscope bench --kernels fa2_mma --sweep`; PyTorch's SDPA flash backend: 361 TFLOP/s)
+//   mma.sync m16n8k16, ldmatrix (.trans for V), two-stage cp.async, XOR swizzle, exp2 with
+//     log2(e) folded into the scale, 16 rows per warp with Q in registers: 289 TFLOP/s at
+//     the best tile (Br=128 Bc=128 8 warps), 0.80x SDPA flash.
+//   32 rows per warp (every K and V fragment feeds twice the mma; Q from shared memory):
+//     282 TFLOP/s at first, held back by the swizzle arithmetic of every load.
+//   Per-lane ldmatrix offsets computed once (four per operand: the XOR depends on the
+//     k-step mod 4 only) and cp.async addresses as one base plus constants: 351 TFLOP/s
+//     (0.97x SDPA flash; at d = 64, 324-328 TFLOP/s, 1.07x).
 //   XOR-swizzled shared memory: row r's 16-byte chunk c is stored at chunk (c ^ (r mod 8))
 //     of the same 128-byte line, so the 8 rows an ldmatrix reads hit 8 different bank
 //     groups (rows of 128 or 256 bytes would otherwise all hit the same banks).
-//   exp2 with log2(e) folded into the scale: p = 2^(s * scale*log2e - m * scale*log2e), one
-//     FMA and one MUFU.EX2 per probability; m stays in raw dot-product units.
 //   Causal block skipping: K/V blocks entirely after a Q block's last row are never loaded;
-//     only blocks that straddle the diagonal (or the end of N) pay for masking.
+//     only blocks that straddle the diagonal (or the end of N) pay for masking (318 TFLOP/s
+//     causal at d = 128).
 //   N not a multiple of the tiles: rows past N are zero-filled by cp.async (src-size 0) and
 //     their keys masked to -inf; rows past N are never stored.
 //   Deferred normalization (FA2): O~ is rescaled, never divided, until the last block; l is
 //     kept as per-lane partial sums and reduced once at the end.
-// Speed: measured by `flashscope bench --kernels fa2_mma` against PyTorch's SDPA in the same
-// run (bench/sdpa_compare.py; results in bench/results/ and the README), not claimed here.
+//   paper-bf16 (stabilized softmax): one rounding per value, 105 TFLOP/s; paired conversions
+//     (one packed convert for two values), 155; O~ kept as BF16 pairs, rescaled and added
+//     with packed BF16 multiply and add (correctly rounded, as the policy asks), 193 (0.55x
+//     fa2-bf16). The rounded scores and exponentials are what remains.
 // The next rung is Hopper's wgmma with TMA loads and warp specialization: a kernel of its
-// own behind the same Fa2MmaArgs-style launcher and kernel registry (kernels/ladder.h).
+// own, registered in kernels/ladder.h next to this one, launched the same way.
 //
 // Numerics (template MmaNumerics, precision.h's presets)
 //   fa2-bf16 / fa2-fp16: what FlashAttention-2's CUDA kernel does.
@@ -54,7 +62,7 @@
 //
 // Sections
 //   1. PTX wrappers: cp.async, ldmatrix, mma, ex2; the swizzle
-//   2. The kernel fa2_mma<kD, kWarps, kBc, kNum, kStab>
+//   2. The kernel fa2_mma<kD, kWarps, kMTiles, kBc, kNum, kStab>
 //   3. Host side: policy and argument checks, the instantiated set, launch
 #include "cuda/fa2_mma.cuh"
 
@@ -159,17 +167,60 @@ __device__ __forceinline__ int Swz(int row, int chunk) {
 }
 
 // Rows [row0, row0 + kRows) of a (n, kD) matrix into a swizzled tile; rows past n are zeros.
+// When the threads cover whole rows and a pass spans a multiple of 8 rows, every pass of a
+// thread has the same chunk and the same swizzle (Swz(r + 8m, c) = Swz(r, c) + 8m kD), so its
+// addresses are one base plus constants.
 template <int kRows, int kD, int kThreads, typename T>
 __device__ __forceinline__ void LoadTile(T* tile, const T* g, int row0, int n) {
   constexpr int kChunks = kD / 8;
+  if constexpr (kThreads % kChunks == 0 && (kThreads / kChunks) % 8 == 0) {
+    constexpr int kPassRows = kThreads / kChunks;
+    const int r = threadIdx.x / kChunks, c = threadIdx.x % kChunks;
+    const uint32_t dst = SmemAddr(tile + Swz<kD>(r, c));
+    const T* src = g + static_cast<int64_t>(row0 + r) * kD + c * 8;
+    if (row0 + kRows <= n) {  // every block but the last
 #pragma unroll
-  for (int i = threadIdx.x; i < kRows * kChunks; i += kThreads) {
-    const int r = i / kChunks, c = i % kChunks;
-    const bool valid = row0 + r < n;
-    const T* src = g + static_cast<int64_t>(valid ? row0 + r : 0) * kD + c * 8;
-    CpAsync16(SmemAddr(tile + Swz<kD>(r, c)), src, valid);
+      for (int pass = 0; pass * kPassRows < kRows; ++pass)
+        if (pass * kPassRows + r < kRows) CpAsync16(dst + pass * kPassRows * kD * 2, src + pass * kPassRows * kD, true);
+    } else {
+#pragma unroll
+      for (int pass = 0; pass * kPassRows < kRows; ++pass) {
+        if (pass * kPassRows + r >= kRows) break;
+        const bool valid = row0 + r + pass * kPassRows < n;
+        CpAsync16(dst + pass * kPassRows * kD * 2, valid ? src + pass * kPassRows * kD : g, valid);
+      }
+    }
+  } else {
+#pragma unroll
+    for (int i = threadIdx.x; i < kRows * kChunks; i += kThreads) {
+      const int r = i / kChunks, c = i % kChunks;
+      const bool valid = row0 + r < n;
+      const T* src = g + static_cast<int64_t>(valid ? row0 + r : 0) * kD + c * 8;
+      CpAsync16(SmemAddr(tile + Swz<kD>(r, c)), src, valid);
+    }
   }
 }
+
+// ldmatrix addresses of one lane: row `row` (< 16) of a 16-row group and chunk 2 k + c of
+// step k. Rows further by multiples of 8 and steps further by multiples of 4 only add
+// constants; for d a multiple of 64, what remains depends on k mod 4 alone, so four byte
+// offsets per lane replace the swizzle arithmetic of every load.
+template <int kD>
+struct LaneChunks {
+  int row, c;
+  uint32_t off[4];  // kD % 64 == 0: bytes of (row, chunk 2q + c), q = 0..3
+  __device__ __forceinline__ LaneChunks(int row_, int c_) : row(row_), c(c_) {
+    if constexpr (kD % 64 == 0) {
+#pragma unroll
+      for (int q = 0; q < 4; ++q) off[q] = static_cast<uint32_t>(Swz<kD>(row, 2 * q + c)) * 2;
+    }
+  }
+  // Bytes of (row + extra_rows, chunk 2 k + c); extra_rows a multiple of 8.
+  __device__ __forceinline__ uint32_t At(int extra_rows, int k) const {
+    if constexpr (kD % 64 == 0) return off[k % 4] + static_cast<uint32_t>((extra_rows * kD + (k / 4) * 64) * 2);
+    return static_cast<uint32_t>(Swz<kD>(row + extra_rows, 2 * k + c)) * 2;
+  }
+};
 
 // Sum and max over the 4 lanes of a quad (the lanes that share an accumulator row).
 __device__ __forceinline__ float QuadMax(float x) {
@@ -199,6 +250,28 @@ struct MmaParams {
 };
 
 // ---- 2. The kernel -------------------------------------------------------------------------
+
+// O~ of a warp: FP32 mma accumulators (fa2-*), or BF16 pairs for paper-bf16, where every
+// update of O~ rounds to BF16 anyway: then rescale and add are one packed BF16 multiply and
+// one packed add per two elements (correctly rounded, as R(R(rescale O~) + R(O-bar)) asks),
+// and the accumulator takes half the registers.
+template <bool kPaper, int kMTiles, int kOTiles>
+struct OAcc {
+  float f[kMTiles][kOTiles][4];  // element e of n8 tile t: row half e / 2
+};
+template <int kMTiles, int kOTiles>
+struct OAcc<true, kMTiles, kOTiles> {
+  __nv_bfloat162 h[kMTiles][kOTiles][2];  // pair r = elements 2r, 2r + 1
+};
+
+// Where the P V mma of O~'s n8 tile t (m-tile mt) accumulates: O~ itself, or (paper-bf16)
+// the block product blk[mt][i] that is rounded and added afterwards.
+template <bool kPaper, int kMTiles, int kOTiles>
+__device__ __forceinline__ auto PvTarget(OAcc<kPaper, kMTiles, kOTiles>& o, float (&blk)[kMTiles][2][4], int mt,
+                                         int t, int i) -> float (&)[4] {
+  if constexpr (kPaper) return blk[mt][i];
+  else return o.f[mt][t];
+}
 
 // kWarps warps of kMTiles x 16 query rows each (Br = 16 kMTiles kWarps) against Bc keys.
 template <int kD, int kWarps, int kMTiles, int kBc, MmaNumerics kNum, bool kStab>
@@ -241,11 +314,19 @@ __global__ void __launch_bounds__(kWarps * 32)
 
   // Lane's rows: m-tile mt, half r: row0 + kWarpRows warp + 16 mt + 8 r + lane / 4.
   const int warp_row = warp * kWarpRows;
-  float o[kMTiles][kOTiles][4];
+  // ldmatrix lanes: Q (A operand) and V (.trans) read row lane % 16, chunk 2k + lane / 16;
+  // K reads key lane % 8 + 8 (lane / 16), chunk 2k + (lane / 8) % 2.
+  const LaneChunks<kD> qv(lane % 16, lane / 16);
+  const LaneChunks<kD> kc(lane % 8 + (lane / 16) * 8, (lane / 8) % 2);
+  const uint32_t q_addr = SmemAddr(s_q);
+  OAcc<kPaper, kMTiles, kOTiles> o;
 #pragma unroll
   for (int mt = 0; mt < kMTiles; ++mt)
 #pragma unroll
-    for (int t = 0; t < kOTiles; ++t) o[mt][t][0] = o[mt][t][1] = o[mt][t][2] = o[mt][t][3] = 0.0f;
+    for (int t = 0; t < kOTiles; ++t) {
+      if constexpr (kPaper) o.h[mt][t][0] = o.h[mt][t][1] = __floats2bfloat162_rn(0.0f, 0.0f);
+      else o.f[mt][t][0] = o.f[mt][t][1] = o.f[mt][t][2] = o.f[mt][t][3] = 0.0f;
+    }
   float m[kMTiles][2], l[kMTiles][2];  // m: raw dot units (fa2-*), S units (paper); l: per-lane
 #pragma unroll                         // partial sums (fa2-*), whole rows (paper)
   for (int mt = 0; mt < kMTiles; ++mt) m[mt][0] = m[mt][1] = -INFINITY, l[mt][0] = l[mt][1] = 0.0f;
@@ -258,8 +339,8 @@ __global__ void __launch_bounds__(kWarps * 32)
     CpAsyncCommit();
     CpAsyncWait<3>();  // K_j (and Q) have landed
     __syncthreads();
-    const T* k_tile = s_k + stage * kBc * kD;
-    const T* v_tile = s_v + stage * kBc * kD;
+    const uint32_t k_addr = SmemAddr(s_k + stage * kBc * kD);
+    const uint32_t v_addr = SmemAddr(s_v + stage * kBc * kD);
 
     // S = Q K_j^T: each K fragment feeds kMTiles x 2 mma.
     float s[kMTiles][kSTiles][4];
@@ -272,12 +353,11 @@ __global__ void __launch_bounds__(kWarps * 32)
       uint32_t a[kMTiles][4];
 #pragma unroll
       for (int mt = 0; mt < kMTiles; ++mt)
-        Ldmatrix4(a[mt], SmemAddr(s_q + Swz<kD>(warp_row + mt * 16 + lane % 16, kk * 2 + lane / 16)));
+        Ldmatrix4(a[mt], q_addr + qv.At(warp_row + mt * 16, kk));
 #pragma unroll
       for (int np = 0; np < kSTiles / 2; ++np) {
         uint32_t b[4];
-        const int key = np * 16 + lane % 8 + (lane / 16) * 8;
-        Ldmatrix4(b, SmemAddr(k_tile + Swz<kD>(key, kk * 2 + (lane / 8) % 2)));
+        Ldmatrix4(b, k_addr + kc.At(np * 16, kk));
 #pragma unroll
         for (int mt = 0; mt < kMTiles; ++mt) {
           E::Mma(s[mt][2 * np], a[mt], b[0], b[1]);
@@ -374,8 +454,8 @@ __global__ void __launch_bounds__(kWarps * 32)
           l[mt][r] = __fmaf_rn(l[mt][r], rescale[mt][r], rowsum);
 #pragma unroll
           for (int t = 0; t < kOTiles; ++t) {
-            o[mt][t][2 * r] *= rescale[mt][r];
-            o[mt][t][2 * r + 1] *= rescale[mt][r];
+            o.f[mt][t][2 * r] *= rescale[mt][r];
+            o.f[mt][t][2 * r + 1] *= rescale[mt][r];
           }
         }
         m[mt][r] = m_new;
@@ -396,20 +476,18 @@ __global__ void __launch_bounds__(kWarps * 32)
     CpAsyncWait<2>();  // V_j has landed
     __syncthreads();
     // O~ += P-bar V_j, each V fragment feeding kMTiles x 2 mma (paper-bf16: the block product
-    // on its own, rounded, then added to the rescaled O~).
+    // on its own in FP32, rounded, then added to the rescaled O~ in BF16).
 #pragma unroll
     for (int dp = 0; dp < kOTiles / 2; ++dp) {
-      float blk[kMTiles][2][4] = {};
+      float blk[kMTiles][2][4] = {};  // paper-bf16's block product of O~'s tiles 2dp, 2dp + 1
 #pragma unroll
       for (int t = 0; t < kPSteps; ++t) {
         uint32_t b[4];
-        const int key = t * 16 + lane % 8 + ((lane / 8) % 2) * 8;
-        Ldmatrix4Trans(b, SmemAddr(v_tile + Swz<kD>(key, dp * 2 + lane / 16)));
+        Ldmatrix4Trans(b, v_addr + qv.At(t * 16, dp));
 #pragma unroll
-        for (int mt = 0; mt < kMTiles; ++mt) {
-          E::Mma(kPaper ? blk[mt][0] : o[mt][2 * dp], p_frag[mt][t], b[0], b[1]);
-          E::Mma(kPaper ? blk[mt][1] : o[mt][2 * dp + 1], p_frag[mt][t], b[2], b[3]);
-        }
+        for (int mt = 0; mt < kMTiles; ++mt)
+#pragma unroll
+          for (int i = 0; i < 2; ++i) E::Mma(PvTarget(o, blk, mt, 2 * dp + i, i), p_frag[mt][t], b[2 * i], b[2 * i + 1]);
       }
       if constexpr (kPaper) {
 #pragma unroll
@@ -417,17 +495,10 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
           for (int i = 0; i < 2; ++i)
 #pragma unroll
-            for (int e = 0; e < 4; e += 2) {  // the pair (e, e + 1) shares a row
-              float& y0 = o[mt][2 * dp + i][e];
-              float& y1 = o[mt][2 * dp + i][e + 1];
-              float b0 = blk[mt][i][e], b1 = blk[mt][i][e + 1];
-              y0 *= rescale[mt][e >> 1];
-              y1 *= rescale[mt][e >> 1];
-              Rb2(y0, y1);
-              Rb2(b0, b1);
-              y0 += b0;
-              y1 += b1;
-              Rb2(y0, y1);
+            for (int r = 0; r < 2; ++r) {
+              __nv_bfloat162& y = o.h[mt][2 * dp + i][r];
+              const __nv_bfloat162 scale2 = __floats2bfloat162_rn(rescale[mt][r], rescale[mt][r]);
+              y = __hadd2(__hmul2(scale2, y), __floats2bfloat162_rn(blk[mt][i][2 * r], blk[mt][i][2 * r + 1]));
             }
       }
     }
@@ -446,7 +517,15 @@ __global__ void __launch_bounds__(kWarps * 32)
       if (row >= p.n) continue;
 #pragma unroll
       for (int t = 0; t < kOTiles; ++t) {
-        const float lo = o[mt][t][2 * r] / l_row, hi = o[mt][t][2 * r + 1] / l_row;
+        float lo, hi;
+        if constexpr (kPaper) {
+          const float2 y = __bfloat1622float2(o.h[mt][t][r]);
+          lo = y.x / l_row;
+          hi = y.y / l_row;
+        } else {
+          lo = o.f[mt][t][2 * r] / l_row;
+          hi = o.f[mt][t][2 * r + 1] / l_row;
+        }
         *reinterpret_cast<uint32_t*>(g_o + static_cast<int64_t>(row) * kD + t * 8 + (lane % 4) * 2) =
             E::Pack(lo, hi);
       }
@@ -459,11 +538,11 @@ __global__ void __launch_bounds__(kWarps * 32)
 
 // ---- 3. Host side --------------------------------------------------------------------------
 
-// 32 rows per warp (each K and V fragment feeds four mma) where the accumulators fit in the
-// registers; paper-bf16's extra block-product accumulators need 16-row tiles.
+// 32 rows per warp (each K and V fragment feeds four mma) and Bc = 64: the fastest tile of the
+// sweep at d = 64 and 128 on the H100 (bench/results/). paper-bf16 at d = 128 takes 16-row
+// warps: its rounded scores and block products do not fit in the registers next to 32 rows.
 constexpr MmaTile DefaultTileFor(int d, MmaNumerics num) {
-  if (num == MmaNumerics::kPaperBf16) return d <= 64 ? MmaTile{128, 128, 8} : MmaTile{128, 64, 8};
-  return d <= 64 ? MmaTile{128, 128, 4} : MmaTile{128, 64, 4};
+  return num == MmaNumerics::kPaperBf16 && d > 96 ? MmaTile{128, 64, 8} : MmaTile{128, 64, 4};
 }
 
 template <int kD, int kWarps, int kMTiles, int kBc, MmaNumerics kNum, bool kStab>
