@@ -126,10 +126,10 @@ PrecisionSummary Summarize(const Trace& t, const Inputs& in) {
   return s;
 }
 
-void CheckDriftProblem(const Problem& p) {
-  if (p.order == LoopOrder::kFa1)
-    throw ProblemError("the drift experiment runs every seed with the standard and the stabilized softmax, and order "
-                       "fa1 runs the standard softmax only; allowed: order fa2");
+std::string BothVariantsRefusal(const Problem& p) {
+  if (p.order != LoopOrder::kFa1) return "";
+  return "the standard and the stabilized softmax side by side need FA2's loop order, and order fa1 runs the "
+         "standard softmax only; allowed: order fa2";
 }
 
 nlohmann::json SummaryJson(const Trace& t, const PrecisionSummary& s) {

@@ -83,15 +83,16 @@ struct DriftRun {
   uint64_t seed = 0;
   PrecisionSummary standard, stabilized;
 };
-// Throws ProblemError when p cannot run both softmax variants (FA1's loop order runs only the
-// standard one), saying what is allowed.
-void CheckDriftProblem(const Problem& p);
+// Why p cannot run both softmax variants (FA1's loop order runs only the standard one), with
+// what is allowed; empty when it can. The drift experiment and the precision lab's other
+// variant need both.
+std::string BothVariantsRefusal(const Problem& p);
 
 // Runs `runs` seeds starting at p.seed with `run_traced` (a backend's RunTraced). The summary
 // vectors other than delta_cumsum are dropped to keep the result small.
 template <typename RunTraced>
 std::vector<DriftRun> RunDrift(const Problem& p, int runs, RunTraced run_traced) {
-  CheckDriftProblem(p);
+  if (const std::string why = BothVariantsRefusal(p); !why.empty()) throw ProblemError("the drift experiment: " + why);
   std::vector<DriftRun> out;
   for (int i = 0; i < runs; ++i) {
     DriftRun r;

@@ -443,7 +443,9 @@ TEST_CASE("FA1 in the precision lab: the summary names the order, the drift expe
   CHECK(o.shadow == Approx(t.o[40 * p.d + 5]).epsilon(1e-5).margin(1e-6));
 
   const auto run = [](const fs::Problem& q, const fs::Inputs& i) { return fs::EmulateTraced(q, i); };
-  CHECK_THROWS_WITH(fs::RunDrift(p, 1, run), Contains("order fa1 runs the standard softmax only; allowed: order fa2"));
+  CHECK_THROWS_WITH(fs::RunDrift(p, 1, run),
+                    Contains("the drift experiment: ") && Contains("order fa1 runs the standard softmax only; allowed: "
+                                                                   "order fa2"));
 }
 
 TEST_CASE("a lesson and its beats set the order like any problem field", "[fa1][lesson][beat]") {
