@@ -478,3 +478,53 @@ TEST_CASE("--order on the command line: fa1 traces FA1's loop, anything else is 
   CHECK_THAT(fs_test::ReadBytes(log), Contains("order fa1 runs in FP32 only, but precision is fa2-bf16"));
   CHECK(fs_test::FileNames(dir) == std::vector<std::string>{"log", "t.fstrace"});
 }
+
+TEST_CASE("the loop-order lesson shows what its beats say", "[fa1][lesson]") {
+  const fs::Lesson lesson = fs::LoadLesson(std::string(FS_SOURCE_DIR) + "/scenarios/lessons/loop_order.json");
+  REQUIRE(lesson.beats.size() == 4);
+  const fs::Problem& p = lesson.beats[0].problem;
+  REQUIRE(p.order == fs::LoopOrder::kFa1);
+  const fs::Inputs in = fs::MakeInputs(p);
+  const fs::Trace t = fs::EmulateTraced(p, in);
+  // Beat 1: K/V block 0 with Q block 0 first; the grid fills column by column.
+  CHECK(t.steps[lesson.beats[0].step].kv_block == 0);
+  CHECK(t.steps[lesson.beats[0].step].q_block == 0);
+  for (int k = 0; k < 4; ++k) CHECK(t.steps[k].kv_block == 0);
+  // Beat 2: Q block 1 at K/V block 1 reads back the l and m it wrote at K/V block 0.
+  const int k = lesson.beats[1].step, prev = t.FindStep(1, 0);
+  REQUIRE(t.steps[k].q_block == 1);
+  REQUIRE(t.steps[k].kv_block == 1);
+  const int r = lesson.beats[1].row - t.steps[k].row0;
+  CHECK(SameBits(t.LOld(k)[r], t.L(prev)[r]));
+  CHECK(SameBits(t.MOld(k)[r], t.MNew(prev)[r]));
+  // The bytes the text quotes, as the Tiles panel prints them (KiB with one decimal):
+  // FA1 255488 B = 249.5 KiB; O, l, m 69632 B = 68.0 KiB read, 87040 B = 85.0 KiB written;
+  // FA2 164352 B = 160.5 KiB (worked out as in "FA1's HBM traffic on small problems").
+  CHECK(fs::Fa1Traffic(p).Total() == 255488);
+  CHECK(fs::Fa1StateTraffic(p).read == 69632);
+  CHECK(fs::Fa1StateTraffic(p).written == 87040);
+  CHECK(fs::Fa2Traffic(p).Total() == 164352);
+  CHECK_THAT(lesson.beats[1].text, Contains("249.5 KiB") && Contains("68.0 KiB") && Contains("85.0 KiB"));
+  CHECK_THAT(lesson.beats[3].text, Contains("160.5 KiB against FA1's 249.5 KiB"));
+  // Beat 3: every row of every tile has an exact 1; the row's last step ends at the exact softmax.
+  for (int s = 0; s < t.StepCount(); ++s)
+    for (int row = 0; row < t.steps[s].rows; ++row) {
+      const float* prow = t.P(s) + size_t(row) * p.bc;
+      CHECK(std::count(prow, prow + p.bc, 1.0f) >= 1);
+    }
+  const int last = lesson.beats[2].step, row = lesson.beats[2].row;
+  REQUIRE(t.steps[last].last_for_q_block);
+  REQUIRE(row >= t.steps[last].row0);
+  const auto running = fs::RunningProbabilities(t, row, last);
+  const auto exact = fs::ReferenceSoftmaxRow(p, in, row);
+  for (int c = 0; c < p.n; ++c) CHECK(running[c] == Approx(exact[c]).margin(1e-6));
+  // Beat 4: FA2's order, the same step and row: Q block 1 at K/V block 1.
+  const fs::Problem& q = lesson.beats[3].problem;
+  CHECK(q.order == fs::LoopOrder::kFa2);
+  fs::Problem same = q;
+  same.order = fs::LoopOrder::kFa1;
+  CHECK(same == p);  // only the order changes
+  const fs::Trace t2 = fs::Trace::Allocate(q);
+  CHECK(t2.steps[lesson.beats[3].step].q_block == 1);
+  CHECK(t2.steps[lesson.beats[3].step].kv_block == 1);
+}
