@@ -1,4 +1,5 @@
-// The CUDA backend (backend.h) and the bench harness (bench.h), both running fa2_teach.
+// The CUDA backend (backend.h), running fa2_teach or, for FA1's loop order, fa1; and the
+// bench harness (bench.h), running fa2_teach.
 //
 // Sections
 //   1. Device memory, events and facts about the GPU
@@ -18,6 +19,7 @@
 
 #include "backend.h"
 #include "bench.h"
+#include "cuda/fa1.cuh"
 #include "cuda/fa2_teach.cuh"
 #include "reference.h"
 #include "trace.h"
@@ -225,23 +227,29 @@ Fa2TeachArgs ArgsFor(const Problem& head, int batch_heads, const DeviceArray<flo
   return a;
 }
 
-// One head's inputs and outputs on the device, the outputs poisoned.
+// One head's inputs and outputs on the device, the outputs poisoned; for FA1's loop order also
+// the l and m it keeps in HBM between its steps (poisoned too: the kernel initializes them).
 struct HeadBuffers {
   HeadBuffers(const Problem& p, const Inputs& in)
       : q(in.q.size(), "Q"), k(in.k.size(), "K"), v(in.v.size(), "V"),
-        o(static_cast<size_t>(p.n) * p.d, "O"), lse(p.n, "L") {
+        o(static_cast<size_t>(p.n) * p.d, "O"), lse(p.n, "L"),
+        l(p.order == LoopOrder::kFa1 ? p.n : 0, "FA1's l"), m(p.order == LoopOrder::kFa1 ? p.n : 0, "FA1's m") {
     q.Upload(in.q);
     k.Upload(in.k);
     v.Upload(in.v);
     o.Poison();
     lse.Poison();
+    if (l.count()) l.Poison();
+    if (m.count()) m.Poison();
   }
 
   Fa2TeachArgs Args(const Problem& p) const { return ArgsFor(p, 1, q, k, v, o, lse); }
+  Fa1Workspace Workspace() const { return {l.get(), m.get()}; }
 
   DeviceArray<float> q, k, v;  // (N, d)
   DeviceArray<float> o;        // (N, d)
   DeviceArray<float> lse;      // (N)
+  DeviceArray<float> l, m;     // (N) for FA1, empty for FA2
 };
 
 class CudaBackend : public Backend {
@@ -275,7 +283,10 @@ class CudaBackend : public Backend {
 
     CudaEvent start, stop;
     start.Record(nullptr);
-    LaunchFa2TeachTraced(buf.Args(p), trace, nullptr);
+    if (p.order == LoopOrder::kFa1)
+      LaunchFa1Traced(buf.Args(p), buf.Workspace(), trace, nullptr);
+    else
+      LaunchFa2TeachTraced(buf.Args(p), trace, nullptr);
     stop.Record(nullptr);
     t.kernel_ms = ElapsedMs(start, stop);
 
@@ -295,7 +306,10 @@ class CudaBackend : public Backend {
     HeadBuffers buf(p, in);
     CudaEvent start, stop;
     start.Record(nullptr);
-    LaunchFa2Teach(buf.Args(p), nullptr);
+    if (p.order == LoopOrder::kFa1)
+      LaunchFa1(buf.Args(p), buf.Workspace(), nullptr);
+    else
+      LaunchFa2Teach(buf.Args(p), nullptr);
     stop.Record(nullptr);
     Output out;
     out.ms = ElapsedMs(start, stop);
