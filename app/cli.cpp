@@ -90,6 +90,23 @@ void AddIntOption(CLI::App* app, const std::string& flag, int* target, int lo, i
       flag, [=](const std::string& text) { *target = IntFlag(flag, text, lo, hi, allowed); }, help);
 }
 
+// A problem field that takes one name of an enum (softmax, order); anything else is refused
+// with the names allowed.
+template <typename E>
+void AddChoiceField(CLI::App* app, ProblemFlags* f, const std::string& flag, E Problem::*member,
+                    bool (*parse)(const std::string&, E*), const std::string& choices, const std::string& help,
+                    const std::string& group) {
+  app->add_option_function<std::string>(
+         flag,
+         [f, flag, member, parse, choices](const std::string& name) {
+           E value;
+           if (!parse(name, &value)) Refuse(flag, name, choices);
+           f->edits.push_back([member, value](Problem& p) { p.*member = value; });
+         },
+         help)
+      ->group(group);
+}
+
 // Precision (a preset, then per-stage overrides: CLI11 applies options in the order they are
 // defined, so `--precision fa2-bf16 --acc bf16` keeps the override) and the softmax variant.
 void AddNumericOptions(CLI::App* app, ProblemFlags* f, bool with_dout = true) {
@@ -115,15 +132,8 @@ void AddNumericOptions(CLI::App* app, ProblemFlags* f, bool with_dout = true) {
            std::string("Format of ") + stage.meaning + ": " + FormatChoices() + " (overrides the preset)")
         ->group("Numerics");
   }
-  app->add_option_function<std::string>(
-         "--softmax",
-         [f](const std::string& name) {
-           Softmax softmax;
-           if (!ParseSoftmax(name, &softmax)) Refuse("--softmax", name, SoftmaxChoices());
-           f->edits.push_back([softmax](Problem& p) { p.softmax = softmax; });
-         },
-         "Softmax: standard, or stabilized (shift m' = beta r_m for tied maxima)")
-      ->group("Numerics");
+  AddChoiceField(app, f, "--softmax", &Problem::softmax, ParseSoftmax, SoftmaxChoices(),
+                 "Softmax: standard, or stabilized (shift m' = beta r_m for tied maxima)", "Numerics");
   // Ranges are checked with the rest of the problem (Validate), which names what is allowed.
   for (auto [flag, member, help] :
        {std::make_tuple("--beta", &Problem::beta, "Stabilized softmax: beta, 1 < beta <= 16 (default 2)"),
@@ -192,6 +202,10 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
          },
          "Input pattern: " + PatternChoices())
       ->group("Problem");
+  AddChoiceField(app, f, "--order", &Problem::order, ParseLoopOrder, LoopOrderChoices(),
+                 "Loop order: fa2 (Q blocks outer, the default) or fa1 (K/V blocks outer, O, m and l re-read and "
+                 "re-written in HBM at every step; FP32 and the standard softmax only)",
+                 "Problem");
   AddNumericOptions(app, f);
   for (auto [flag, member, what] : {std::make_tuple("--q", &Problem::q_path, "Q"),
                                     std::make_tuple("--k", &Problem::k_path, "K"),
@@ -257,8 +271,8 @@ bool ParseSize(const std::string& s, int* w, int* h) {
 
 int ParseCommandLine(int argc, char** argv, Options* opt) {
   CLI::App app{
-      "FlashScope: step through FlashAttention-2's tiled loop on a real kernel and see the tiles, "
-      "the online softmax and the scores.\n"
+      "FlashScope: step through FlashAttention-2's (or FlashAttention-1's) tiled loop on a real kernel and see "
+      "the tiles, the online softmax and the scores.\n"
       "Without a command it opens the window on the default lesson."};
   app.set_help_all_flag("--help-all", "Help for every command");
   AddProblemOptions(&app, &opt->flags);

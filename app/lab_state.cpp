@@ -85,7 +85,8 @@ void EnsureAlternate(AppState& s, bool with_summary) {
     lab.alternate_of = s.trace;
     lab.alternate.reset();
     lab.alternate_summary.reset();
-    lab.alternate_error.clear();
+    lab.alternate_error = BothVariantsRefusal(s.trace->problem);
+    if (!lab.alternate_error.empty()) return;
     if (!EnsureInputs(s)) {
       lab.alternate_error = lab.inputs_error;
       return;

@@ -64,9 +64,12 @@ void DrawComparePanel(AppState& s) {
     const int br = a.problem.br, bc = a.problem.bc, d = a.problem.d;
     UlpMap("dS", "S", StepUlpMap(a, b, s.step, "S"), std::min(br, st.rows), bc, w, std::min(w, h), st.row0);
     ImGui::SameLine();
-    UlpMap("dP", "P-bar", StepUlpMap(a, b, s.step, "P"), std::min(br, st.rows), bc, w, std::min(w, h), st.row0);
+    const bool fa1 = a.problem.order == LoopOrder::kFa1;
+    UlpMap("dP", fa1 ? "P-tilde" : "P-bar", StepUlpMap(a, b, s.step, "P"), std::min(br, st.rows), bc, w,
+           std::min(w, h), st.row0);
     ImGui::SameLine();
-    UlpMap("dO", "O~", StepUlpMap(a, b, s.step, "O~"), std::min(br, st.rows), d, w, std::min(w, h), st.row0);
+    UlpMap("dO", fa1 ? "O_i" : "O~", StepUlpMap(a, b, s.step, "O~"), std::min(br, st.rows), d, w, std::min(w, h),
+           st.row0);
   }
 }
 

@@ -129,8 +129,12 @@ void DrawStepSection(AppState& s) {
   const StepInfo& st = t.steps[s.step];
   Heading("Step through the loop");
   ImGui::Text("Step %d of %d", s.step + 1, t.StepCount());
-  ImGui::Text("Q block %d of %d, K/V block %d of %d", st.q_block, s.problem.QBlocks() - 1, st.kv_block,
-              LastKvBlock(s.problem, st.q_block));
+  if (s.problem.order == LoopOrder::kFa1)  // K/V blocks outer, the Q blocks that visit them inner
+    ImGui::Text("K/V block %d of %d, Q block %d (of %d..%d)", st.kv_block, s.problem.KvBlocks() - 1, st.q_block,
+                FirstQBlock(s.problem, st.kv_block), s.problem.QBlocks() - 1);
+  else
+    ImGui::Text("Q block %d of %d, K/V block %d of %d", st.q_block, s.problem.QBlocks() - 1, st.kv_block,
+                LastKvBlock(s.problem, st.q_block));
   if (ImGui::Button("|<")) SetStep(s, 0);
   ImGui::SameLine();
   if (ImGui::Button("<")) SetStep(s, s.step - 1);
@@ -152,10 +156,30 @@ void DrawStepSection(AppState& s) {
   ImGui::Separator();
 }
 
+// FA1 | FA2: the loop order of the step-through. FA1 takes FP32 and the standard softmax only;
+// ApplyProblem refuses it with other numerics and says so in the status line.
+bool DrawLoopOrderSwitch(Problem& e) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("loop order");
+  ImGui::SameLine();
+  int order = e.order == LoopOrder::kFa1 ? 1 : 0;
+  bool changed = ImGui::RadioButton("FA1", &order, 1);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("FlashAttention-1: K/V blocks outer, Q blocks inner; O, l and m go back to HBM after "
+                      "every step (FP32, standard softmax)");
+  ImGui::SameLine();
+  changed |= ImGui::RadioButton("FA2", &order, 0);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("FlashAttention-2: Q blocks outer, K/V blocks inner; O-tilde, m and l stay on chip");
+  if (changed) e.order = order == 1 ? LoopOrder::kFa1 : LoopOrder::kFa2;
+  return changed;
+}
+
 void DrawProblemSection(AppState& s) {
   Heading("Problem");
   Problem& e = s.edit;
   bool apply = false;
+  apply |= DrawLoopOrderSwitch(e);
   ImGui::SliderInt("N", &e.n, 1, kMaxStepN, "%d", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
   apply |= ImGui::IsItemDeactivatedAfterEdit();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Sequence length, 1..%d (Ctrl+click to type)", kMaxStepN);

@@ -89,7 +89,7 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   spec.col_offset = st.col0;
   spec.row_label = "query";
   spec.col_label = "key";
-  spec.value_label = "P-bar";
+  spec.value_label = p.order == LoopOrder::kFa1 ? "P-tilde" : "P-bar";
   spec.number_format = "%.3g";
   spec.selected_row = r;
   const float count_w = 1.6f * ImGui::GetFontSize();
@@ -156,8 +156,13 @@ void DrawPrecisionPanel(AppState& s) {
     ImGui::SameLine();
     ImGui::Checkbox("show the other variant", &s.lab.show_alternate);
   }
-  Explain("P-bar = exp(S - m_new) of this step. Outlined: exactly 1.0. The row max always gives exp(0) = 1 "
-          "where m_new = r_m; tied maxima give two or more. Click a cell for its bits.");
+  if (p.order == LoopOrder::kFa1)
+    Explain("P-tilde = exp(S - r_m) of this step (FA1's loop, FP32 and the standard softmax only). Outlined: exactly "
+            "1.0. Against the block's own row max, every block row has its exp(0) = 1; tied maxima give two or more. "
+            "Click a cell for its bits.");
+  else
+    Explain("P-bar = exp(S - m_new) of this step. Outlined: exactly 1.0. The row max always gives exp(0) = 1 "
+            "where m_new = r_m; tied maxima give two or more. Click a cell for its bits.");
 
   const LabState& lab = s.lab;
   const Trace* other = lab.alternate_of == s.trace ? lab.alternate.get() : nullptr;

@@ -19,7 +19,12 @@ void DrawScoresPanel(AppState& s) {
   const StepInfo& now = t.steps[s.step];
   ImGui::Text("Tile (Q block %d, K/V block %d): query rows %d..%d, keys %d..%d", now.q_block, now.kv_block, now.row0,
               now.row0 + now.rows - 1, now.col0, now.col0 + now.cols - 1);
-  Explain("S = scale * Q K^T for this tile; P-bar = exp(S - m_new), not yet divided by l. Hatched: masked (-inf).");
+  const bool fa1 = p.order == LoopOrder::kFa1;
+  if (fa1)
+    Explain("S = scale * Q K^T for this tile; P-tilde = exp(S - r_m), against the tile's own row max r_m (FA1). "
+            "Hatched: masked (-inf).");
+  else
+    Explain("S = scale * Q K^T for this tile; P-bar = exp(S - m_new), not yet divided by l. Hatched: masked (-inf).");
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
@@ -54,9 +59,9 @@ void DrawScoresPanel(AppState& s) {
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("P-bar = exp(S - m_new)");
+  ImGui::TextUnformatted(fa1 ? "P-tilde = exp(S - r_m)" : "P-bar = exp(S - m_new)");
   spec.values = t.P(s.step);
-  spec.value_label = "P-bar";
+  spec.value_label = fa1 ? "P-tilde" : "P-bar";
   spec.number_format = "%.2f";
   spec.vmin = 0.0f;
   spec.vmax = 1.0f;

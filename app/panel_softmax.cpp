@@ -64,8 +64,14 @@ void DrawSoftmaxPanel(AppState& s) {
 
   ImGui::Text("Query row %d, after K/V block %d of %d:", s.row, now.kv_block, static_cast<int>(h.block.size()) - 1);
   ImGui::SameLine();
-  ImGui::Text("m_old = %.5g   m_new = %.5g   rescale = exp(m_old - m_new) = %.5g   l = %.6g", t.MOld(s.step)[r],
-              t.MNew(s.step)[r], t.Rescale(s.step)[r], t.L(s.step)[r]);
+  if (t.problem.order == LoopOrder::kFa1)  // m_i and l_i came from HBM; l and O go back there
+    ImGui::Text("from HBM: m_old = %.5g  l_old = %.6g   r_m = %.5g  l_blk = %.6g   m_new = %.5g   rescale = %.5g  "
+                "scale_blk = exp(r_m - m_new) = %.5g   l = %.6g",
+                t.MOld(s.step)[r], t.LOld(s.step)[r], t.RMax(s.step)[r], t.LBlk(s.step)[r], t.MNew(s.step)[r],
+                t.Rescale(s.step)[r], t.ScaleBlk(s.step)[r], t.L(s.step)[r]);
+  else
+    ImGui::Text("m_old = %.5g   m_new = %.5g   rescale = exp(m_old - m_new) = %.5g   l = %.6g", t.MOld(s.step)[r],
+                t.MNew(s.step)[r], t.Rescale(s.step)[r], t.L(s.step)[r]);
 
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float gap = ImGui::GetStyle().ItemSpacing.x;

@@ -2,6 +2,7 @@
 // blocks on chip at this step, and the HBM traffic so far against standard attention.
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "panels.h"
@@ -18,29 +19,41 @@ struct TileStates {
   std::vector<TileState> q, k, v, o, s;
 };
 
+// The blocks of the inner loop against the current step: done, on chip now, still to come, or
+// skipped by the causal mask for the current block of the outer loop.
+std::vector<TileState> InnerStates(int count, int now, int first, int last) {
+  std::vector<TileState> out(count, TileState::kIdle);
+  for (int b = 0; b < count; ++b)
+    out[b] = b < first || b > last ? TileState::kSkipped
+             : b < now             ? TileState::kVisited
+             : b == now            ? TileState::kInSram
+                                   : TileState::kIdle;
+  return out;
+}
+
+// The blocks of the outer loop: done, on chip now, or still to come.
+std::vector<TileState> OuterStates(int count, int now) { return InnerStates(count, now, 0, count - 1); }
+
 TileStates StatesAt(const Trace& t, int step) {
   const Problem& p = t.problem;
   const StepInfo& now = t.steps[step];
   const int tr = p.QBlocks(), tc = p.KvBlocks();
   TileStates out;
-  out.q.assign(tr, TileState::kIdle);
-  out.o.assign(tr, TileState::kIdle);
-  out.k.assign(tc, TileState::kIdle);
-  out.s.assign(static_cast<size_t>(tr) * tc, TileState::kIdle);
-  for (int i = 0; i < tr; ++i) {
-    out.q[i] = i < now.q_block ? TileState::kVisited : i == now.q_block ? TileState::kInSram : TileState::kIdle;
-    out.o[i] = out.q[i];
-    for (int j = LastKvBlock(p, i) + 1; j < tc; ++j) out.s[static_cast<size_t>(i) * tc + j] = TileState::kSkipped;
+  if (p.order == LoopOrder::kFa1) {  // K/V outer; Q_i and O_i move with the inner loop
+    out.k = OuterStates(tc, now.kv_block);
+    out.q = InnerStates(tr, now.q_block, FirstQBlock(p, now.kv_block), tr - 1);
+  } else {                           // Q outer; K_j and V_j move with the inner loop
+    out.q = OuterStates(tr, now.q_block);
+    out.k = InnerStates(tc, now.kv_block, 0, LastKvBlock(p, now.q_block));
   }
+  out.o = out.q;
+  out.v = out.k;
+  out.s.assign(static_cast<size_t>(tr) * tc, TileState::kIdle);
+  for (int i = 0; i < tr; ++i)
+    for (int j = LastKvBlock(p, i) + 1; j < tc; ++j) out.s[static_cast<size_t>(i) * tc + j] = TileState::kSkipped;
   for (int k = 0; k <= step; ++k)
     out.s[static_cast<size_t>(t.steps[k].q_block) * tc + t.steps[k].kv_block] =
         k == step ? TileState::kInSram : TileState::kVisited;
-  for (int j = 0; j < tc; ++j)
-    out.k[j] = j < now.kv_block                ? TileState::kVisited
-               : j == now.kv_block             ? TileState::kInSram
-               : j > LastKvBlock(p, now.q_block) ? TileState::kSkipped
-                                               : TileState::kIdle;
-  out.v = out.k;
   return out;
 }
 
@@ -70,10 +83,14 @@ void SramTable(const Problem& p) {
   std::snprintf(kv_shape, sizeof kv_shape, "%d x %d", p.bc, p.d);
   std::snprintf(s_shape, sizeof s_shape, "%d x %d", p.br, p.bc);
   std::snprintf(ml_shape, sizeof ml_shape, "2 x %d", p.br);
+  const bool fa1 = p.order == LoopOrder::kFa1;
   const Row rows[] = {
-      {"Q block", q_shape, f * p.br * p.d},  {"K block", kv_shape, f * p.bc * p.d},
-      {"V block", kv_shape, f * p.bc * p.d}, {"S / P tile", s_shape, f * p.br * p.bc},
-      {"O~ accumulator", q_shape, f * p.br * p.d}, {"m and l", ml_shape, f * 2 * p.br},
+      {fa1 ? "Q_i block" : "Q block", q_shape, f * p.br * p.d},
+      {fa1 ? "K_j block (kept)" : "K block", kv_shape, f * p.bc * p.d},
+      {fa1 ? "V_j block (kept)" : "V block", kv_shape, f * p.bc * p.d},
+      {fa1 ? "S / P~ tile" : "S / P tile", s_shape, f * p.br * p.bc},
+      {fa1 ? "O_i from HBM" : "O~ accumulator", q_shape, f * p.br * p.d},
+      {fa1 ? "m_i, l_i from HBM" : "m and l", ml_shape, f * 2 * p.br},
   };
   double total = 0;
   if (ImGui::BeginTable("sram", 3, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
@@ -97,8 +114,11 @@ void SramTable(const Problem& p) {
 }
 
 void TrafficBars(const Trace& t, int step) {
+  const Problem& p = t.problem;
   const StepInfo& now = t.steps[step];
-  const HbmTraffic flash = FlashTraffic(t.problem), standard = StandardTraffic(t.problem);
+  const bool fa1 = p.order == LoopOrder::kFa1;
+  const HbmTraffic flash = FlashTraffic(p), standard = StandardTraffic(p);
+  const HbmTraffic fa1_all = Fa1Traffic(p), fa1_state = Fa1StateTraffic(p), fa2_all = Fa2Traffic(p);
   const double so_far = double(now.bytes_read + now.bytes_written);
   char a[32], b[32], c[32], d[32], label[96];
   ImGui::TextWrapped("HBM traffic so far: read %s, written %s", FormatBytes(double(now.bytes_read), a, sizeof a),
@@ -106,12 +126,21 @@ void TrafficBars(const Trace& t, int step) {
   std::snprintf(label, sizeof label, "%s of %s", FormatBytes(so_far, c, sizeof c),
                 FormatBytes(double(flash.Total()), d, sizeof d));
   ImGui::ProgressBar(float(so_far / double(standard.Total())), ImVec2(-1, 0), label);
-  ImGui::Text("FlashAttention, whole pass: %s", FormatBytes(double(flash.Total()), a, sizeof a));
-  ImGui::TextWrapped("Standard attention, same problem: %s (%.1fx more; S and P are N x N in HBM)",
-                     FormatBytes(double(standard.Total()), b, sizeof b),
-                     double(standard.Total()) / double(flash.Total()));
-  Explain("The bar's full length is standard attention's traffic. FP32 elements; each K/V block is read once per "
-          "Q block.");
+  // Both loop orders' whole pass, this one's first; FA1's O, l, m traffic counted on its own.
+  const std::string fa1_line = std::string("FA1 loop: ") + FormatBytes(double(fa1_all.Total()), a, sizeof a) +
+                               ", of which O, l, m between steps " + FormatBytes(double(fa1_state.read), b, sizeof b) +
+                               " read, " + FormatBytes(double(fa1_state.written), c, sizeof c) + " written";
+  const std::string fa2_line = std::string("FA2 loop: ") + FormatBytes(double(fa2_all.Total()), d, sizeof d);
+  Paragraph((fa1 ? "> " : "  ") + fa1_line);
+  Paragraph((fa1 ? "  " : "> ") + fa2_line);
+  WrappedText("Standard attention: %s (%.1fx this loop's; S and P are N x N in HBM)",
+              FormatBytes(double(standard.Total()), b, sizeof b), double(standard.Total()) / double(flash.Total()));
+  if (fa1)
+    Explain("Bar: standard attention's traffic. FP32; K and V are read once, but every step reads Q_i, O_i, l_i, m_i "
+            "and writes O_i, l_i, m_i back.");
+  else
+    Explain("Bar: standard attention's traffic. FP32; each K/V block is read once per Q block; O-tilde, m and l stay "
+            "on chip.");
 }
 
 }  // namespace
@@ -126,7 +155,7 @@ void DrawTilesPanel(AppState& s) {
   const TileStates st = StatesAt(t, s.step);
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
-  const float grid_h = std::max(120.0f, ImGui::GetContentRegionAvail().y - 12.5f * text_h);
+  const float grid_h = std::max(120.0f, ImGui::GetContentRegionAvail().y - 13.5f * text_h);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float col_w = std::min(grid_h * 0.35f, (avail_w - 5 * gap) * 0.12f);
   const float s_w = std::min(grid_h, avail_w - 4 * (col_w + gap) - gap);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: the [gpu] tests, compute-sanitizer
-# (memcheck, racecheck, initcheck) on the traced and the untraced fa2_teach kernel and on
-# every kernel of the ladder (through the bench), and the
+# (memcheck, racecheck, initcheck) on the traced and the untraced fa2_teach kernel, on the
+# traced fa1 kernel (FlashAttention-1's loop order) and on every kernel of the ladder
+# (through the bench), and the
 # GPU traces that tests/data/ keeps for the CPU replay test (bench/record_traces.sh, into
 # $OUT/traces). Logs and traces go to $OUT.
 #
@@ -27,6 +28,9 @@ runs=(
   "trace --backend cuda --n 150 --d 64 --br 32 --bc 64 --causal --pattern drift --precision paper-bf16 --softmax stabilized --out /tmp/s.fstrace"
   "trace --backend cuda --n 100 --d 128 --br 64 --bc 32 --pattern tied --precision fa2-bf16 --out /tmp/s.fstrace"
   "trace --backend cuda --n 90 --d 16 --br 128 --bc 16 --pattern tied --precision fa2-fp16 --softmax stabilized --out /tmp/s.fstrace"
+  "trace --backend cuda --order fa1 --n 200 --d 64 --br 64 --bc 32 --out /tmp/s.fstrace"
+  "trace --backend cuda --order fa1 --n 130 --d 96 --br 128 --bc 64 --causal --pattern tied --out /tmp/s.fstrace"
+  "trace --backend cuda --order fa1 --n 77 --d 16 --br 16 --bc 128 --causal --pattern sink --out /tmp/s.fstrace"
   "bench --shape 2x3x300x64c --warmup 0 --repeats 1 --no-ceilings"
   "bench --shape 1x2x257x128 --warmup 0 --repeats 1 --no-ceilings --dtype fp16"
   "bench --shape 1x1x100x32 --warmup 0 --repeats 1 --no-ceilings --dtype bf16 --kernels fa2_mma --precision paper-bf16 --softmax stabilized"

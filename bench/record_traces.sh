@@ -44,6 +44,15 @@ record gpu_lowrank_r3_n80_d32 --n 80 --d 32 --br 32 --bc 32 --pattern lowrank --
 # d = 128 with 16 x 16 tiles; 33 rows leave a Q block of one row and 15 padding rows.
 record gpu_random_n33_d128 --n 33 --d 128 --br 16 --bc 16 --softmax-scale 0.05 --seed 27
 
+# FlashAttention-1's loop order (the fa1 kernel): K/V blocks outer, O, l and m through global
+# memory at every step. Partial tiles and padding rows; causal with Br < Bc (a K/V block starts
+# at the Q block of its first key) and with Br > Bc (rows of a Q block above all keys of a
+# diagonal K/V block: r_m = -inf, P-tilde = 0); square blocks with d = 64.
+record gpu_fa1_random_partial_n77_d32 --order fa1 --n 77 --d 32 --br 32 --bc 16 --pattern random --seed 31
+record gpu_fa1_random_causal_diag_n50_d16 --order fa1 --n 50 --d 16 --br 16 --bc 32 --causal --seed 32
+record gpu_fa1_tied_causal_n45_d32 --order fa1 --n 45 --d 32 --br 32 --bc 16 --causal --pattern tied --seed 33
+record gpu_fa1_random_n128_d64 --order fa1 --n 128 --d 64 --br 64 --bc 64 --seed 34
+
 # Inputs from .npy files: Q and V float16, K float32, written from closed forms.
 python3 - <<'EOF'
 import math

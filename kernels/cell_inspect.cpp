@@ -105,6 +105,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
   const size_t feat_i = static_cast<size_t>(r) * p.d + ref.col;
   const StepShadow sh = rounded ? ShadowStep(t, *rounded, step) : StepShadow{};
   out.shadow = kNaN;
+  const bool fa1 = p.order == LoopOrder::kFa1;  // P-tilde against r_m, O-bar always, O divided by l
 
   switch (ref.field) {
     case CellField::kS: {
@@ -125,12 +126,14 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
       break;
     }
     case CellField::kP: {
-      out.meaning = "P-bar = exp(S - m_new) as it enters the P V product";
-      out.shadow_meaning = "exp(S in FP64 - this run's m_new); above 1 where the run's S was rounded down";
+      out.meaning = fa1 ? "P-tilde = exp(S - r_m), against the block's own row max, as it enters the P V product"
+                        : "P-bar = exp(S - m_new) as it enters the P V product";
+      out.shadow_meaning = fa1 ? "exp(S in FP64 - this run's r_m)"
+                               : "exp(S in FP64 - this run's m_new); above 1 where the run's S was rounded down";
       out.format = pr.pbar;
       out.stored = t.P(step)[tile_i];
       if (rounded) out.shadow = sh.p[tile_i];
-      const float s = t.S(step)[tile_i], m_new = t.MNew(step)[r];
+      const float s = t.S(step)[tile_i], m_new = PShift(t, step)[r];
       if (!std::isfinite(s) || !std::isfinite(m_new)) break;
       const float e = ExpF(Round(s - m_new, pr.scores));  // ExpShifted, before its last rounding
       const float exps = Round(e, pr.scores);
@@ -142,10 +145,12 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
       break;
     }
     case CellField::kOBar: {
-      out.meaning = "this block's P-bar V, rounded to the block format before it is added to O-tilde";
-      out.shadow_meaning = "the block's exp(S - m_new) V in FP64, with this run's m_new";
+      out.meaning = fa1 ? "this block's P-tilde V in FP32, weighted by scale_blk = exp(r_m - m_new) into O"
+                        : "this block's P-bar V, rounded to the block format before it is added to O-tilde";
+      out.shadow_meaning = fa1 ? "the block's exp(S - r_m) V in FP64, with this run's r_m"
+                               : "the block's exp(S - m_new) V in FP64, with this run's m_new";
       out.format = pr.block;
-      if (!pr.SeparateBlockProduct()) {
+      if (!fa1 && !pr.SeparateBlockProduct()) {
         out.error = "O-bar is not recorded with this precision: P-bar V goes straight into the FP32 accumulator "
                     "O-tilde (as the tensor-core mma adds C += A B)";
         return out;
@@ -162,9 +167,11 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
       break;
     }
     case CellField::kOAcc: {
-      out.meaning = pr.SeparateBlockProduct() ? "O-tilde = R(R(rescale * O-tilde_old) + R(O-bar))"
-                                              : "O-tilde, accumulated with fused multiply-adds in FP32";
-      out.shadow_meaning = "exp(S - m_new) V summed in FP64 over the keys seen, with this run's m_new";
+      out.meaning = fa1 ? "O_i after this step: (l_old rescale O_old + scale_blk O-bar) / l, written to HBM"
+                    : pr.SeparateBlockProduct() ? "O-tilde = R(R(rescale * O-tilde_old) + R(O-bar))"
+                                                : "O-tilde, accumulated with fused multiply-adds in FP32";
+      out.shadow_meaning = fa1 ? "softmax(S) V in FP64 over the keys seen"
+                               : "exp(S - m_new) V summed in FP64 over the keys seen, with this run's m_new";
       out.format = pr.acc;
       out.stored = t.OAcc(step)[feat_i];
       if (rounded) out.shadow = sh.o_acc[feat_i];
@@ -180,11 +187,12 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
       break;
     }
     case CellField::kO: {
-      out.meaning = "O = O-tilde / l after the row's last K/V block";
+      out.meaning = fa1 ? "O after the row's last K/V block (FA1 divides by l at every step)"
+                        : "O = O-tilde / l after the row's last K/V block";
       out.shadow_meaning = "softmax(S) V in FP64";
       out.format = pr.output;
       out.stored = t.o[static_cast<size_t>(ref.row) * p.d + ref.col];
-      if (rounded) out.shadow = sh.o_acc[feat_i] / sh.l[r];
+      if (rounded) out.shadow = fa1 ? sh.o_acc[feat_i] : sh.o_acc[feat_i] / sh.l[r];
       const float q = t.OAcc(step)[feat_i] / t.L(step)[r];
       if (pr.output != Format::kFp32 && SameBits(Round(q, pr.output), out.stored))
         SetRounding(&out, q, pr.output, "O-tilde / l in FP32");

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "emulate_ops.h"
 #include "fmath.h"
 #include "precision.h"
 
 namespace fs {
-namespace {
 
 // One FMA, fused exactly like the GPU's FFMA. The hot loops below are cloned for CPUs with
 // an FMA unit (one instruction) and without it (glibc's exact software fmaf): same result.
@@ -24,6 +24,8 @@ FS_FMA_CLONES float Dot(const float* a, const float* b, int d) {
 FS_FMA_CLONES void Axpy(float alpha, const float* x, float* y, int d) {
   for (int t = 0; t < d; ++t) y[t] = std::fmaf(alpha, x[t], y[t]);
 }
+
+namespace {
 
 // Lane partials then the xor butterfly; every lane ends with the same value, lane 0's is
 // returned. Combine is + or max.
@@ -70,13 +72,7 @@ void Run(const Problem& p, const Inputs& raw, Trace* trace, Output* out) {
       const int col0 = j * bc, cols = std::min(bc, p.n - col0);
       float* rec = kTrace ? trace->Step(step) : nullptr;
       for (int r = 0; r < nrows; ++r) {
-        const int row = row0 + r;
-        const float* q = &in.q[static_cast<size_t>(row) * d];
-        for (int c = 0; c < bc; ++c) {
-          const int col = col0 + c;
-          const bool masked = c >= cols || (p.causal && col > row);
-          s[c] = masked ? kNegInf : ScoreOf(Dot(q, &in.k[static_cast<size_t>(col) * d], d), scale, pr.scores);
-        }
+        ScoreRow(p, in, row0 + r, col0, cols, scale, pr.scores, s.data());
         // The block's row max, its near-ties and the shift m' (the stabilized variant's rule).
         const float r_m = WarpReduce(s.data(), bc, kNegInf, MaxOf);
         int r_s = 0;
@@ -107,20 +103,11 @@ void Run(const Problem& p, const Inputs& raw, Trace* trace, Output* out) {
         }
         if (kTrace) {
           const TraceLayout& L = trace->layout;
-          const auto put = [&](TraceField f, const float* values, int count) {
-            std::memcpy(rec + L.offset[f] + static_cast<size_t>(r) * count, values, count * sizeof(float));
-          };
-          put(kS, s.data(), bc);
-          put(kP, pbar.data(), bc);
-          put(kOAcc, o, d);
-          if (separate) put(kOBlk, blk.data(), d);
-          rec[L.offset[kMOld] + r] = m_old;
-          rec[L.offset[kMNew] + r] = m_new;
-          rec[L.offset[kRescale] + r] = rescale;
-          rec[L.offset[kL] + r] = st.l;
-          rec[L.offset[kRMax] + r] = r_m;
-          rec[L.offset[kRCount] + r] = static_cast<float>(r_s);
-          rec[L.offset[kMShift] + r] = m_shift;
+          PutRow(rec, L, kS, r, s.data(), bc);
+          PutRow(rec, L, kP, r, pbar.data(), bc);
+          PutRow(rec, L, kOAcc, r, o, d);
+          if (separate) PutRow(rec, L, kOBlk, r, blk.data(), d);
+          PutRowStats(rec, L.offset, r, {m_old, m_new, rescale, st.l, r_m, static_cast<float>(r_s), m_shift});
         }
       }
     }
@@ -139,7 +126,21 @@ double MsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+void ScoreRow(const Problem& p, const Inputs& in, int row, int col0, int cols, float scale, Format format, float* s) {
+  const float* q = &in.q[static_cast<size_t>(row) * p.d];
+  for (int c = 0; c < p.bc; ++c) {
+    const int col = col0 + c;
+    const bool masked = c >= cols || (p.causal && col > row);
+    s[c] = masked ? kNegInf : ScoreOf(Dot(q, &in.k[static_cast<size_t>(col) * p.d], p.d), scale, format);
+  }
+}
+
+void PutRow(float* rec, const TraceLayout& layout, TraceField f, int r, const float* values, int count) {
+  std::memcpy(rec + layout.offset[f] + static_cast<size_t>(r) * count, values, count * sizeof(float));
+}
+
 float WarpOrderSum(const float* values, int count) { return WarpReduce(values, count, 0.0f, SumOf); }
+float WarpOrderMax(const float* values, int count) { return WarpReduce(values, count, kNegInf, MaxOf); }
 
 Trace EmulateTraced(const Problem& p, const Inputs& in) {
   CheckInputsFit(p, in);
@@ -148,7 +149,10 @@ Trace EmulateTraced(const Problem& p, const Inputs& in) {
   Output out;
   out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   out.lse.assign(p.n, NAN);
-  Run<true>(p, in, &t, &out);
+  if (p.order == LoopOrder::kFa1)
+    EmulateFa1(p, in, &t, &out);
+  else
+    Run<true>(p, in, &t, &out);
   CheckOutputsFinite(p, in, out.o, out.lse);
   t.o = std::move(out.o);
   t.lse = std::move(out.lse);
@@ -163,7 +167,10 @@ Output Emulate(const Problem& p, const Inputs& in) {
   Output out;
   out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   out.lse.assign(p.n, NAN);
-  Run<false>(p, in, nullptr, &out);
+  if (p.order == LoopOrder::kFa1)
+    EmulateFa1(p, in, nullptr, &out);
+  else
+    Run<false>(p, in, nullptr, &out);
   CheckOutputsFinite(p, in, out.o, out.lse);
   out.ms = MsSince(t0);
   return out;

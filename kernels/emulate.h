@@ -1,6 +1,7 @@
 // CPU emulation of the fa2_teach CUDA kernel (kernels/cuda/fa2_teach.cu): the same
 // FlashAttention-2 forward loop, the same operations in the same order, so that its trace
-// matches the GPU's bit for bit.
+// matches the GPU's bit for bit. A problem with order fa1 runs FlashAttention-1's loop instead,
+// the twin of kernels/cuda/fa1.cu (emulate_fa1.cpp, whose top says what it computes).
 //
 // Per query row, for each K/V block j (loop order of PlanSteps), with R_x rounding to the
 // format of stage x (precision.h; every R is a no-op for FP32):

@@ -94,7 +94,7 @@ uint64_t KernelDeviceBytes(KernelId k, const LadderShape& s, Format dtype) {
   const uint64_t rows = s.BatchHeads() * static_cast<uint64_t>(s.n);
   const uint64_t io = rows * s.d * 4 * BytesOf(dtype) + rows * 4;  // Q, K, V, O; L
   if (k == KernelId::kStandard) return io + rows * static_cast<uint64_t>(s.n) * BytesOf(dtype);
-  if (k == KernelId::kFa1) return io + rows * 4;  // m next to l (L's buffer holds l)
+  if (k == KernelId::kFa1) return io + rows * 8;  // l and m of every row, kept in HBM
   return io;
 }
 

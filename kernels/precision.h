@@ -21,7 +21,8 @@
 //   block and acc are both FP32; otherwise O-bar_j is computed on its own in FP32, rounded to
 //   its format, and O-tilde <- R(R(rescale * O-tilde) + O-bar_j) in acc's format.
 //
-// Sections: formats and rounding · policies and presets · softmax variants · shared row ops
+// Sections: formats and rounding · policies and presets · softmax variants · shared row ops ·
+// FlashAttention-1's row update
 #pragma once
 
 #include <cstdint>
@@ -232,6 +233,20 @@ FS_HD float AddBlockProduct(float o, float rescale, float block_fp32, const Prec
 FS_HD float FinalO(float o, float l, Format output) { return Round(o / l, output); }
 FS_HD float FinalL(float m, float l, Format stats) {
   return Round(m + Round(LogF(l), stats), stats);
+}
+
+// ---- FlashAttention-1's row update (FP32; emulate_fa1.cpp and cuda/fa1.cu) -----------------
+
+// l_new = e^(m_old - m_new) l_old + e^(r_m - m_new) l_blk, the first product fused into the add.
+FS_HD float Fa1RowSum(float rescale, float l_old, float scale_blk, float l_blk) {
+  return fmaf(rescale, l_old, scale_blk * l_blk);
+}
+
+// O_new = (l_old e^(m_old - m_new) O_old + e^(r_m - m_new) (P-tilde V)) / l_new for one element:
+// the old output weighted back into a sum, the block's product added with one fmaf, and the
+// division that FA1 pays at every step (FA2 divides once, at the end).
+FS_HD float Fa1Output(float l_old, float rescale, float o_old, float scale_blk, float pv, float l_new) {
+  return fmaf(l_old * rescale, o_old, scale_blk * pv) / l_new;
 }
 
 }  // namespace fs

@@ -43,15 +43,16 @@ StepShadow ShadowStep(const Trace& t, const Inputs& rounded, int step) {
   sh.l.assign(st.rows, 0.0);
   sh.o_acc.assign(static_cast<size_t>(st.rows) * p.d, 0.0);
   const int seen = st.col0 + st.cols;  // keys 0 .. seen-1 have been visited by this step
+  const bool fa1 = p.order == LoopOrder::kFa1;
   for (int r = 0; r < st.rows; ++r) {
     const int row = st.row0 + r;
-    const double m = t.MNew(step)[r];
+    const double m = t.MNew(step)[r], p_shift = PShift(t, step)[r];
     // Each key's score once: the tile's keys and every key seen so far.
     const std::vector<double> scores = ReferenceScores(p, rounded, row, st.col0 + p.bc);
     for (int c = 0; c < p.bc; ++c) {
       const double s = scores[st.col0 + c];
       sh.s[static_cast<size_t>(r) * p.bc + c] = s;
-      sh.p[static_cast<size_t>(r) * p.bc + c] = std::isinf(s) ? 0.0 : std::exp(s - m);
+      sh.p[static_cast<size_t>(r) * p.bc + c] = std::isinf(s) ? 0.0 : std::exp(s - p_shift);
     }
     double* o = &sh.o_acc[static_cast<size_t>(r) * p.d];
     for (int col = 0; col < seen; ++col) {
@@ -62,6 +63,8 @@ StepShadow ShadowStep(const Trace& t, const Inputs& rounded, int step) {
       const float* v = &rounded.v[static_cast<size_t>(col) * p.d];
       for (int x = 0; x < p.d; ++x) o[x] += w * v[x];
     }
+    if (fa1)  // FA1 keeps O divided by l after every step
+      for (int x = 0; x < p.d; ++x) o[x] /= sh.l[r];
   }
   return sh;
 }
@@ -123,6 +126,12 @@ PrecisionSummary Summarize(const Trace& t, const Inputs& in) {
   return s;
 }
 
+std::string BothVariantsRefusal(const Problem& p) {
+  if (p.order != LoopOrder::kFa1) return "";
+  return "the standard and the stabilized softmax side by side need FA2's loop order, and order fa1 runs the "
+         "standard softmax only; allowed: order fa2";
+}
+
 nlohmann::json SummaryJson(const Trace& t, const PrecisionSummary& s) {
   const Problem& p = t.problem;
   nlohmann::json precision = nlohmann::json::object();
@@ -143,6 +152,7 @@ nlohmann::json SummaryJson(const Trace& t, const PrecisionSummary& s) {
       {"precision_preset", PrecisionName(p.precision)},
       {"precision", precision},
       {"softmax", SoftmaxName(p.softmax)},
+      {"order", LoopOrderName(p.order)},
       {"beta", static_cast<double>(p.beta)},
       {"eps", static_cast<double>(p.eps)},
       {"steps", t.StepCount()},

@@ -34,8 +34,9 @@ struct SignedError {
 SignedError SignedErrorOf(const std::vector<double>& errors);
 
 // FP64 values of one step, shadowing the trace's fields for the rows of that step:
-// S (Br, Bc) from the rounded inputs, P-bar = exp(S - m_new) with the trace's m_new,
-// l and O~ (Br, d) summed over every key the row has seen so far.
+// S (Br, Bc) from the rounded inputs, P = exp(S - shift) with the trace's shift (PShift: m_new
+// for FA2's P-bar, r_m for FA1's P-tilde), l and O~ (Br, d) summed over every key the row has
+// seen so far with the trace's m_new (FA1's O~ is that sum divided by l, as FA1 keeps it).
 struct StepShadow {
   std::vector<double> s, p;       // (rows, Bc); -inf / 0 where masked
   std::vector<double> l;          // (rows)
@@ -82,10 +83,16 @@ struct DriftRun {
   uint64_t seed = 0;
   PrecisionSummary standard, stabilized;
 };
+// Why p cannot run both softmax variants (FA1's loop order runs only the standard one), with
+// what is allowed; empty when it can. The drift experiment and the precision lab's other
+// variant need both.
+std::string BothVariantsRefusal(const Problem& p);
+
 // Runs `runs` seeds starting at p.seed with `run_traced` (a backend's RunTraced). The summary
 // vectors other than delta_cumsum are dropped to keep the result small.
 template <typename RunTraced>
 std::vector<DriftRun> RunDrift(const Problem& p, int runs, RunTraced run_traced) {
+  if (const std::string why = BothVariantsRefusal(p); !why.empty()) throw ProblemError("the drift experiment: " + why);
   std::vector<DriftRun> out;
   for (int i = 0; i < runs; ++i) {
     DriftRun r;

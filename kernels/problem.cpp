@@ -15,6 +15,16 @@ constexpr Named<Pattern> kPatternNames[] = {
     {Pattern::kLowRank, "lowrank"}, {Pattern::kNpy, "npy"},   {Pattern::kDrift, "drift"},
 };
 
+constexpr Named<LoopOrder> kLoopOrderNames[] = {{LoopOrder::kFa2, "fa2"}, {LoopOrder::kFa1, "fa1"}};
+
+// The stages of p that are not FP32, as "scores bf16, pbar bf16".
+std::string LowPrecisionStages(const Precision& p) {
+  std::string out;
+  for (const PrecisionStage& st : kPrecisionStages)
+    if (p.*st.member != Format::kFp32) out += (out.empty() ? "" : ", ") + std::string(st.name) + " " + FormatName(p.*st.member);
+  return out;
+}
+
 }  // namespace
 
 std::string ShortNumber(double v) {
@@ -26,6 +36,10 @@ std::string ShortNumber(double v) {
 const char* PatternName(Pattern p) { return NameOf(kPatternNames, p); }
 bool ParsePattern(const std::string& s, Pattern* out) { return ParseName(kPatternNames, s, out); }
 std::string PatternChoices() { return NameChoices(kPatternNames); }
+
+const char* LoopOrderName(LoopOrder o) { return NameOf(kLoopOrderNames, o); }
+bool ParseLoopOrder(const std::string& s, LoopOrder* out) { return ParseName(kLoopOrderNames, s, out); }
+std::string LoopOrderChoices() { return NameChoices(kLoopOrderNames); }
 
 float Problem::EffectiveScale() const {
   return scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(d));
@@ -40,7 +54,7 @@ bool operator==(const Problem& a, const Problem& b) {
          a.scale == b.scale && a.seed == b.seed && a.pattern == b.pattern && a.rank == b.rank &&
          a.q_path == b.q_path && a.k_path == b.k_path && a.v_path == b.v_path &&
          a.dout_path == b.dout_path && a.precision == b.precision && a.softmax == b.softmax &&
-         a.beta == b.beta && a.eps == b.eps;
+         a.beta == b.beta && a.eps == b.eps && a.order == b.order;
 }
 
 std::vector<std::string> ProblemErrors(const Problem& p) {
@@ -72,6 +86,13 @@ std::vector<std::string> ProblemErrors(const Problem& p) {
         ShortNumber(kMaxBeta));
   if (!(p.eps > 0.0f && p.eps <= kMaxEps))
     add("eps is " + ShortNumber(p.eps) + "; allowed: 0 < eps <= " + ShortNumber(kMaxEps));
+  // The fa1 kernel and its twin run FP32 with the standard softmax (emulate_fa1.cpp).
+  if (p.order == LoopOrder::kFa1 && !p.precision.AllFp32())
+    add("order fa1 runs in FP32 only, but precision is " + PrecisionName(p.precision) + " (" +
+        LowPrecisionStages(p.precision) + "); allowed with order fa1: precision fp32 (order fa2 takes every precision)");
+  if (p.order == LoopOrder::kFa1 && p.softmax != Softmax::kStandard)
+    add(std::string("order fa1 runs the standard softmax only, but softmax is ") + SoftmaxName(p.softmax) +
+        "; allowed with order fa1: softmax standard (order fa2 takes both)");
   return errors;
 }
 
@@ -86,7 +107,8 @@ void Validate(const Problem& p) {
 std::string Describe(const Problem& p) {
   std::ostringstream out;
   out << "N=" << p.n << " d=" << p.d << " Br=" << p.br << " Bc=" << p.bc
-      << (p.causal ? " causal" : "") << " " << PatternName(p.pattern);
+      << (p.causal ? " causal" : "") << (p.order == LoopOrder::kFa1 ? " order=fa1" : "") << " "
+      << PatternName(p.pattern);
   if (p.pattern == Pattern::kLowRank) out << " r=" << p.rank;
   if (p.pattern != Pattern::kNpy) out << " seed=" << p.seed;
   if (p.scale != 0.0f) out << " scale=" << p.scale;

@@ -26,6 +26,18 @@ const char* PatternName(Pattern p);         // "random", "sink", "tied", "lowran
 bool ParsePattern(const std::string& s, Pattern* out);
 std::string PatternChoices();               // "random, sink, tied, lowrank, npy, drift"
 
+// The loop order of the tiled forward pass (PlanSteps in trace.h):
+//   kFa2  FlashAttention-2: Q blocks outer, K/V blocks inner. O-tilde, m and l of a Q block stay
+//         on chip until its last K/V block; the fa2_teach kernel (every precision and softmax).
+//   kFa1  FlashAttention-1 (Dao et al. 2022, Algorithm 1): K/V blocks outer, Q blocks inner.
+//         Every step reads O_i, l_i, m_i from HBM and writes them back, O_i divided by l each
+//         time; the fa1 kernel, FP32 with the standard softmax only.
+enum class LoopOrder : uint8_t { kFa2 = 0, kFa1 = 1 };
+
+const char* LoopOrderName(LoopOrder o);     // "fa2", "fa1"
+bool ParseLoopOrder(const std::string& s, LoopOrder* out);
+std::string LoopOrderChoices();             // "fa2, fa1"
+
 // Refusal with a message that names the field and what is allowed.
 struct ProblemError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -48,6 +60,7 @@ struct Problem {
   Softmax softmax = Softmax::kStandard;
   float beta = kDefaultBeta;   // stabilized: m' = beta * r_m for positive tied maxima
   float eps = kDefaultEps;     // stabilized: keys within eps of the row max count as tied
+  LoopOrder order = LoopOrder::kFa2;  // FA2's loop order, or FA1's (FP32, standard softmax)
 
   NumericPolicy Numerics() const { return {precision, softmax, beta, eps}; }
 

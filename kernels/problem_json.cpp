@@ -16,7 +16,7 @@ using nlohmann::json;
 
 constexpr const char* kFields[] = {"n",    "d",    "br", "bc", "causal",    "scale",   "seed",
                                    "pattern", "rank", "q",  "k",  "v", "dout", "precision",
-                                   "softmax", "beta", "eps"};
+                                   "softmax", "beta", "eps", "order"};
 
 std::string FieldList() {
   std::string out;
@@ -157,11 +157,13 @@ class FieldReader {
       Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + PatternChoices());
   }
 
-  void SoftmaxField(const std::string& key, Softmax* out) {
+  // A name of an enum (softmax, order): `parse` reads it, `choices` lists what is allowed.
+  template <typename E>
+  void Choice(const std::string& key, E* out, bool (*parse)(const std::string&, E*), const std::string& choices) {
     if (!j_.contains(key)) return;
     const json& v = j_.at(key);
-    if (!v.is_string() || !ParseSoftmax(v.get<std::string>(), out))
-      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + SoftmaxChoices());
+    if (!v.is_string() || !parse(v.get<std::string>(), out))
+      Error("field " + Quote(key) + " is " + ShownValue(v) + "; allowed: " + choices);
   }
 
   // "precision": a preset name ("paper-bf16"), or an object with an optional "preset" and
@@ -248,6 +250,7 @@ json ProblemToJson(const Problem& p) {
   j["softmax"] = SoftmaxName(p.softmax);
   j["beta"] = static_cast<double>(p.beta);
   j["eps"] = static_cast<double>(p.eps);
+  j["order"] = LoopOrderName(p.order);  // which loop order a trace file's steps follow
   return j;
 }
 
@@ -276,9 +279,10 @@ Problem ProblemFromJson(const json& j, const std::string& where) {
   r.Path("v", &p.v_path);
   r.Path("dout", &p.dout_path);
   r.PrecisionField("precision", &p.precision);
-  r.SoftmaxField("softmax", &p.softmax);
+  r.Choice("softmax", &p.softmax, ParseSoftmax, SoftmaxChoices());
   r.Float("beta", &p.beta);
   r.Float("eps", &p.eps);
+  r.Choice("order", &p.order, ParseLoopOrder, LoopOrderChoices());
   // ProblemErrors() words the q, k, v rule for the command line (--q ...); here it is said
   // with the file's keys instead, and that message is not repeated.
   const std::pair<const char*, const std::string*> files[] = {

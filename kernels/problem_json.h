@@ -1,7 +1,7 @@
 // A Problem as JSON, shared by trace files (the header's "problem") and lesson files.
 //
 //   {"n": 256, "d": 64, "br": 64, "bc": 64, "causal": false, "scale": 0.0, "seed": 1,
-//    "pattern": "random", "rank": 4}                       plus "q", "k", "v" for "npy"
+//    "pattern": "random", "rank": 4, ..., "order": "fa2"}  plus "q", "k", "v" for "npy"
 //
 // Reading is strict so that a typo in a lesson file is reported rather than ignored:
 // missing keys keep Problem's defaults, but unknown keys, wrong types and values that

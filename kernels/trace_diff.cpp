@@ -46,14 +46,14 @@ uint32_t UlpDistance(float a, float b) {
 }
 
 TraceDiff CompareTraces(const Trace& a, const Trace& b) {
-  if (a.problem != b.problem || a.layout.step_floats != b.layout.step_floats || a.data.size() != b.data.size() ||
+  if (a.problem != b.problem || !(a.layout == b.layout) || a.data.size() != b.data.size() ||
       a.o.size() != b.o.size() || a.lse.size() != b.lse.size())
     throw std::invalid_argument("the traces are of different problems: " + Describe(a.problem) + " vs " +
                                 Describe(b.problem));
   TraceDiff d;
   for (int k = 0; k < a.StepCount(); ++k)
     for (const TraceFieldInfo& f : kTraceFields)
-      Accumulate(&d, a.Field(k, f.id), b.Field(k, f.id), a.layout.Floats(f.shape), k, f.name);
+      if (a.layout.has[f.id]) Accumulate(&d, a.Field(k, f.id), b.Field(k, f.id), a.layout.FieldFloats(f), k, f.name);
   Accumulate(&d, a.o.data(), b.o.data(), a.o.size(), -1, "O");
   Accumulate(&d, a.lse.data(), b.lse.data(), a.lse.size(), -1, "L");
   return d;
@@ -62,7 +62,7 @@ TraceDiff CompareTraces(const Trace& a, const Trace& b) {
 std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field) {
   for (const TraceFieldInfo& f : kTraceFields) {
     if (field != f.name) continue;
-    std::vector<float> out(a.layout.Floats(f.shape));
+    std::vector<float> out(a.layout.FieldFloats(f));  // empty when the loop order does not record it
     for (size_t i = 0; i < out.size(); ++i)
       out[i] = static_cast<float>(UlpDistance(a.Field(step, f.id)[i], b.Field(step, f.id)[i]));
     return out;

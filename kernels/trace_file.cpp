@@ -46,7 +46,8 @@ constexpr const char* kNotes =
     "float32 little-endian, C order; then a uint64 little-endian FNV-1a 64 of every byte "
     "before it. Step k's record starts at k * step_floats; within it the layout offsets "
     "give each field listed in layout.fields. "
-    "The step list is PlanSteps(problem): Q block outer, K/V block inner.";
+    "The step list is PlanSteps(problem), in the loop order problem.order: fa2, Q block outer and K/V block "
+    "inner; fa1, K/V block outer and Q block inner (a file without problem.order is fa2).";
 
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
   throw TraceFileError(path + ": " + what);
@@ -109,15 +110,17 @@ uint64_t GetLe(const unsigned char* in, int bytes) {
   return v;
 }
 
-// The layout with every field's offset, shape and meaning, so that a reader of the file needs
-// nothing but its header.
-json LayoutJson(const TraceLayout& l) {
+// The layout with the offset, shape and meaning of every field the loop order records, so that
+// a reader of the file needs nothing but its header.
+json LayoutJson(const TraceLayout& l, LoopOrder order) {
   json fields = json::array();
   for (const TraceFieldInfo& f : kTraceFields) {
+    if (!l.has[f.id]) continue;
     const json shape = f.shape == FieldShape::kTile   ? json{"Br", "Bc"}
                        : f.shape == FieldShape::kRows ? json{"Br"}
                                                       : json{"Br", "d"};
-    fields.push_back({{"name", f.name}, {"offset", l.offset[f.id]}, {"shape", shape}, {"meaning", f.meaning}});
+    fields.push_back(
+        {{"name", f.name}, {"offset", l.offset[f.id]}, {"shape", shape}, {"meaning", f.Meaning(order)}});
   }
   return {{"br", l.br}, {"bc", l.bc}, {"d", l.d}, {"step_floats", l.step_floats}, {"fields", fields}};
 }
@@ -227,9 +230,9 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
   const Problem& p = t.problem;
   for (const std::string& e : ProblemErrors(p)) Fail(path, "cannot save: the trace's problem: " + e);
   const TraceLayout layout = TraceLayout::For(p);
-  if (LayoutJson(t.layout) != LayoutJson(layout))
-    Fail(path, "cannot save: the trace's layout " + LayoutJson(t.layout).dump() +
-                   " is not the layout of its problem " + LayoutJson(layout).dump());
+  if (LayoutJson(t.layout, p.order) != LayoutJson(layout, p.order))
+    Fail(path, "cannot save: the trace's layout " + LayoutJson(t.layout, p.order).dump() +
+                   " is not the layout of its problem " + LayoutJson(layout, p.order).dump());
   const ExpectedSizes want = SizesFor(p);
   const auto mismatch = [&](const char* what, uint64_t have, uint64_t need) {
     Fail(path, std::string("cannot save: the trace has ") + std::to_string(have) + " " + what +
@@ -250,7 +253,7 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
       {"format", kFormatName},
       {"notes", kNotes},
       {"problem", ProblemToJson(p)},
-      {"layout", LayoutJson(layout)},
+      {"layout", LayoutJson(layout, p.order)},
       {"steps", want.steps},
       {"backend", t.backend},
       {"device", t.device},
@@ -396,9 +399,9 @@ Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) 
   }
   t.layout = TraceLayout::For(t.problem);
   const json& layout = Field(path, header, "layout", "layout");
-  if (layout != LayoutJson(t.layout))
+  if (layout != LayoutJson(t.layout, t.problem.order))
     Fail(path, "the header's layout " + JsonExcerpt(layout) + " does not match its problem (" +
-                   Describe(t.problem) + "), whose layout is " + LayoutJson(t.layout).dump());
+                   Describe(t.problem) + "), whose layout is " + LayoutJson(t.layout, t.problem.order).dump());
   t.steps = PlanSteps(t.problem);
   const ExpectedSizes want = SizesFor(t.problem);
   const uint64_t steps = Count(path, header, "steps", "steps");

@@ -22,6 +22,8 @@
 namespace fs {
 
 // 2: the step record gained r_m, r_s, m' and O-bar, and the problem its numeric policy.
+// FA1's traces (problem "order": "fa1", FlashAttention-1's loop order) are version 2 files too:
+// their layout lists the fields FA1 records; a file without "order" is FA2's.
 constexpr uint32_t kTraceFormatVersion = 2;
 
 // Anything wrong with a trace file, with the file name and what was wrong.

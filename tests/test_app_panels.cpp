@@ -146,6 +146,47 @@ TEST_CASE("a refused beta leaves the shown problem and says what is allowed", "[
   CHECK(s.problem.softmax == fs::Softmax::kStandard);
 }
 
+TEST_CASE("FA1's loop order in the app: stepped like FA2's, refused with low precision, no other variant",
+          "[app][fa1]") {
+  fs::AppState s = CpuState();
+  fs::Problem p = SmallDrift();
+  p.precision = fs::Precision{};
+  p.causal = true;
+  p.order = fs::LoopOrder::kFa1;
+  REQUIRE(fs::ApplyProblem(s, p));
+  // K/V block 0 with Q blocks 0 and 1, then K/V block 1 with Q block 1 only.
+  REQUIRE(s.trace->StepCount() == 3);
+  fs::SetStep(s, 1);
+  CHECK(s.trace->steps[s.step].q_block == 1);
+  CHECK(s.trace->steps[s.step].kv_block == 0);
+  CHECK(s.row >= 32);            // the followed row moved into the step's Q block
+  fs::SetRow(s, 5);              // back to Q block 0, at the same K/V block
+  CHECK(s.step == 0);
+  fs::ShowOnlyPanels(s.view, {"precision", "drift"});
+  fs::FinishLab(s);
+  CHECK_FALSE(s.lab.alternate);
+  CHECK(s.lab.alternate_error.find("order fa1 runs the standard softmax only; allowed: order fa2") !=
+        std::string::npos);
+  fs::Problem bad = s.problem;  // the controls' switch with a BF16 preset
+  REQUIRE(fs::ParsePrecisionPreset("fa2-bf16", &bad.precision));
+  CHECK_FALSE(fs::ApplyProblem(s, bad));
+  CHECK(s.status.text.find("Not applied: order fa1 runs in FP32 only, but precision is fa2-bf16") !=
+        std::string::npos);
+  CHECK(s.problem.order == fs::LoopOrder::kFa1);
+  CHECK(s.problem.precision.AllFp32());
+}
+
+TEST_CASE("shot draws FA1's loop order", "[shot][fa1]") {
+  fs_test::TempDir dir;
+  const std::string png = dir.File("fa1.png"), log = dir.File("log");
+  const int code = fs_test::RunFlashscope("shot --out " + png + " --size 1280x800 --order fa1 --n 100 --br 32 --bc 16 "
+                                          "--causal --step 7 --panels tiles,scores,softmax,compare",
+                                          log);
+  INFO(fs_test::ReadBytes(log));
+  CHECK(code == 0);
+  CHECK(fs_test::ReadBytes(png).size() > 10000u);
+}
+
 TEST_CASE("shot draws the precision panels of a lesson beat", "[shot][precision]") {
   fs_test::TempDir dir;
   const bool display = std::getenv("DISPLAY") && *std::getenv("DISPLAY");

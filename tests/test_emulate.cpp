@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "emulate.h"
@@ -10,31 +11,13 @@
 #include "test_oracle.h"
 #include "test_util.h"
 
-namespace {
 
-// A problem drawn from `rng`: N in 1..300 (mostly not a multiple of Br or Bc), any d and
-// block sizes. NormalRng is the project's own generator, so a seed draws the same problems
-// on every platform.
-fs::Problem RandomProblem(fs::NormalRng& rng, bool causal) {
-  const int blocks[] = {16, 32, 64, 128};
-  const int dims[] = {16, 32, 64, 96, 128};
-  fs::Problem p;
-  p.n = 1 + static_cast<int>(rng.NextU64() % 300);
-  p.d = dims[rng.NextU64() % 5];
-  p.br = blocks[rng.NextU64() % 4];
-  p.bc = blocks[rng.NextU64() % 4];
-  p.causal = causal;
-  p.seed = rng.NextU64();
-  return p;
-}
-
-}  // namespace
-
-TEST_CASE("emulated O and L match the FP64 reference to 1e-5 on random shapes", "[emulate]") {
+TEST_CASE("emulated O and L match the FP64 reference to 1e-5 on random shapes, in both loop orders", "[emulate]") {
   const uint64_t seed = fs_test::TestSeed();
   fs::NormalRng rng(seed);
-  for (int trial = 0; trial < 24; ++trial) {
-    const fs::Problem p = RandomProblem(rng, trial % 2 == 1);
+  for (int trial = 0; trial < 48; ++trial) {
+    fs::Problem p = fs_test::RandomProblem(rng, trial % 2 == 1);
+    p.order = trial % 4 < 2 ? fs::LoopOrder::kFa2 : fs::LoopOrder::kFa1;  // FA1: emulate_fa1.cpp
     INFO("seed " << seed << " (--rng-seed) trial " << trial << ": " << fs::Describe(p));
     const auto in = fs::MakeInputs(p);
     const auto out = fs::Emulate(p, in);  // output buffers are NaN-poisoned before the run
@@ -119,10 +102,12 @@ TEST_CASE("the traced and untraced emulation compute the same bits", "[emulate]"
   CHECK(std::memcmp(t.lse.data(), o.lse.data(), o.lse.size() * sizeof(float)) == 0);
 }
 
-TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][softmax]") {
+TEST_CASE("online softmax ends at the exact softmax of every row, in both loop orders", "[emulate][softmax]") {
   fs::Problem p = fs_test::ProblemOf(130, 32, 16, 32);
-  for (bool causal : {false, true}) {
+  for (auto [causal, order] : {std::make_pair(false, fs::LoopOrder::kFa2), std::make_pair(true, fs::LoopOrder::kFa2),
+                               std::make_pair(false, fs::LoopOrder::kFa1), std::make_pair(true, fs::LoopOrder::kFa1)}) {
     p.causal = causal;
+    p.order = order;
     const auto in = fs::MakeInputs(p);
     const auto t = fs::EmulateTraced(p, in);
     for (int row : {0, 1, 17, 64, 129}) {
@@ -131,7 +116,7 @@ TEST_CASE("online softmax ends at the exact softmax of every row", "[emulate][so
       const auto running = fs::RunningProbabilities(t, row, steps.back());
       const auto exact = fs::ReferenceSoftmaxRow(p, in, row);
       for (int c = 0; c < p.n; ++c) {
-        INFO("causal " << causal << " row " << row << " col " << c);
+        INFO(fs::Describe(p) << " row " << row << " col " << c);
         CHECK(running[c] == Approx(exact[c]).epsilon(1e-5).margin(1e-9));
       }
     }
@@ -155,13 +140,18 @@ TEST_CASE("running probabilities are right at tile edges, at every step of a row
   // so in causal mode the rows whose diagonal key is the last of its K/V block) and every
   // column, the first and last of each tile included, after each step of the row: the
   // softmax over the keys seen so far, 0 where the mask hides a key, NaN where not yet seen.
+  // In FA1's loop order too, where each step's P is against the block's own row max.
   struct Case {
     int n, br, bc;
     bool causal;
+    fs::LoopOrder order;
   };
-  for (const Case& c : {Case{77, 32, 16, true}, Case{77, 16, 32, true}, Case{50, 16, 16, false},
-                        Case{70, 32, 16, false}}) {
-    const fs::Problem p = fs_test::ProblemOf(c.n, 16, c.br, c.bc, c.causal);
+  for (const Case& c : {Case{77, 32, 16, true, fs::LoopOrder::kFa2}, Case{77, 16, 32, true, fs::LoopOrder::kFa2},
+                        Case{50, 16, 16, false, fs::LoopOrder::kFa2}, Case{70, 32, 16, false, fs::LoopOrder::kFa2},
+                        Case{77, 32, 16, true, fs::LoopOrder::kFa1}, Case{77, 16, 32, true, fs::LoopOrder::kFa1},
+                        Case{70, 32, 16, false, fs::LoopOrder::kFa1}}) {
+    fs::Problem p = fs_test::ProblemOf(c.n, 16, c.br, c.bc, c.causal);
+    p.order = c.order;
     const auto in = fs::MakeInputs(p);
     const auto t = fs::EmulateTraced(p, in);
     for (int row : {0, c.bc - 1, c.bc, 2 * c.bc - 1, c.br - 1, c.br, 2 * c.br - 1, c.n - 1}) {

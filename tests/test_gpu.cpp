@@ -1,5 +1,5 @@
-// GPU tests: the fa2_teach CUDA kernel against its CPU twin (bit for bit), against the FP64
-// reference, and the bench harness. They are tagged [.gpu], hidden from runs that do not ask
+// GPU tests: the fa2_teach and fa1 CUDA kernels against their CPU twins (bit for bit), against
+// the FP64 reference, and the bench harness. They are tagged [.gpu], hidden from runs that do not ask
 // for them; where no CUDA device is usable `flashscope_tests "[gpu]"` exits 77 (skipped)
 // before running any (tests/main.cpp), and a GPU test that runs anyway fails.
 #include "catch2/catch.hpp"
@@ -21,6 +21,7 @@
 #include "trace.h"
 #include "trace_diff.h"
 #if defined(FS_HAVE_CUDA)
+#include "cuda/fa1.cuh"
 #include "cuda/fa2_teach.cuh"
 #endif
 
@@ -32,6 +33,8 @@ constexpr int kDims[] = {16, 32, 64, 96, 128};
 constexpr int kBlocks[] = {16, 32, 64, 128};
 constexpr fs::Pattern kPatterns[] = {fs::Pattern::kRandom, fs::Pattern::kSink,
                                      fs::Pattern::kTiedMaxima, fs::Pattern::kLowRank};
+
+constexpr fs::LoopOrder kOrders[] = {fs::LoopOrder::kFa2, fs::LoopOrder::kFa1};
 
 // Explicit softmax scales drawn now and then instead of the default 1/sqrt(d).
 constexpr float kScales[] = {0.0f, 0.0f, 0.05f, 0.3f, 1.0f};
@@ -87,11 +90,18 @@ std::string FirstDifference(const fs::Trace& a, const fs::Trace& b) {
   return "none";
 }
 
+bool KernelFits(const fs::Problem& p);
+
 // Traces the problem on the GPU and on the CPU and checks that every float is the same,
-// the NaN poison of rows past N included.
+// the NaN poison of rows past N included. A shape whose tiles do not fit this GPU's shared
+// memory (fa1 with d = 128 and 128 x 128 tiles) must be refused, saying so.
 void CheckTraceMatchesEmulation(fs::Backend& gpu, const fs::Problem& p) {
   INFO(fs::Describe(p));
   const fs::Inputs in = fs::MakeInputs(p);
+  if (!KernelFits(p)) {
+    CHECK_THROWS_WITH(gpu.RunTraced(p, in), Contains("shared memory"));
+    return;
+  }
   const fs::Trace cpu_trace = fs::EmulateTraced(p, in);
   const fs::Trace gpu_trace = gpu.RunTraced(p, in);
   REQUIRE(gpu_trace.data.size() == cpu_trace.data.size());
@@ -107,82 +117,118 @@ void CheckTraceMatchesEmulation(fs::Backend& gpu, const fs::Problem& p) {
   CHECK(!gpu_trace.device.empty());
 }
 
+// Whether the fa1 kernel's tiles of p fit this GPU's shared memory: K_j and V_j stay resident
+// for a whole outer step, so d = 128 with 128 x 128 tiles does not fit Hopper's 227 KiB.
+bool Fa1Fits(const fs::Problem& p) {
+#if defined(FS_HAVE_CUDA)
+  int device = 0, limit_bytes = 0;
+  REQUIRE(cudaGetDevice(&device) == cudaSuccess);
+  REQUIRE(cudaDeviceGetAttribute(&limit_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) == cudaSuccess);
+  return fs::Fa1SmemBytes(p.br, p.bc, p.d) <= static_cast<size_t>(limit_bytes);
+#else
+  (void)p;
+  return false;
+#endif
+}
+
+// Whether the kernel of p's loop order can run p here (fa2_teach runs every shape on Hopper).
+bool KernelFits(const fs::Problem& p) { return p.order != fs::LoopOrder::kFa1 || Fa1Fits(p); }
+
+fs::Problem WithOrder(fs::Problem p, fs::LoopOrder order) {
+  p.order = order;
+  return p;
+}
+
+// A random shape (RandomShape) in the loop order `order` that its kernel can run here.
+fs::Problem RunnableShape(fs::NormalRng& rng, int max_n, fs::LoopOrder order) {
+  for (;;) {
+    const fs::Problem p = WithOrder(RandomShape(rng, max_n), order);
+    if (KernelFits(p)) return p;
+  }
+}
+
 }  // namespace
 
-TEST_CASE("GPU trace equals the CPU emulation bit for bit at every d and block size and mask",
+TEST_CASE("GPU trace equals the CPU emulation bit for bit at every d and block size and mask, in both loop orders",
           "[.gpu]") {
   RequireCuda();
   auto gpu = fs::MakeCudaBackend();
   const uint64_t seed = fs_test::TestSeed();
   fs::NormalRng rng(seed);
   INFO("seed " << seed << " (--rng-seed)");
-  for (int d : kDims)
-    for (int br : kBlocks)
-      for (int bc : kBlocks)
-        for (bool causal : {false, true})
-          CheckTraceMatchesEmulation(*gpu, RandomProblem(rng, d, br, bc, causal, 300));
+  for (fs::LoopOrder order : kOrders)
+    for (int d : kDims)
+      for (int br : kBlocks)
+        for (int bc : kBlocks)
+          for (bool causal : {false, true})
+            CheckTraceMatchesEmulation(*gpu, WithOrder(RandomProblem(rng, d, br, bc, causal, 300), order));
 }
 
-TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-length problems",
+TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-length problems, in both loop orders",
           "[.gpu]") {
   RequireCuda();
   auto gpu = fs::MakeCudaBackend();
   const uint64_t seed = fs_test::TestSeed();
   fs::NormalRng rng(seed);
   INFO("seed " << seed << " (--rng-seed)");
-  for (int trial = 0; trial < 8; ++trial) CheckTraceMatchesEmulation(*gpu, RandomShape(rng, 1100));
-  // One row; one short of, exactly, and one past a block of 16 and of 128.
-  for (int n : {1, 15, 16, 17, 127, 128, 129}) {
-    fs::Problem p = RandomShape(rng, 1);
-    p.n = n;
-    CheckTraceMatchesEmulation(*gpu, p);
+  for (fs::LoopOrder order : kOrders) {
+    for (int trial = 0; trial < 8; ++trial) CheckTraceMatchesEmulation(*gpu, WithOrder(RandomShape(rng, 1100), order));
+    // One row; one short of, exactly, and one past a block of 16 and of 128.
+    for (int n : {1, 15, 16, 17, 127, 128, 129}) {
+      fs::Problem p = WithOrder(RandomShape(rng, 1), order);
+      p.n = n;
+      CheckTraceMatchesEmulation(*gpu, p);
+    }
   }
 }
 
-TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and the CPU",
+TEST_CASE("untraced GPU run computes the same O and L bits as the traced run and the CPU, in both loop orders",
           "[.gpu]") {
   RequireCuda();
   auto gpu = fs::MakeCudaBackend();
   const uint64_t seed = fs_test::TestSeed();
   fs::NormalRng rng(seed);
   INFO("seed " << seed << " (--rng-seed)");
-  for (int trial = 0; trial < 12; ++trial) {
-    const fs::Problem p = RandomShape(rng, 600);
+  for (fs::LoopOrder order : kOrders) {
+    for (int trial = 0; trial < 12; ++trial) {
+      const fs::Problem p = RunnableShape(rng, 600, order);
+      INFO(fs::Describe(p));
+      const fs::Inputs in = fs::MakeInputs(p);
+      const fs::Output out = gpu->Run(p, in);
+      const fs::Trace traced = gpu->RunTraced(p, in);
+      CHECK(SameBits(out.o, traced.o));
+      CHECK(SameBits(out.lse, traced.lse));
+      CHECK(out.ms > 0.0);
+    }
+    // A longer one, too long to trace at small blocks: against the untraced CPU emulation.
+    fs::Problem p = WithOrder(RandomProblem(rng, 64, kBlocks[rng.NextU64() % 4], kBlocks[rng.NextU64() % 4],
+                                            rng.NextU64() % 2 == 1, 1), order);
+    p.n = 2048;
     INFO(fs::Describe(p));
     const fs::Inputs in = fs::MakeInputs(p);
-    const fs::Output out = gpu->Run(p, in);
-    const fs::Trace traced = gpu->RunTraced(p, in);
-    CHECK(SameBits(out.o, traced.o));
-    CHECK(SameBits(out.lse, traced.lse));
-    CHECK(out.ms > 0.0);
+    const fs::Output gpu_out = gpu->Run(p, in);
+    const fs::Output cpu_out = fs::Emulate(p, in);
+    CHECK(SameBits(gpu_out.o, cpu_out.o));
+    CHECK(SameBits(gpu_out.lse, cpu_out.lse));
   }
-  // A longer one, too long to trace at small blocks: against the untraced CPU emulation.
-  fs::Problem p = RandomProblem(rng, 64, kBlocks[rng.NextU64() % 4], kBlocks[rng.NextU64() % 4],
-                                 rng.NextU64() % 2 == 1, 1);
-  p.n = 2048;
-  INFO(fs::Describe(p));
-  const fs::Inputs in = fs::MakeInputs(p);
-  const fs::Output gpu_out = gpu->Run(p, in);
-  const fs::Output cpu_out = fs::Emulate(p, in);
-  CHECK(SameBits(gpu_out.o, cpu_out.o));
-  CHECK(SameBits(gpu_out.lse, cpu_out.lse));
 }
 
-TEST_CASE("GPU O and L match the FP64 reference on random inputs", "[.gpu]") {
+TEST_CASE("GPU O and L match the FP64 reference on random inputs, in both loop orders", "[.gpu]") {
   RequireCuda();
   auto gpu = fs::MakeCudaBackend();
   const uint64_t seed = fs_test::TestSeed();
   fs::NormalRng rng(seed);
   INFO("seed " << seed << " (--rng-seed)");
-  for (int trial = 0; trial < 10; ++trial) {
-    const fs::Problem p = RandomShape(rng, 800);
-    INFO(fs::Describe(p));
-    const fs::Inputs in = fs::MakeInputs(p);
-    const fs::Output out = gpu->Run(p, in);  // the backend poisons O and L before the launch
-    const fs::ReferenceOutput ref = fs::ReferenceForward(p, in);
-    CHECK(fs::MaxRelativeError(out.o, ref.o, p.d) < 1e-5);
-    CHECK(fs::MaxAbsoluteError(out.lse, ref.lse) < 1e-4);
-  }
+  for (fs::LoopOrder order : kOrders)
+    for (int trial = 0; trial < 10; ++trial) {
+      const fs::Problem p = RunnableShape(rng, 800, order);
+      INFO(fs::Describe(p));
+      const fs::Inputs in = fs::MakeInputs(p);
+      const fs::Output out = gpu->Run(p, in);  // the backend poisons O and L (and FA1's l, m) before the launch
+      const fs::ReferenceOutput ref = fs::ReferenceForward(p, in);
+      CHECK(fs::MaxRelativeError(out.o, ref.o, p.d) < 1e-5);
+      CHECK(fs::MaxAbsoluteError(out.lse, ref.lse) < 1e-4);
+    }
 }
 
 TEST_CASE("too big a trace or too much shared memory is a clear error and no crash", "[.gpu]") {
@@ -227,5 +273,32 @@ TEST_CASE("too big a trace or too much shared memory is a clear error and no cra
     CHECK_NOTHROW(gpu->RunTraced(wide, wide_in));
   else
     CHECK_THROWS_WITH(gpu->RunTraced(wide, wide_in), Contains("shared memory"));
+#endif
+}
+
+// ---- FA1's loop order: the fa1 kernel ------------------------------------------------------------
+
+TEST_CASE("FA1: tiles that do not fit shared memory, and other numerics, are refused with the reason", "[.gpu]") {
+  RequireCuda();
+#if defined(FS_HAVE_CUDA)
+  // K_j and V_j (Bc, d + 1) each, the Q tile (Br, d), the S/P tile (Br, Bc), 4 bytes a float:
+  // 128 x 128 x 128 needs (2 x 128 x 129 + 128 x 128 + 128 x 128) x 4 = 263168 bytes.
+  CHECK(fs::Fa1SmemBytes(128, 128, 128) == 263168);
+  CHECK(fs::Fa1SmemBytes(16, 32, 16) == (2 * 32 * 17 + 16 * 16 + 16 * 32) * 4);
+  CHECK_THROWS_WITH(fs::CheckFa1Smem(128, 128, 128, 232448),
+                    Contains("263168") && Contains("232448") && Contains("shared memory"));
+  CHECK_NOTHROW(fs::CheckFa1Smem(64, 64, 128, 232448));
+  fs::Fa2TeachArgs a;  // bf16 is refused by the launcher itself, before any pointer is used
+  a.q = a.k = a.v = reinterpret_cast<const float*>(16);
+  a.o = a.lse = reinterpret_cast<float*>(16);
+  a.n = 64;
+  a.d = 64;
+  REQUIRE(fs::ParsePrecisionPreset("fa2-bf16", &a.numerics.precision));
+  fs::Fa1Workspace w;
+  w.l = w.m = reinterpret_cast<float*>(16);
+  CHECK_THROWS_WITH(fs::LaunchFa1(a, w, nullptr), Contains("fa1") && Contains("allowed: precision fp32"));
+  a.numerics.precision = fs::Precision{};
+  w.m = nullptr;
+  CHECK_THROWS_WITH(fs::LaunchFa1(a, w, nullptr), Contains("l and m"));
 #endif
 }

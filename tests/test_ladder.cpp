@@ -81,7 +81,7 @@ TEST_CASE("FLOPs, compulsory bytes and device memory follow the formulas on hand
   CHECK(fs::KernelDeviceBytes(fs::KernelId::kFa2Mma, s, fs::Format::kBf16) == io);
   CHECK(fs::KernelDeviceBytes(fs::KernelId::kStandard, s, fs::Format::kBf16) == io + 32ull * 8192 * 8192 * 2);
   CHECK(fs::KernelDeviceBytes(fs::KernelId::kFa1, s, fs::Format::kFp32) ==
-        2ull * 268435456 + 1048576 + 32ull * 8192 * 4);
+        2ull * 268435456 + 1048576 + 2ull * 32 * 8192 * 4);
   CHECK(fs::ShapeText(s) == "2x16x8192x128c");
 }
 

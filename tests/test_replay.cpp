@@ -47,6 +47,17 @@ constexpr const char* kEdgeTraces[] = {
     "gpu_npy_n40_d16.fstrace",                   // inputs from .npy files (float16 and float32)
 };
 
+// FA1's loop order (--order fa1), recorded with the fa1 kernel by the same script. Until they
+// are recorded on the GPU machine and copied into tests/data/, this stays false; then set it to
+// true and the replay test requires and replays them all.
+constexpr bool kFa1TracesRecorded = false;
+constexpr const char* kFa1Traces[] = {
+    "gpu_fa1_random_partial_n77_d32.fstrace",      // partial Q and K/V tiles, padding rows
+    "gpu_fa1_random_causal_diag_n50_d16.fstrace",  // causal, Br < Bc
+    "gpu_fa1_tied_causal_n45_d32.fstrace",         // causal, Br > Bc: block rows with every key masked
+    "gpu_fa1_random_n128_d64.fstrace",             // square blocks, d = 64
+};
+
 std::string DataDir() {
   const char* override_dir = std::getenv("FS_REPLAY_DATA");  // to check traces before committing
   return override_dir && *override_dir ? override_dir : std::string(FS_SOURCE_DIR) + "/tests/data";
@@ -55,6 +66,7 @@ std::string DataDir() {
 std::vector<std::string> ExpectedTraces() {
   std::vector<std::string> names(std::begin(kRecordedTraces), std::end(kRecordedTraces));
   if (kEdgeTracesRecorded) names.insert(names.end(), std::begin(kEdgeTraces), std::end(kEdgeTraces));
+  if (kFa1TracesRecorded) names.insert(names.end(), std::begin(kFa1Traces), std::end(kFa1Traces));
   return names;
 }
 
@@ -127,6 +139,7 @@ TEST_CASE("every recorded trace comes from the CUDA kernel and the CPU emulation
 TEST_CASE("the recorded traces cover the edge cases they are kept for", "[replay]") {
   bool random = false, tied = false, sink = false, lowrank = false, npy = false, scale = false;
   bool partial = false, causal_partial_diagonal = false, paper_standard = false, paper_stabilized = false;
+  bool fa1 = false, fa1_causal_wide_q = false, fa1_causal_wide_kv = false;
   for (const auto& name : ExpectedTraces()) {
     const fs::Problem p = fs::LoadTrace(DataDir() + "/" + name).problem;
     const bool paper = fs::PrecisionName(p.precision) == "paper-bf16";
@@ -141,6 +154,10 @@ TEST_CASE("the recorded traces cover the edge cases they are kept for", "[replay
     scale = scale || p.scale != 0.0f;
     partial = partial || (p.n % p.br != 0 && p.n % p.bc != 0);
     causal_partial_diagonal = causal_partial_diagonal || (p.causal && p.n % p.br != 0 && p.n % p.bc != 0);
+    const bool fa1_order = p.order == fs::LoopOrder::kFa1;
+    fa1 = fa1 || fa1_order;
+    fa1_causal_wide_q = fa1_causal_wide_q || (fa1_order && p.causal && p.br > p.bc);
+    fa1_causal_wide_kv = fa1_causal_wide_kv || (fa1_order && p.causal && p.br < p.bc);
   }
   CHECK(random);
   CHECK(tied);
@@ -153,6 +170,11 @@ TEST_CASE("the recorded traces cover the edge cases they are kept for", "[replay
     CHECK(scale);
     CHECK(partial);
     CHECK(causal_partial_diagonal);
+  }
+  if (kFa1TracesRecorded) {
+    CHECK(fa1);
+    CHECK(fa1_causal_wide_q);
+    CHECK(fa1_causal_wide_kv);
   }
 }
 

@@ -15,23 +15,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
+using fs_test::NeededBlocks;
 using fs_test::ProblemOf;
-
-// The K/V blocks Q block i must load, found by brute force from the mask's definition: a
-// block is needed when some query of the Q block may see some key of it.
-std::vector<std::pair<int, int>> NeededBlocks(const fs::Problem& p) {
-  std::vector<std::pair<int, int>> pairs;
-  const int q_blocks = (p.n + p.br - 1) / p.br, kv_blocks = (p.n + p.bc - 1) / p.bc;
-  for (int i = 0; i < q_blocks; ++i)
-    for (int j = 0; j < kv_blocks; ++j) {
-      bool needed = false;
-      for (int row = i * p.br; row < std::min(p.n, (i + 1) * p.br) && !needed; ++row)
-        for (int col = j * p.bc; col < std::min(p.n, (j + 1) * p.bc) && !needed; ++col)
-          needed = !p.causal || col <= row;
-      if (needed) pairs.emplace_back(i, j);
-    }
-  return pairs;
-}
 
 }  // namespace
 

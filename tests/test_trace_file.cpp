@@ -197,7 +197,7 @@ TEST_CASE("ProblemFromJson refuses a rank larger than d for the lowrank pattern"
 TEST_CASE("ProblemFromJson refuses an unknown key and lists the known ones", "[problem_json]") {
   REQUIRE(ProblemMessage(R"({"heads": 8})") ==
           "lessons/intro.json: problem: unknown field \"heads\"; allowed: n, d, br, bc, causal, "
-          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps");
+          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps, order");
 }
 
 TEST_CASE("ProblemFromJson refuses a value of the wrong type and says which type is allowed",
@@ -240,7 +240,7 @@ TEST_CASE("ProblemFromJson asks for q, k and v with pattern npy", "[problem_json
 TEST_CASE("ProblemFromJson reports every fault at once, one per line", "[problem_json]") {
   REQUIRE(ProblemMessage(R"({"br": 48, "d": 20, "colour": "red"})") ==
           "lessons/intro.json: problem: unknown field \"colour\"; allowed: n, d, br, bc, causal, "
-          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps\n"
+          "scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps, order\n"
           "lessons/intro.json: problem: field \"d\" is 20; allowed: 16, 32, 64, 96, 128\n"
           "lessons/intro.json: problem: field \"br\" is 48; allowed: 16, 32, 64, 128");
 }
@@ -248,7 +248,7 @@ TEST_CASE("ProblemFromJson reports every fault at once, one per line", "[problem
 TEST_CASE("ProblemFromJson refuses something that is not an object", "[problem_json]") {
   REQUIRE(ProblemMessage("[256, 64]") ==
           "lessons/intro.json: problem: is [256,64] (array); allowed: an object with the fields "
-          "n, d, br, bc, causal, scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps");
+          "n, d, br, bc, causal, scale, seed, pattern, rank, q, k, v, dout, precision, softmax, beta, eps, order");
 }
 
 // ---- trace files: round trip and format ------------------------------------------------------
@@ -293,8 +293,10 @@ TEST_CASE("A trace file is magic, version 2, a JSON header, float32 arrays and a
   REQUIRE(file.substr(0, 8) == std::string("FSTRACE\0", 8));
   REQUIRE(GetLe(file, 8, 4) == 2);
   const json header = Header(file);
-  // Every field of a step record is named in the header with its offset and shape.
-  REQUIRE(header["layout"]["fields"].size() == fs::kTraceFieldCount);
+  // Every field of a step record is named in the header with its offset and shape: FA2's
+  // eleven (FA1's own three are not in an FA2 record).
+  REQUIRE(header["layout"]["fields"].size() == 11);
+  REQUIRE(fs::kTraceFieldCount == 14);
   REQUIRE(header["layout"]["fields"][6]["name"] == "O~");
   REQUIRE(header["layout"]["fields"][6]["offset"] == t.layout.offset[fs::kOAcc]);
   REQUIRE(header["problem"] == fs::ProblemToJson(t.problem));

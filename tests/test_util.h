@@ -10,11 +10,45 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "inputs.h"
 #include "problem.h"
 
 namespace fs_test {
+
+// A problem drawn from `rng`: N in 1..300 (mostly not a multiple of Br or Bc), any d and block
+// sizes. NormalRng is the project's own generator, so a seed draws the same problems on every
+// platform.
+inline fs::Problem RandomProblem(fs::NormalRng& rng, bool causal) {
+  const int blocks[] = {16, 32, 64, 128};
+  const int dims[] = {16, 32, 64, 96, 128};
+  fs::Problem p;
+  p.n = 1 + static_cast<int>(rng.NextU64() % 300);
+  p.d = dims[rng.NextU64() % 5];
+  p.br = blocks[rng.NextU64() % 4];
+  p.bc = blocks[rng.NextU64() % 4];
+  p.causal = causal;
+  p.seed = rng.NextU64();
+  return p;
+}
+
+// The (Q block, K/V block) pairs of p in which some query may see some key, found by brute
+// force from the mask's definition, Q block outer.
+inline std::vector<std::pair<int, int>> NeededBlocks(const fs::Problem& p) {
+  std::vector<std::pair<int, int>> pairs;
+  const int q_blocks = (p.n + p.br - 1) / p.br, kv_blocks = (p.n + p.bc - 1) / p.bc;
+  for (int i = 0; i < q_blocks; ++i)
+    for (int j = 0; j < kv_blocks; ++j) {
+      bool needed = false;
+      for (int row = i * p.br; row < std::min(p.n, (i + 1) * p.br) && !needed; ++row)
+        for (int col = j * p.bc; col < std::min(p.n, (j + 1) * p.bc) && !needed; ++col)
+          needed = !p.causal || col <= row;
+      if (needed) pairs.emplace_back(i, j);
+    }
+  return pairs;
+}
 
 // Largest row-wise relative error of O against FP64 (reference.h's MaxRelativeError) that a
 // run of p may have: FP32 1e-5; a BF16 or FP16 output is within a few of its steps (2^-8,

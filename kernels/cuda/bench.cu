@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "bench.h"
 #include "cuda/device_util.h"
+#include "cuda/fa1.cuh"
 #include "cuda/fa2_mma.cuh"
 #include "cuda/fa2_teach.cuh"
 #include "cuda/fa2_teach_args.h"
@@ -240,7 +241,7 @@ struct Runner {
 
 // `head` gives N, d, causal, the scale and (fa2_teach) the tile; there are bh heads.
 Runner MakeRunner(const KernelInfo& k, const Problem& head, int bh, Format dtype, const NumericPolicy& np,
-                  MmaTile tile, ShapeBuffers& b, std::unique_ptr<DeviceMatrix>* workspace) {
+                  MmaTile tile, ShapeBuffers& b, std::vector<std::unique_ptr<DeviceMatrix>>* workspace) {
   LadderShape s;
   s.n = head.n;
   s.d = head.d;
@@ -248,14 +249,14 @@ Runner MakeRunner(const KernelInfo& k, const Problem& head, int bh, Format dtype
   Runner r;
   switch (k.id) {
     case KernelId::kStandard: {
-      *workspace = std::make_unique<DeviceMatrix>(StandardWorkspaceElements(bh, s.n), dtype, "S and P");
+      workspace->push_back(std::make_unique<DeviceMatrix>(StandardWorkspaceElements(bh, s.n), dtype, "S and P"));
       StandardArgs a;
       a.q = b.q.get();
       a.k = b.k.get();
       a.v = b.v.get();
       a.o = b.o.get();
       a.lse = static_cast<float*>(b.lse.get());
-      a.s = (*workspace)->get();
+      a.s = workspace->back()->get();
       a.batch_heads = bh;
       a.n = s.n;
       a.d = s.d;
@@ -265,6 +266,7 @@ Runner MakeRunner(const KernelInfo& k, const Problem& head, int bh, Format dtype
       r.launch = [a] { LaunchStandard(a, nullptr); };
       return r;
     }
+    case KernelId::kFa1:
     case KernelId::kFa2Teach: {
       Problem with_policy = head;  // the bench's policy (the natural one, or --precision)
       with_policy.precision = np.precision;
@@ -275,7 +277,16 @@ Runner MakeRunner(const KernelInfo& k, const Problem& head, int bh, Format dtype
                                              static_cast<const float*>(b.k.get()), static_cast<const float*>(b.v.get()),
                                              static_cast<float*>(b.o.get()), static_cast<float*>(b.lse.get()));
       r.tile = "Br=" + std::to_string(a.br) + " Bc=" + std::to_string(a.bc);
-      r.launch = [a] { LaunchFa2Teach(a, nullptr); };
+      if (k.id == KernelId::kFa2Teach) {
+        r.launch = [a] { LaunchFa2Teach(a, nullptr); };
+        return r;
+      }
+      // FA1 keeps each row's l and m in HBM between its steps.
+      const size_t rows = static_cast<size_t>(bh) * s.n;
+      workspace->push_back(std::make_unique<DeviceMatrix>(rows, Format::kFp32, "FA1's l"));
+      workspace->push_back(std::make_unique<DeviceMatrix>(rows, Format::kFp32, "FA1's m"));
+      const Fa1Workspace w{static_cast<float*>((*workspace)[0]->get()), static_cast<float*>((*workspace)[1]->get())};
+      r.launch = [a, w] { LaunchFa1(a, w, nullptr); };
       return r;
     }
     case KernelId::kFa2Mma: {
@@ -299,8 +310,6 @@ Runner MakeRunner(const KernelInfo& k, const Problem& head, int bh, Format dtype
       r.launch = [a] { LaunchFa2Mma(a, nullptr); };
       return r;
     }
-    case KernelId::kFa1:
-      break;
   }
   throw ProblemError(std::string(k.name) + " has no launcher in this build");
 }
@@ -335,7 +344,7 @@ BenchResult BenchOne(const KernelInfo& k, const LadderShape& s, Format dtype, co
              " heads need " + Mib(extra) + ", " + Mib(free_bytes) + " of GPU memory is free";
     return r;
   }
-  std::unique_ptr<DeviceMatrix> workspace;
+  std::vector<std::unique_ptr<DeviceMatrix>> workspace;
   Runner run;
   try {
     run = MakeRunner(k, HeadProblem(s), static_cast<int>(s.BatchHeads()), dtype, np, tile, b, &workspace);
@@ -460,7 +469,7 @@ Output RunKernelOnce(const KernelInfo& k, const Problem& p, const Inputs& in, Fo
   b.v.Upload(in.v);
   b.o.Poison();
   b.lse.Poison();
-  std::unique_ptr<DeviceMatrix> workspace;
+  std::vector<std::unique_ptr<DeviceMatrix>> workspace;
   const Runner run = MakeRunner(k, p, 1, dtype, p.Numerics(), tile, b, &workspace);
   CudaEvent start, stop;
   start.Record(nullptr);

@@ -1,4 +1,4 @@
-// The CUDA backend (backend.h): the step-through's kernel on a real GPU.
+// The CUDA backend (backend.h), running fa2_teach or, for FA1's loop order, fa1.
 //
 // Sections
 //   1. CudaUnavailableReason: why CUDA cannot run here, in words
@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "cuda/device_util.h"
+#include "cuda/fa1.cuh"
 #include "cuda/fa2_teach.cuh"
 #include "cuda/fa2_teach_args.h"
 #include "reference.h"
@@ -93,23 +94,29 @@ std::string CudaUnavailableReason() {
 namespace {
 
 
-// One head's inputs and outputs on the device, the outputs poisoned.
+// One head's inputs and outputs on the device, the outputs poisoned; for FA1's loop order also
+// the l and m it keeps in HBM between its steps (poisoned too: the kernel initializes them).
 struct HeadBuffers {
   HeadBuffers(const Problem& p, const Inputs& in)
       : q(in.q.size(), "Q"), k(in.k.size(), "K"), v(in.v.size(), "V"),
-        o(static_cast<size_t>(p.n) * p.d, "O"), lse(p.n, "L") {
+        o(static_cast<size_t>(p.n) * p.d, "O"), lse(p.n, "L"),
+        l(p.order == LoopOrder::kFa1 ? p.n : 0, "FA1's l"), m(p.order == LoopOrder::kFa1 ? p.n : 0, "FA1's m") {
     q.Upload(in.q);
     k.Upload(in.k);
     v.Upload(in.v);
     o.Poison();
     lse.Poison();
+    if (l.count()) l.Poison();
+    if (m.count()) m.Poison();
   }
 
   Fa2TeachArgs Args(const Problem& p) const { return Fa2TeachArgsFor(p, 1, q.get(), k.get(), v.get(), o.get(), lse.get()); }
+  Fa1Workspace Workspace() const { return {l.get(), m.get()}; }
 
   DeviceArray<float> q, k, v;  // (N, d)
   DeviceArray<float> o;        // (N, d)
   DeviceArray<float> lse;      // (N)
+  DeviceArray<float> l, m;     // (N) for FA1, empty for FA2
 };
 
 class CudaBackend : public Backend {
@@ -143,7 +150,10 @@ class CudaBackend : public Backend {
 
     CudaEvent start, stop;
     start.Record(nullptr);
-    LaunchFa2TeachTraced(buf.Args(p), trace, nullptr);
+    if (p.order == LoopOrder::kFa1)
+      LaunchFa1Traced(buf.Args(p), buf.Workspace(), trace, nullptr);
+    else
+      LaunchFa2TeachTraced(buf.Args(p), trace, nullptr);
     stop.Record(nullptr);
     t.kernel_ms = ElapsedMs(start, stop);
 
@@ -163,7 +173,10 @@ class CudaBackend : public Backend {
     HeadBuffers buf(p, in);
     CudaEvent start, stop;
     start.Record(nullptr);
-    LaunchFa2Teach(buf.Args(p), nullptr);
+    if (p.order == LoopOrder::kFa1)
+      LaunchFa1(buf.Args(p), buf.Workspace(), nullptr);
+    else
+      LaunchFa2Teach(buf.Args(p), nullptr);
     stop.Record(nullptr);
     Output out;
     out.ms = ElapsedMs(start, stop);

@@ -43,46 +43,24 @@
 //       so that the 32 lanes of a warp reading 32 different keys hit 32 different banks.
 //       Speed: measured by the bench (kernels/bench.h) on the GPU machine, not claimed here.
 //
-// Sections
-//   1. Constants, warp reductions, tile loads
-//   2. The three phases of a step: ComputeScores, OnlineSoftmax, AccumulatePV (+ StoreRows)
+// Sections (constants, warp reductions, tile loads, ComputeScores and AccumulatePV are shared
+// with the fa1 kernel: teach_tiles.cuh)
+//   1. The policy
+//   2. The phases of a step: OnlineSoftmax, AddBlockProductPV, StoreRows
 //   3. The kernel fa2_teach<kD, kTrace>
 //   4. Host side: argument checks, shared-memory opt-in, launchers
 #include "cuda/fa2_teach.cuh"
 
 #include <string>
 
+#include "cuda/teach_tiles.cuh"
 #include "fmath.h"
 #include "problem.h"
 
 namespace fs {
 namespace {
 
-// ---- 1. Constants, warp reductions, tile loads ---------------------------------------------
-
-constexpr int kRowsPerWarp = 16;   // query rows each warp owns
-constexpr int kMaxBlockRows = 128; // largest Br (kAllowedBlock)
-constexpr int kMaxThreads = kMaxBlockRows / kRowsPerWarp * kWarpSize;  // 256: Br = 128
-constexpr unsigned kFullMask = 0xffffffffu;  // every lane takes part in each shuffle
-
-// Compile-time shape of one head dimension.
-template <int kD>
-struct Fa2Tile {
-  // Output columns per lane: t = lane + 32 k for k < kOutPerLane (d = 16 leaves lanes 16..31
-  // without a column).
-  static constexpr int kOutPerLane = (kD + kWarpSize - 1) / kWarpSize;
-  // K/V row stride in shared memory, padded by one float: lane c reads key c at the same t,
-  // and with a stride of d + 1 those 32 addresses fall in 32 different banks.
-  static constexpr int kKvStride = kD + 1;
-};
-
-// The emulation's two row reductions (precision.h's MaxOf and SumOf), as functors.
-struct MaxOp {
-  __device__ float operator()(float a, float b) const { return MaxOf(a, b); }
-};
-struct AddOp {
-  __device__ float operator()(float a, float b) const { return SumOf(a, b); }
-};
+// ---- 1. The policy --------------------------------------------------------------------------
 
 // The policy a kernel runs with: the arguments' when kGeneral, otherwise FP32 everywhere and
 // the standard softmax, as constants the compiler folds (every Round becomes a no-op).
@@ -91,79 +69,7 @@ __device__ __forceinline__ NumericPolicy PolicyOf(const Fa2TeachArgs& a) {
   return kGeneral ? a.numerics : NumericPolicy{};
 }
 
-// Combines the warp's 32 lane partials with an xor butterfly over offsets 16, 8, 4, 2, 1
-// (v = op(v, other)); then every lane takes lane 0's value, the one the emulation keeps.
-// All 32 lanes must call it together.
-template <typename Op>
-__device__ __forceinline__ float WarpAllReduce(float v, Op op) {
-#pragma unroll
-  for (int offset = kWarpSize / 2; offset > 0; offset /= 2)
-    v = op(v, __shfl_xor_sync(kFullMask, v, offset));
-  return __shfl_sync(kFullMask, v, 0);
-}
-
-// Copies rows [0, rows) of a tile from global memory (row stride d) into shared memory (row
-// stride dst_stride) and zero-fills rows [rows, tile_rows), so no thread ever reads shared
-// memory that nothing wrote. Consecutive threads take consecutive floats: coalesced reads.
-// The values are rounded to `format` on the way (the inputs' format: Q, K, V as the kernel
-// reads them).
-template <int kD>
-__device__ __forceinline__ void LoadTile(float* dst, int dst_stride, const float* __restrict__ src,
-                                         int rows, int tile_rows, Format format) {
-  for (int i = threadIdx.x; i < tile_rows * kD; i += blockDim.x) {
-    const int r = i / kD, t = i % kD;
-    dst[r * dst_stride + t] = r < rows ? Round(src[i], format) : 0.0f;
-  }
-}
-
-// Index of the last K/V block that Q block q_block visits (LastKvBlock in trace.cpp).
-__device__ __forceinline__ int LastKvBlockOf(const Fa2TeachArgs& a, int q_block) {
-  const int last = (a.n + a.bc - 1) / a.bc - 1;
-  if (!a.causal) return last;
-  const int last_row = min(a.n, (q_block + 1) * a.br) - 1;
-  return min(last, last_row / a.bc);
-}
-
 // ---- 2. The three phases of a step ----------------------------------------------------------
-
-// S = scale * Q K^T for the warp's 16 rows:
-//   q_tile (Br, d), k_tile (Bc, d + 1) -> s_tile (Br, Bc), rows [wrow0, wrow0 + 16).
-// Lane owns key columns c = lane, lane + 32, ...; the 16 dot products of one column run side
-// by side, so each K value read from shared memory feeds 16 FMAs and each 16-byte read of Q
-// (the same address in every lane: a broadcast) feeds 4. Each dot product is still one fmaf
-// chain from 0 over t = 0..d-1 in order. Masked scores (key past N, or after the query when
-// causal) are -inf and skip nothing else: the emulation writes every column of the tile.
-template <int kD>
-__device__ __forceinline__ void ComputeScores(const Fa2TeachArgs& a, Format scores, const float* q_tile,
-                                              const float* k_tile, float* s_tile, int wrow0,
-                                              int lane, int row0, int col0, int cols) {
-  for (int c = lane; c < a.bc; c += kWarpSize) {
-    float dot[kRowsPerWarp];
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) dot[r] = 0.0f;
-    if (c < cols) {  // keys past N were zero-filled; their scores are masked anyway
-      const float* k_row = k_tile + c * Fa2Tile<kD>::kKvStride;  // (d)
-#pragma unroll 4
-      for (int t = 0; t < kD; t += 4) {
-        const float k0 = k_row[t], k1 = k_row[t + 1], k2 = k_row[t + 2], k3 = k_row[t + 3];
-#pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) {
-          const float4 q = *reinterpret_cast<const float4*>(q_tile + (wrow0 + r) * kD + t);
-          dot[r] = fmaf(q.x, k0, dot[r]);
-          dot[r] = fmaf(q.y, k1, dot[r]);
-          dot[r] = fmaf(q.z, k2, dot[r]);
-          dot[r] = fmaf(q.w, k3, dot[r]);
-        }
-      }
-    }
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      const int row = row0 + wrow0 + r, col = col0 + c;
-      const bool masked = c >= cols || (a.causal && col > row);
-      s_tile[(wrow0 + r) * a.bc + c] = masked ? kNegInf : ScoreOf(dot[r], a.scale, scores);
-    }
-  }
-}
 
 // The online-softmax update of the warp's 16 rows for one new S tile, in emulate.cpp's order:
 //   r_m = rowmax S, r_s = #near-ties, m' = ShiftOf(r_m, r_s), m_new = max(m_old, m')
@@ -179,7 +85,7 @@ __device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const Numer
                                               const Fa2TraceArgs& trace, float* rec, float* sp_tile,
                                               int wrow0, int warp_rows, int lane, float& m_lane,
                                               float& l_lane, float& rescale_lane,
-                                              float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
+                                              float (&o)[kRowsPerWarp][TeachTile<kD>::kOutPerLane]) {
   const Precision& pr = np.precision;
   const size_t* off = trace.layout.offset;
   const bool stabilized = np.softmax == Softmax::kStabilized;
@@ -228,67 +134,11 @@ __device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const Numer
     }
     if (!pr.SeparateBlockProduct()) {
 #pragma unroll
-      for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) o[r][k] *= rescale;
+      for (int k = 0; k < TeachTile<kD>::kOutPerLane; ++k) o[r][k] *= rescale;
     }
 
-    if (traced && lane == 0) {
-      rec[off[kMOld] + tile_row] = m_old;
-      rec[off[kMNew] + tile_row] = m_new;
-      rec[off[kRescale] + tile_row] = rescale;
-      rec[off[kL] + tile_row] = l_new;
-      rec[off[kRMax] + tile_row] = r_m;
-      rec[off[kRCount] + tile_row] = static_cast<float>(r_s);
-      rec[off[kMShift] + tile_row] = m_shift;
-    }
-  }
-}
-
-// V[c][t] from the K/V tile (Bc, d + 1); lanes past d (only when d = 16) read nothing.
-template <int kD>
-__device__ __forceinline__ float LoadV(const float* v_tile, int c, int t) {
-  return (kD % kWarpSize == 0 || t < kD) ? v_tile[c * Fa2Tile<kD>::kKvStride + t] : 0.0f;
-}
-
-// O~ += P V for the warp's 16 rows: p_tile (Br, Bc), v_tile (Bc, d + 1), o (16, d) in
-// registers with lane owning t = lane + 32 k. For every (row, t) the fmaf chain runs over keys
-// c = 0..cols-1 in order, as in the emulation. Keys go four at a time, so one 16-byte
-// broadcast read brings P[r][c..c+3] and each V value read feeds 16 FMAs; the last cols % 4
-// keys go one at a time.
-template <int kD>
-__device__ __forceinline__ void AccumulatePV(const float* p_tile, int bc, const float* v_tile,
-                                             int cols, int wrow0, int lane,
-                                             float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
-  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
-  constexpr int kKeysPerRead = 4;  // floats in one 16-byte read of P
-  int c = 0;
-  for (; c + kKeysPerRead <= cols; c += kKeysPerRead) {
-    float v[kKeysPerRead][kOut];
-#pragma unroll
-    for (int e = 0; e < kKeysPerRead; ++e)
-#pragma unroll
-      for (int k = 0; k < kOut; ++k) v[e][k] = LoadV<kD>(v_tile, c + e, lane + k * kWarpSize);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      const float4 p = *reinterpret_cast<const float4*>(p_tile + (wrow0 + r) * bc + c);
-#pragma unroll
-      for (int k = 0; k < kOut; ++k) {
-        o[r][k] = fmaf(p.x, v[0][k], o[r][k]);
-        o[r][k] = fmaf(p.y, v[1][k], o[r][k]);
-        o[r][k] = fmaf(p.z, v[2][k], o[r][k]);
-        o[r][k] = fmaf(p.w, v[3][k], o[r][k]);
-      }
-    }
-  }
-  for (; c < cols; ++c) {
-    float v[kOut];
-#pragma unroll
-    for (int k = 0; k < kOut; ++k) v[k] = LoadV<kD>(v_tile, c, lane + k * kWarpSize);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      const float p = p_tile[(wrow0 + r) * bc + c];
-#pragma unroll
-      for (int k = 0; k < kOut; ++k) o[r][k] = fmaf(p, v[k], o[r][k]);
-    }
+    if (traced && lane == 0)
+      PutRowStats(rec, off, tile_row, {m_old, m_new, rescale, l_new, r_m, static_cast<float>(r_s), m_shift});
   }
 }
 
@@ -302,8 +152,8 @@ __device__ __forceinline__ void AddBlockProductPV(const Precision& pr, const flo
                                                   const float* v_tile, int cols, int wrow0,
                                                   int warp_rows, int lane, float rescale_lane,
                                                   float* blk_rec,
-                                                  float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane]) {
-  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+                                                  float (&o)[kRowsPerWarp][TeachTile<kD>::kOutPerLane]) {
+  constexpr int kOut = TeachTile<kD>::kOutPerLane;
 #pragma unroll
   for (int r = 0; r < kRowsPerWarp; ++r) {
     float blk[kOut];
@@ -330,14 +180,14 @@ __device__ __forceinline__ void AddBlockProductPV(const Precision& pr, const flo
 // warp_rows is the same in every lane, so all lanes reach every shuffle.
 template <int kD, bool kNormalize>
 __device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
-                                          const float (&o)[kRowsPerWarp][Fa2Tile<kD>::kOutPerLane],
+                                          const float (&o)[kRowsPerWarp][TeachTile<kD>::kOutPerLane],
                                           float l_lane, Format output) {
 #pragma unroll
   for (int r = 0; r < kRowsPerWarp; ++r) {
     if (r >= warp_rows) break;
     const float l = kNormalize ? __shfl_sync(kFullMask, l_lane, r) : 1.0f;
 #pragma unroll
-    for (int k = 0; k < Fa2Tile<kD>::kOutPerLane; ++k) {
+    for (int k = 0; k < TeachTile<kD>::kOutPerLane; ++k) {
       const int t = lane + k * kWarpSize;
       if (t < kD) dst[static_cast<size_t>(r) * kD + t] = kNormalize ? FinalO(o[r][k], l, output) : o[r][k];
     }
@@ -359,7 +209,7 @@ __device__ __forceinline__ float* StepRecord(const Fa2TraceArgs& trace, int q_bl
 template <int kD, bool kTrace, bool kGeneral>
 __global__ void __launch_bounds__(kMaxThreads, 1)
     fa2_teach(const Fa2TeachArgs a, const Fa2TraceArgs trace) {
-  constexpr int kOut = Fa2Tile<kD>::kOutPerLane;
+  constexpr int kOut = TeachTile<kD>::kOutPerLane;
   const NumericPolicy np = PolicyOf<kGeneral>(a);
   const Precision& pr = np.precision;
   extern __shared__ __align__(16) float smem[];
@@ -374,7 +224,7 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
 
   float* q_tile = smem;                                      // (Br, d)
   float* kv_tile = q_tile + a.br * kD;                       // (Bc, d + 1): K_j, then V_j
-  float* sp_tile = kv_tile + a.bc * Fa2Tile<kD>::kKvStride;  // (Br, Bc): S, then P
+  float* sp_tile = kv_tile + a.bc * TeachTile<kD>::kKvStride;  // (Br, Bc): S, then P
 
   LoadTile<kD>(q_tile, kD, a.q + (head + row0) * kD, rows, a.br, pr.inputs);
 
@@ -394,7 +244,7 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
     float* rec = kTrace ? StepRecord(trace, q_block, j) : nullptr;
 
     __syncthreads();  // every warp is done with the previous V_j and P (and Q is loaded)
-    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.k + kv_src, cols, a.bc, pr.inputs);
+    LoadTile<kD>(kv_tile, TeachTile<kD>::kKvStride, a.k + kv_src, cols, a.bc, pr.inputs);
     __syncthreads();  // K_j is in shared memory
 
     ComputeScores<kD>(a, pr.scores, q_tile, kv_tile, sp_tile, wrow0, lane, row0, col0, cols);
@@ -402,7 +252,7 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
                               rescale_lane, o);
 
     __syncthreads();  // every warp is done reading K_j: its buffer can take V_j
-    LoadTile<kD>(kv_tile, Fa2Tile<kD>::kKvStride, a.v + kv_src, cols, a.bc, pr.inputs);
+    LoadTile<kD>(kv_tile, TeachTile<kD>::kKvStride, a.v + kv_src, cols, a.bc, pr.inputs);
     __syncthreads();  // V_j is in shared memory, and every lane's P is visible to its warp
 
     if (!pr.SeparateBlockProduct())
@@ -421,29 +271,9 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
 
 // ---- 4. Host side --------------------------------------------------------------------------
 
-void CheckArgs(const Fa2TeachArgs& a) {
-  std::string why;
-  if (!a.q || !a.k || !a.v || !a.o || !a.lse)
-    why = "a device pointer is null";
-  else if (a.n < 1)
-    why = "N is " + std::to_string(a.n) + "; allowed: N >= 1";
-  else if (!IsAllowed(kAllowedD, a.d))
-    why = "d is " + std::to_string(a.d) + "; allowed: " + AllowedList(kAllowedD);
-  else if (!IsAllowed(kAllowedBlock, a.br) || !IsAllowed(kAllowedBlock, a.bc))
-    why = "Br, Bc are " + std::to_string(a.br) + ", " + std::to_string(a.bc) +
-          "; allowed: " + AllowedList(kAllowedBlock);
-  else if (a.batch_heads < 1 || a.batch_heads > kMaxGridY)
-    why = "B*H is " + std::to_string(a.batch_heads) + "; allowed: 1.." + std::to_string(kMaxGridY);
-  if (!why.empty()) throw BackendError("fa2_teach cannot run this problem: " + why);
-}
-
 template <int kD, bool kTrace, bool kGeneral>
 void LaunchWithD(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
-  int device = 0, limit_bytes = 0;
-  FS_CUDA_CHECK(cudaGetDevice(&device));
-  FS_CUDA_CHECK(
-      cudaDeviceGetAttribute(&limit_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  CheckFa2TeachSmem(a.br, a.bc, a.d, static_cast<size_t>(limit_bytes));
+  CheckFa2TeachSmem(a.br, a.bc, a.d, SmemOptinBytes());
   const size_t smem_bytes = Fa2TeachSmemBytes(a.br, a.bc, a.d);
   // A block gets more than 48 KiB of dynamic shared memory only after this opt-in.
   FS_CUDA_CHECK(cudaFuncSetAttribute(fa2_teach<kD, kTrace, kGeneral>,
@@ -457,20 +287,14 @@ void LaunchWithD(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t 
 
 template <bool kTrace, bool kGeneral>
 void LaunchGeneral(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
-  switch (a.d) {
-    case 16: return LaunchWithD<16, kTrace, kGeneral>(a, trace, stream);
-    case 32: return LaunchWithD<32, kTrace, kGeneral>(a, trace, stream);
-    case 64: return LaunchWithD<64, kTrace, kGeneral>(a, trace, stream);
-    case 96: return LaunchWithD<96, kTrace, kGeneral>(a, trace, stream);
-    case 128: return LaunchWithD<128, kTrace, kGeneral>(a, trace, stream);
-    default: throw BackendError("fa2_teach has no kernel for d = " + std::to_string(a.d));
-  }
+  WithHeadDim(a.d, "fa2_teach",
+              [&](auto dim) { LaunchWithD<decltype(dim)::value, kTrace, kGeneral>(a, trace, stream); });
 }
 
 // The FP32 standard-softmax kernel when the policy is that, the general one otherwise.
 template <bool kTrace>
 void Launch(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
-  CheckArgs(a);
+  CheckTeachArgs(a, "fa2_teach");
   const bool plain = a.numerics.precision.AllFp32() && a.numerics.softmax == Softmax::kStandard;
   if (plain)
     LaunchGeneral<kTrace, false>(a, trace, stream);
@@ -508,11 +332,7 @@ void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream) {
 }
 
 void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
-  if (!trace.data || !trace.step_offsets || trace.layout.step_floats == 0)
-    throw BackendError("fa2_teach traced run: the trace buffer or the step offsets are missing");
-  if (a.batch_heads != 1)
-    throw BackendError("fa2_teach traced run: B*H is " + std::to_string(a.batch_heads) +
-                       "; a trace records one head");
+  CheckTraceArgs(a, trace, "fa2_teach");
   Launch<true>(a, trace, stream);
 }
 

@@ -35,10 +35,11 @@ struct Fa2TeachArgs {
 };
 
 // Where a traced run writes its step records: a device copy of Trace::data (trace.h's
-// TraceLayout, in floats) and of StepOffsets(p). Traced runs have B*H = 1.
+// TraceLayout, in floats) and of StepOffsets(p). Traced runs have B*H = 1. The fa1 kernel
+// (fa1.cuh) takes the same, with FA1's layout and offsets.
 struct Fa2TraceArgs {
   float* data = nullptr;              // (steps, layout.step_floats), poisoned by the caller
-  const int* step_offsets = nullptr;  // (QBlocks + 1)
+  const int* step_offsets = nullptr;  // StepOffsets(p): (QBlocks + 1), for FA1 (KvBlocks + 1)
   TraceLayout layout;                 // TraceLayout::For(the problem)
 };
 

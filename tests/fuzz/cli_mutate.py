@@ -40,6 +40,10 @@ PATTERNS = ("random", "sink", "tied", "lowrank", "npy", "drift")
 FORMATS = ("fp32", "fp16", "bf16")
 STAGES = ("inputs", "scores", "pbar", "block", "acc", "stats", "output")
 PRESETS = ("fp32", "fa2-bf16", "fa2-fp16", "paper-bf16")
+# The stages each preset does not keep in FP32 (kernels/precision.cpp).
+PRESET_STAGES = {"fp32": {}, "fa2-bf16": {"inputs": "bf16", "pbar": "bf16", "output": "bf16"},
+                 "fa2-fp16": {"inputs": "fp16", "pbar": "fp16", "output": "fp16"},
+                 "paper-bf16": {k: "bf16" for k in STAGES}}
 PANELS = ("tiles", "softmax", "scores", "compare", "precision", "errors", "bits", "drift")
 FLT_MIN, FLT_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
 SANITIZER_EXIT = 86  # ASAN_OPTIONS/UBSAN_OPTIONS exitcode below: a memory or UB error
@@ -138,9 +142,17 @@ def is_int(v):
     return type(v) is int
 
 
+def all_fp32(precision):
+    """Whether a problem's "precision" (a preset name or an object) leaves every stage FP32."""
+    if isinstance(precision, dict):
+        base = PRESET_STAGES[precision.get("preset", "fp32")]
+        return all(precision.get(k, base.get(k, "fp32")) == "fp32" for k in STAGES)
+    return precision == "fp32"
+
+
 def check_problem(p):
     fields = {"n", "d", "br", "bc", "causal", "scale", "seed", "pattern", "rank", "q", "k", "v", "dout",
-              "precision", "softmax", "beta", "eps"}
+              "precision", "softmax", "beta", "eps", "order"}
     if not isinstance(p, dict) or not set(p) <= fields:
         return False
     n, d = p.get("n", 256), p.get("d", 64)
@@ -171,6 +183,12 @@ def check_problem(p):
     elif precision not in PRESETS:
         return False
     if p.get("softmax", "standard") not in ("standard", "stabilized"):
+        return False
+    # FA1's loop order runs FP32 with the standard softmax only (precision is checked above).
+    order = p.get("order", "fa2")
+    if order not in ("fa2", "fa1"):
+        return False
+    if order == "fa1" and (p.get("softmax", "standard") != "standard" or not all_fp32(precision)):
         return False
     beta, eps = p.get("beta", 2), p.get("eps", 1e-3)
     if type(beta) not in (int, float) or not 1 < beta <= 16 or type(eps) not in (int, float) or not 0 < eps <= 1:
