@@ -47,10 +47,8 @@ constexpr const char* kEdgeTraces[] = {
     "gpu_npy_n40_d16.fstrace",                   // inputs from .npy files (float16 and float32)
 };
 
-// FA1's loop order (--order fa1), recorded with the fa1 kernel by the same script. Until they
-// are recorded on the GPU machine and copied into tests/data/, this stays false; then set it to
-// true and the replay test requires and replays them all.
-constexpr bool kFa1TracesRecorded = false;
+// FA1's loop order (--order fa1), recorded with the fa1 kernel by the same script on an H100.
+constexpr bool kFa1TracesRecorded = true;
 constexpr const char* kFa1Traces[] = {
     "gpu_fa1_random_partial_n77_d32.fstrace",      // partial Q and K/V tiles, padding rows
     "gpu_fa1_random_causal_diag_n50_d16.fstrace",  // causal, Br < Bc
