@@ -1,6 +1,6 @@
-// The parts of a lesson beat beyond its text: a problem override, the cell for the bit view
-// and the drift runs. Used by lesson.cpp; every error is a LessonError naming the place, the
-// field and what is allowed.
+// The parts of a lesson beat beyond its text: a problem override, the cell for the bit view,
+// the drift runs and what the throughput panel shows. Used by lesson.cpp; every error is a
+// LessonError naming the place, the field and what is allowed.
 #pragma once
 
 #include <string>
@@ -23,7 +23,8 @@ void ResolveLessonPaths(Problem* p, const std::string& lesson_dir);
 // The folder of a lesson file ("" for a bare name).
 std::string LessonDir(const std::string& lesson_path);
 
-// "cell" and "drift_runs" of beat object j into b; b->step and b->row must already be read.
-void ParseBeatExtras(const nlohmann::json& j, const std::string& where, Beat* b);
+// "cell", "drift_runs" and "throughput" of beat object j into b; b->step and b->row must already
+// be read. A "throughput" report is read (LoadReportFile) and its shape looked up in it.
+void ParseBeatExtras(const nlohmann::json& j, const std::string& where, const std::string& lesson_dir, Beat* b);
 
 }  // namespace fs
