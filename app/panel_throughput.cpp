@@ -74,6 +74,13 @@ std::string Printf(const char* fmt, ...) {
   return buf;
 }
 
+// A chart taking the height its note below leaves.
+void ChartAndNote(const char* id, viz::LogChartSpec spec, const std::string& note) {
+  spec.size = ImVec2(0, std::max(8 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().y - WrappedHeight(note)));
+  viz::LogChart(id, spec);
+  Explain("%s", note.c_str());
+}
+
 std::string Bytes(double v) {
   char buf[32];
   return FormatBytes(v, buf, sizeof buf);
@@ -204,6 +211,10 @@ void ReportHeader(AppState& s, const BenchReport& r) {
 
 void BarsView(const std::vector<LadderRow>& rows, const BenchReport& r, ImVec2 size) {
   ImGui::BeginChild("bars", size);
+  // Thicker bars where the view has the room (three lines of text a row besides the bar).
+  const float line_h = ImGui::GetTextLineHeightWithSpacing();
+  const float bar_h = std::clamp(size.y / std::max<size_t>(1, rows.size() + 2) - 3 * line_h, 0.7f * ImGui::GetFontSize(),
+                                 2.0f * ImGui::GetFontSize());
   Heading("TFLOP/s against the GEMM ceiling, and the error against FP64");
   const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp |
                                 ImGuiTableFlags_NoSavedSettings;
@@ -240,7 +251,7 @@ void BarsView(const std::vector<LadderRow>& rows, const BenchReport& r, ImVec2 s
           std::snprintf(text, sizeof text, "%.1f TFLOP/s", x.tflops);
         Paragraph(text);
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(FormatColor(x.dtype)));
-        ImGui::ProgressBar(static_cast<float>(row.bar_fraction), ImVec2(-1, 0.7f * ImGui::GetFontSize()), "");
+        ImGui::ProgressBar(static_cast<float>(row.bar_fraction), ImVec2(-1, bar_h), "");
         ImGui::PopStyleColor();
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("%s\nmedian %.3f ms (min %.3f) of %d runs, %.0f GB/s of compulsory traffic%s%s",
@@ -275,7 +286,7 @@ void BarsView(const std::vector<LadderRow>& rows, const BenchReport& r, ImVec2 s
 
 // ---- roofline ---------------------------------------------------------------------------------------
 
-void RooflineView(const RooflineModel& m, ImVec2 size) {
+void RooflineView(const RooflineModel& m, bool alone, ImVec2 size) {
   ImGui::BeginChild("roofline", size);
   Heading("Roofline: TFLOP/s over FLOPs per compulsory byte");
   const double xs[3] = {m.x_min, 0, m.x_max};
@@ -308,30 +319,35 @@ void RooflineView(const RooflineModel& m, ImVec2 size) {
   spec.line_count = line_count;
   spec.marks = marks.data();
   spec.mark_count = static_cast<int>(marks.size());
-  std::string note = m.copy_gbps > 0 ? Printf("The slope is the copy bandwidth, %.0f GB/s, meeting the BF16 GEMM's "
-                                              "roof at the BF16 ridge at %.0f FLOP per byte.",
-                                              m.copy_gbps, RidgeIntensity(m.bf16_peak, m.copy_gbps))
-                                     : "This report has no ceilings: no roofs to draw.";
+  // The note: in full where the view is alone, its gist beside the other views.
+  const double ridge = RidgeIntensity(m.bf16_peak, m.copy_gbps);
+  std::string note = m.copy_gbps <= 0 ? "This report has no ceilings: no roofs to draw."
+                     : alone ? Printf("The slope is the copy bandwidth, %.0f GB/s, meeting the BF16 GEMM's roof at "
+                                      "the BF16 ridge at %.0f FLOP per byte.",
+                                      m.copy_gbps, ridge)
+                             : Printf("BF16 ridge at %.0f FLOP per byte.", ridge);
   std::string at;  // the compulsory intensity of each format, once
   for (const RooflinePoint& p : m.points) {
     const std::string one = Printf("%.0f FLOP per byte in %s", p.intensity, FormatName(p.dtype));
     if (!p.with_scores && at.find(one) == std::string::npos) at += (at.empty() ? "" : ", ") + one;
   }
-  if (!at.empty())
+  if (!at.empty() && alone)
     note += " Filled points count the compulsory bytes only, the same for every kernel of a format: " + at + ".";
-  for (const RooflinePoint& p : m.points)
-    if (p.with_scores && m.copy_gbps > 0)
+  for (const RooflinePoint& p : m.points) {
+    if (!p.with_scores || m.copy_gbps <= 0) continue;
+    if (alone)
       note += Printf(" The ring: %s, at %.0f FLOP per byte, where the slope allows %.0f TFLOP/s; it ran at %.1f.",
                      p.label.c_str(), p.intensity, RoofTflops(INFINITY, m.copy_gbps, p.intensity), p.tflops);
-  spec.size = ImVec2(0, std::max(8 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().y - WrappedHeight(note)));
-  viz::LogChart("roofline chart", spec);
-  Explain("%s", note.c_str());
+    else
+      note += Printf(" Ring: standard's S and P through HBM counted, %.0f FLOP per byte.", p.intensity);
+  }
+  ChartAndNote("roofline chart", spec, note);
   ImGui::EndChild();
 }
 
 // ---- memory -----------------------------------------------------------------------------------------
 
-void MemoryView(const FootprintModel& m, ImVec2 size) {
+void MemoryView(const FootprintModel& m, bool alone, ImVec2 size) {
   ImGui::BeginChild("memory", size);
   Heading(("Device memory over N: B = " + std::to_string(m.shape.batch) + ", H = " + std::to_string(m.shape.heads) +
            ", d = " + std::to_string(m.shape.d) + ", " + FormatName(m.dtype))
@@ -366,18 +382,19 @@ void MemoryView(const FootprintModel& m, ImVec2 size) {
   spec.rule_count = static_cast<int>(rules.size());
   const std::string standard = Bytes(static_cast<double>(KernelDeviceBytes(KernelId::kStandard, m.shape, m.dtype)));
   const std::string flash = Bytes(static_cast<double>(KernelDeviceBytes(KernelId::kFa2Mma, m.shape, m.dtype)));
+  const std::string gpu = Bytes(static_cast<double>(m.gpu.bytes));
   const std::string note =
-      m.gpu.bytes > 0
-          ? Printf("At N = %d: standard %s, FlashAttention %s. In %s (%s) standard fits up to N = %d, "
-                   "FlashAttention up to N = %d%s.",
-                   m.shape.n, standard.c_str(), flash.c_str(), Bytes(static_cast<double>(m.gpu.bytes)).c_str(),
-                   m.gpu.source.c_str(), m.standard_largest_n, m.flash_largest_n,
-                   m.flash_largest_n == kMaxBenchN ? " (the bench's longest)" : "")
-          : Printf("At N = %d: standard %s, FlashAttention %s. The GPU's memory is not known for this report.",
-                   m.shape.n, standard.c_str(), flash.c_str());
-  spec.size = ImVec2(0, std::max(8 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().y - WrappedHeight(note)));
-  viz::LogChart("memory chart", spec);
-  Explain("%s", note.c_str());
+      m.gpu.bytes == 0 ? Printf("At N = %d: standard %s, FlashAttention %s. The GPU's memory is not known for this "
+                                "report.",
+                                m.shape.n, standard.c_str(), flash.c_str())
+      : alone ? Printf("At N = %d: standard %s, FlashAttention %s. In %s (%s) standard fits up to N = %d, "
+                       "FlashAttention up to N = %d%s.",
+                       m.shape.n, standard.c_str(), flash.c_str(), gpu.c_str(), m.gpu.source.c_str(),
+                       m.standard_largest_n, m.flash_largest_n,
+                       m.flash_largest_n == kMaxBenchN ? " (the bench's longest)" : "")
+              : Printf("In %s standard fits up to N = %d, FlashAttention up to N = %d.", gpu.c_str(),
+                       m.standard_largest_n, m.flash_largest_n);
+  ChartAndNote("memory chart", spec, note);
   ImGui::EndChild();
 }
 
@@ -407,9 +424,16 @@ void SweepView(const SweepModel& m, bool numbers, ImVec2 size) {
     for (const std::string& t : m.row_labels) w = std::max(w, ImGui::CalcTextSize(t.c_str()).x);
     return w + 0.6f * font;
   }();
-  std::string below = m.best < 0 ? "" : Printf("Outlined: the fastest tile, %s at %.1f TFLOP/s.%s",
-                                               SweepTileText(m.cells[m.best].tile).c_str(), m.cells[m.best].tflops,
-                                               m.warps_recorded ? "" : " This report's tiles do not record their warps.");
+  double slowest = INFINITY;
+  for (const SweepCell& c : m.cells)
+    if (c.has_value) slowest = std::min(slowest, c.tflops);
+  std::string below =
+      m.best < 0 ? ""
+                 : Printf("Outlined: the fastest tile, %s at %.1f TFLOP/s.%s Colours run from %.0f (dark) to %.0f "
+                          "TFLOP/s (bright).",
+                          SweepTileText(m.cells[m.best].tile).c_str(), m.cells[m.best].tflops,
+                          m.warps_recorded ? "" : " This report's tiles do not record their warps.", slowest,
+                          m.cells[m.best].tflops);
   for (const auto& [tiles, reason] : notes) below += (below.empty() ? "" : "\n") + tiles + ": " + reason;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float grid_h = std::max(4 * line_h, avail.y - 1.2f * line_h - WrappedHeight(below));
@@ -505,8 +529,8 @@ void DrawThroughputPanel(AppState& s) {
   };
   ImGui::PushID("views");
   if (place(1)) BarsView(rows, *report, cell);
-  if (place(2)) RooflineView(Roofline(rows, report->ceilings), cell);
-  if (place(3)) MemoryView(Footprint(shape, dtype, GpuMemoryOf(*report)), cell);
+  if (place(2)) RooflineView(Roofline(rows, report->ceilings), !all, cell);
+  if (place(3)) MemoryView(Footprint(shape, dtype, GpuMemoryOf(*report)), !all, cell);
   if (place(4)) SweepView(Fa2MmaSweep(*report, shape), s.view.numbers_in_cells, cell);
   ImGui::PopID();
 }

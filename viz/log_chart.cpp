@@ -198,10 +198,7 @@ LogChartResult LogChart(const char* id, const LogChartSpec& spec) {
     } else {
       const float py = to_y(r.value);
       DashedLine(draw, {p0.x, py}, {p1.x, py}, col, thick, 0.4f * font);
-      if (r.label && r.label[0]) {
-        const float w = ImGui::CalcTextSize(r.label).x;
-        draw->AddText({p1.x - w - 0.3f * font, py - line_h - 0.1f * font}, col, r.label);
-      }
+      if (r.label && r.label[0]) draw->AddText({p0.x + 0.3f * font, py - line_h - 0.1f * font}, col, r.label);
     }
   }
   std::vector<ImVec2> pts;

@@ -31,7 +31,8 @@ struct LogMark {
   bool hollow = false;         // a ring instead of a dot
 };
 
-// A line across the whole plot at y = value (x = value when vertical), its label at the end.
+// A line across the whole plot at y = value (x = value when vertical), labelled at its start
+// (above its left end; right of its bottom end when vertical).
 struct LogRule {
   const char* label = "";
   double value = 0;
