@@ -104,7 +104,7 @@ void ApplyThroughputBeat(AppState& s, const Beat& beat) {
   if (beat.bench_view >= 0) l.view = beat.bench_view;
   if (beat.bench_live && LiveCanRun(s)) {
     l.show_file = false;
-    l.live_wanted = true;
+    l.live_wanted = l.live_retry = true;
     if (beat.has_bench_shape) {
       if (!l.settings_set) l.settings = DefaultLadderSettings(s.problem);
       l.settings.shape = beat.bench_shape;
@@ -125,6 +125,8 @@ void UpdateLadder(AppState& s, bool finish) {
   LadderState& l = s.ladder;
   if (!l.settings_set) l.settings = DefaultLadderSettings(s.problem);
   if (!LiveCanRun(s)) return;
+  if (l.worker && l.worker->Phase() == LadderPhase::kFailed && !l.live_retry) l.live_wanted = false;
+  l.live_retry = false;
   const bool run = Shown(s) && l.live_wanted && !l.show_file && LadderSettingsProblems(l.settings, s.problem).empty();
   if (run && !l.worker) l.worker = std::make_unique<LadderWorker>(l.runner, l.period);
   if (l.worker) {

@@ -32,6 +32,7 @@ struct LadderState {
   std::chrono::milliseconds period{1000};   // from the start of one pass to the next
   std::unique_ptr<LadderWorker> worker;     // made on first use
   bool live_wanted = true;                  // the panel's Run/Stop toggle
+  bool live_retry = false;                  // Run pressed (or a beat asked): a failed ladder starts again
   LadderSettings settings;
   bool settings_set = false;                // by the panel or a beat: no longer the problem's
   LadderSnapshot live;                      // the worker's state, copied by UpdateLadder
@@ -65,7 +66,8 @@ const BenchReport* ShownReport(const AppState& s);
 // A beat's "throughput": its report opened, the live ladder chosen where it can run, its shape.
 void ApplyThroughputBeat(AppState& s, const Beat& beat);
 // Starts the worker while the panel is shown and the live ladder is wanted, stops it otherwise,
-// and copies what it has. `finish`: no worker thread; one pass runs to its end now where none
+// and copies what it has. A ladder that failed stays stopped (the toggle back on Run) until
+// Run is pressed again. `finish`: no worker thread; one pass runs to its end now where none
 // has (for the headless capture).
 void UpdateLadder(AppState& s, bool finish);
 

@@ -77,7 +77,9 @@ void LadderWorker::Adopt(const BenchRequest& r) {
 void LadderWorker::Run(const BenchRequest& r) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!SameRequest(r, state_.request)) Adopt(r);
+    const bool same = SameRequest(r, state_.request);
+    if (same && wanted_) return;  // running it already (called every frame while the panel is shown)
+    if (!same) Adopt(r);
     if (state_.phase == LadderPhase::kFailed) next_start_ = Clock::now();
     state_.error.clear();
     wanted_ = true;

@@ -52,7 +52,7 @@ class LadderWorker {
 
   // Runs passes of r on the worker's thread (started on first use) until Stop. Another
   // request than the one running cancels the pass under way and drops its results; the same
-  // one only resumes.
+  // one changes nothing while it runs, and starts it again after Stop or a failure.
   void Run(const BenchRequest& r);
   // Cancels the pass under way (the runner sees false from its progress callback); no more
   // passes until Run.

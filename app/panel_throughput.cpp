@@ -91,8 +91,10 @@ std::string Bytes(double v) {
 void LiveControls(AppState& s) {
   LadderState& l = s.ladder;
   const LadderSnapshot& live = l.live;
-  if (ImGui::Button(l.live_wanted ? "Stop###runstop" : "Run###runstop", ImVec2(4 * ImGui::GetFontSize(), 0)))
+  if (ImGui::Button(l.live_wanted ? "Stop###runstop" : "Run###runstop", ImVec2(4 * ImGui::GetFontSize(), 0))) {
     l.live_wanted = !l.live_wanted;
+    l.live_retry = l.live_wanted;
+  }
   ImGui::SameLine();
   char progress[96];
   if (live.phase == LadderPhase::kRunning || live.phase == LadderPhase::kStopping) {

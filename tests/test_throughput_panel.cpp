@@ -59,8 +59,10 @@ std::string ShownText(fs::AppState& s) {
 // cancel, counting its calls.
 struct FakeRunner {
   std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> fail = std::make_shared<std::atomic<bool>>(false);
   fs::BenchReport operator()(const fs::BenchRequest& req, const fs::BenchProgress& progress) const {
     ++*calls;
+    if (*fail) throw fs::BackendError("CUDA error: an illegal memory access was encountered (fake)");
     fs::BenchReport r;
     r.device = "Fake GPU";
     r.recorded_at = "now";
@@ -209,6 +211,28 @@ TEST_CASE("The live ladder runs on its worker while the panel is shown, and stop
   CHECK(*fake.calls == calls);
   s.ladder.live_wanted = true;
   FramesUntil(s, [&] { return *fake.calls > calls; });
+}
+
+TEST_CASE("A live ladder that fails stays stopped with its message until Run is pressed", "[throughput][app]") {
+  fs::AppState s = NoGpu();
+  const FakeRunner fake;
+  *fake.fail = true;
+  s.ladder.runner = fake;
+  s.ladder.period = std::chrono::milliseconds(5);
+  REQUIRE(fs::ApplyProblem(s, fs_test::SmallProblem()));
+  fs::ShowOnlyPanels(s.view, {"throughput"});
+  FramesUntil(s, [&] { return s.ladder.live.phase == fs::LadderPhase::kFailed; });
+  for (int frame = 0; frame < 20; ++frame) {
+    fs::PrepareFrame(s, 0.0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(*fake.calls == 1);  // not started again frame after frame
+  CHECK_FALSE(s.ladder.live_wanted);  // the toggle says Run
+  CHECK_THAT(ShownText(s), Contains("The bench stopped: CUDA error: an illegal memory access was encountered (fake)"));
+  *fake.fail = false;
+  s.ladder.live_wanted = s.ladder.live_retry = true;  // what Run does
+  FramesUntil(s, [&] { return s.ladder.live.passes >= 1; });
+  CHECK(s.ladder.live.error.empty());
 }
 
 TEST_CASE("The panel's shape edits change the live ladder's request; bad ones are said", "[throughput][app]") {
