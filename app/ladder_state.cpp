@@ -102,22 +102,23 @@ void ApplyThroughputBeat(AppState& s, const Beat& beat) {
   if (!beat.has_throughput) return;
   LadderState& l = s.ladder;
   if (beat.bench_view >= 0) l.view = beat.bench_view;
-  if (beat.bench_live && LiveCanRun(s)) {
-    l.show_file = false;
+  if (!beat.bench_report.empty() && (!l.file || l.file_path != beat.bench_report) && !OpenBenchReport(s, beat.bench_report))
+    return;
+  // The live ladder where the beat asks for it and it can run; the report otherwise (and a
+  // choice in the panel either way).
+  const bool live = beat.bench_live && LiveCanRun(s);
+  l.show_file = !live && l.file != nullptr;
+  if (live) {
     l.live_wanted = l.live_retry = true;
     if (beat.has_bench_shape) {
       if (!l.settings_set) l.settings = DefaultLadderSettings(s.problem);
       l.settings.shape = beat.bench_shape;
       l.settings_set = true;
     }
-    ShowThroughputPanel(s.view);
-    return;
+  } else {
+    if (beat.has_bench_shape) l.shown_shape = beat.bench_shape;
+    if (l.file) l.shown_shape = ShapeIn(*l.file, l.shown_shape);
   }
-  if (!beat.bench_report.empty() && (!l.file || l.file_path != beat.bench_report) && !OpenBenchReport(s, beat.bench_report))
-    return;
-  l.show_file = l.file != nullptr;
-  if (beat.has_bench_shape) l.shown_shape = beat.bench_shape;
-  if (l.file) l.shown_shape = ShapeIn(*l.file, l.shown_shape);
   ShowThroughputPanel(s.view);
 }
 

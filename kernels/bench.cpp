@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -223,6 +224,11 @@ BenchReport ReportFromJson(const std::string& text, const std::string& source) {
 }
 
 BenchReport LoadReportFile(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status st = std::filesystem::status(path, error);
+  // A report is a file: a pipe or a device could block the window or never end.
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st))
+    throw ProblemError(path + ": cannot open the bench report: it is not a regular file");
   try {
     return ReportFromJson(ReadJsonFile(path, kMaxBenchReportBytes, "the bench report"), path);
   } catch (const JsonTextError& e) {

@@ -117,8 +117,8 @@ Output RunKernelOnce(const KernelInfo& k, const Problem& p, const Inputs& in, Fo
 std::string ReportToJson(const BenchReport& r);
 BenchReport ReportFromJson(const std::string& text, const std::string& source);
 
-// A report file: at most kMaxBenchReportBytes (refused before it is parsed), read with
-// ReportFromJson. Throws ProblemError naming the file and what is wrong with it.
+// A report file: a regular file of at most kMaxBenchReportBytes (refused before it is parsed),
+// read with ReportFromJson. Throws ProblemError naming the file and what is wrong with it.
 constexpr size_t kMaxBenchReportBytes = 16 << 20;
 BenchReport LoadReportFile(const std::string& path);
 

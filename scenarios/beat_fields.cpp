@@ -31,17 +31,11 @@ void ParseThroughput(const json& t, const std::string& where, const std::string&
     if (item.key() != "report" && item.key() != "shape" && item.key() != "view" && item.key() != "live")
       throw LessonError(where + ": unknown field " + Excerpt("throughput." + item.key()) +
                         "; allowed: report, shape, view, live");
-  BenchReport report;
   if (t.contains("report")) {
     if (!t["report"].is_string() || t["report"].get_ref<const std::string&>().empty())
       throw LessonError(where + ": field \"throughput.report\" is " + JsonExcerpt(t["report"]) +
                         "; allowed: the path of a bench report (flashscope bench --json), relative to the lesson");
     b->bench_report = InLessonDir(t["report"].get<std::string>(), lesson_dir);
-    try {
-      report = LoadReportFile(b->bench_report);
-    } catch (const ProblemError& e) {
-      throw LessonError(where + ": field \"throughput.report\": " + e.what());
-    }
   }
   if (t.contains("live")) {
     if (!t["live"].is_boolean())
@@ -64,18 +58,6 @@ void ParseThroughput(const json& t, const std::string& where, const std::string&
     const std::vector<std::string> problems = BenchRequestProblems(check);
     if (!problems.empty()) throw LessonError(where + ": field \"throughput.shape\": " + problems.front());
     b->has_bench_shape = true;
-    if (!b->bench_report.empty()) {
-      std::string shapes;
-      bool found = false;
-      for (const BenchResult& x : report.results) {
-        found = found || x.shape == b->bench_shape;
-        const std::string text = ShapeText(x.shape);
-        if (shapes.find(text) == std::string::npos) shapes += (shapes.empty() ? "" : ", ") + text;
-      }
-      if (!found)
-        throw LessonError(where + ": field \"throughput.shape\" is " + JsonExcerpt(shape) + ", which " +
-                          b->bench_report + " has no results of; allowed: " + (shapes.empty() ? "none" : shapes));
-    }
   }
   b->has_throughput = true;
 }
@@ -135,6 +117,25 @@ void ParseBeatExtras(const json& j, const std::string& where, const std::string&
                         std::to_string(kMaxLessonDriftRuns));
     b->drift_runs = r.get<int>();
   }
+}
+
+void CheckBeatFiles(const Beat& b, const std::string& where) {
+  if (b.bench_report.empty()) return;
+  BenchReport report;
+  try {
+    report = LoadReportFile(b.bench_report);
+  } catch (const ProblemError& e) {
+    throw LessonError(where + ": field \"throughput.report\": " + e.what());
+  }
+  if (!b.has_bench_shape) return;
+  std::string shapes;
+  for (const BenchResult& x : report.results) {
+    if (x.shape == b.bench_shape) return;
+    const std::string text = ShapeText(x.shape);
+    if (shapes.find(text) == std::string::npos) shapes += (shapes.empty() ? "" : ", ") + text;
+  }
+  throw LessonError(where + ": field \"throughput.shape\" is \"" + ShapeText(b.bench_shape) + "\", which " +
+                    b.bench_report + " has no results of; allowed: " + (shapes.empty() ? "none" : shapes));
 }
 
 }  // namespace fs

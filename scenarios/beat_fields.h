@@ -24,7 +24,11 @@ void ResolveLessonPaths(Problem* p, const std::string& lesson_dir);
 std::string LessonDir(const std::string& lesson_path);
 
 // "cell", "drift_runs" and "throughput" of beat object j into b; b->step and b->row must already
-// be read. A "throughput" report is read (LoadReportFile) and its shape looked up in it.
+// be read. Reads no file: a "throughput" report's path is only made relative to the lesson.
 void ParseBeatExtras(const nlohmann::json& j, const std::string& where, const std::string& lesson_dir, Beat* b);
+
+// The files a parsed beat names, read: its bench report (LoadReportFile), which must have
+// results of its shape. Throws LessonError naming `where` ("x.json: beats[2]") and the field.
+void CheckBeatFiles(const Beat& b, const std::string& where);
 
 }  // namespace fs

@@ -133,7 +133,9 @@ Lesson LoadLesson(const std::string& path) {
   } catch (const JsonTextError& e) {
     throw LessonError(e.what());
   }
-  return ParseLesson(text, path);
+  Lesson lesson = ParseLesson(text, path);
+  for (size_t i = 0; i < lesson.beats.size(); ++i) CheckBeatFiles(lesson.beats[i], path + ": beats[" + std::to_string(i) + "]");
+  return lesson;
 }
 
 std::string DefaultLessonPath() { return std::string(FS_LESSON_DIR) + "/intro.json"; }

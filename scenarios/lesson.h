@@ -70,7 +70,8 @@ struct Lesson {
   std::vector<Beat> beats;
 };
 
-// Both throw LessonError naming the file, the field and what is allowed.
+// Both throw LessonError naming the file, the field and what is allowed. ParseLesson reads no
+// other file; LoadLesson also reads the bench reports its beats name (CheckBeatFiles).
 Lesson LoadLesson(const std::string& path);
 Lesson ParseLesson(const std::string& json_text, const std::string& path);
 std::string DefaultLessonPath();   // scenarios/lessons/intro.json of this source tree

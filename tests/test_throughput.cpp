@@ -231,7 +231,7 @@ TEST_CASE("Arithmetic intensity is FLOPs over compulsory bytes", "[throughput][r
         Approx(268435456.0 / (1024 * 64 * 4 * 2 + 1024 * 4)));
 }
 
-TEST_CASE("The roof is the bandwidth slope up to the ridge, the peak beyond", "[throughput][roofline]") {
+TEST_CASE("The roof is the bandwidth slope up to the ridge and the peak beyond it", "[throughput][roofline]") {
   CHECK(fs::RoofTflops(800, 3000, 100) == Approx(300));  // 3000 GB/s x 100 FLOP/B = 300 TFLOP/s
   CHECK(fs::RoofTflops(800, 3000, 1000) == Approx(800));
   CHECK(fs::RidgeIntensity(800, 3000) == Approx(800.0 * 1000 / 3000));
@@ -562,45 +562,60 @@ TEST_CASE("Results expected of a pass count the kernels that run and fa2_mma's s
 namespace {
 
 std::string LessonWithThroughput(const std::string& throughput) {
-  return R"({"title": "t", "problem": {}, "beats": [{"title": "a", "text": "b", "throughput": )" + throughput + "}]}";
+  return R"({"title": "t", "problem": {}, "beats": [{"title": "a", "text": "b"}, {"title": "c", "text": "d", "throughput": )" +
+         throughput + "}]}";
 }
 
-const std::string kLessonPath = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/x.json";
+// A lesson file in a fresh directory with a copy of the H100 report in data/ beside it.
+struct LessonDir {
+  fs_test::TempDir dir;
+  LessonDir() {
+    std::filesystem::create_directory(dir.File("data"));
+    std::filesystem::copy_file(kLadderSample, dir.File("data/h100.json"));
+  }
+  fs::Lesson Load(const std::string& throughput) const {
+    fs_test::WriteBytes(dir.File("x.json"), LessonWithThroughput(throughput));
+    return fs::LoadLesson(dir.File("x.json"));
+  }
+};
 
 }  // namespace
 
 TEST_CASE("A beat's throughput report is relative to the lesson and its shape must be in it", "[throughput][lesson]") {
-  const fs::Lesson lesson = fs::ParseLesson(
-      LessonWithThroughput(R"({"report": "data/h100_ladder_sample.json", "shape": "2x16x8192x64", "view": "sweep"})"),
-      kLessonPath);
-  const fs::Beat& b = lesson.beats[0];
+  const LessonDir files;
+  const fs::Lesson lesson = files.Load(R"({"report": "data/h100.json", "shape": "2x16x8192x64", "view": "sweep"})");
+  const fs::Beat& b = lesson.beats[1];
   CHECK(b.has_throughput);
-  CHECK(b.bench_report == std::string(FS_SOURCE_DIR) + "/scenarios/lessons/data/h100_ladder_sample.json");
+  CHECK(b.bench_report == files.dir.File("data/h100.json"));
   CHECK(b.has_bench_shape);
   CHECK(b.bench_shape == kShape64);
   CHECK(b.bench_view == 4);
   CHECK_FALSE(b.bench_live);
-  const fs::Lesson live = fs::ParseLesson(LessonWithThroughput(R"({"live": true, "shape": "1x8x4096x128c"})"), kLessonPath);
-  CHECK(live.beats[0].bench_live);
-  CHECK(live.beats[0].bench_report.empty());
+  CHECK_FALSE(lesson.beats[0].has_throughput);
+  const fs::Lesson live = files.Load(R"({"live": true, "shape": "1x8x4096x128c"})");
+  CHECK(live.beats[1].bench_live);
+  CHECK(live.beats[1].bench_report.empty());
+  // Parsing the text reads no file: the report is read when the lesson file is loaded.
+  CHECK_NOTHROW(fs::ParseLesson(LessonWithThroughput(R"({"report": "data/none.json"})"), files.dir.File("x.json")));
 }
 
 TEST_CASE("A bad throughput field names the beat, the field and what is allowed", "[throughput][lesson]") {
-  const auto refused = [](const std::string& field, const std::string& message) {
+  const LessonDir files;
+  const auto refused = [&](const std::string& field, const std::string& message) {
     INFO(field);
-    CHECK_THROWS_WITH(fs::ParseLesson(LessonWithThroughput(field), kLessonPath),
-                      Contains("x.json: beats[0]: ") && Contains(message));
+    CHECK_THROWS_WITH(files.Load(field), Contains(files.dir.File("x.json") + ": beats[1]: ") && Contains(message));
   };
-  refused(R"("data/h100_ladder_sample.json")", "field \"throughput\" is \"data/h100_ladder_sample.json\"; allowed: an object");
+  refused(R"("data/h100.json")", "field \"throughput\" is \"data/h100.json\"; allowed: an object");
   refused(R"({})", "field \"throughput\" is {}; allowed: an object");
   refused(R"({"file": "x.json"})", "unknown field \"throughput.file\"; allowed: report, shape, view, live");
   refused(R"({"report": "data/none.json"})",
-          "field \"throughput.report\": " + std::string(FS_SOURCE_DIR) + "/scenarios/lessons/data/none.json: cannot open");
-  refused(R"({"report": "data/zero_row_q.npy"})", "field \"throughput.report\": ");
-  refused(R"({"report": "data/h100_ladder_sample.json", "shape": "2x16x8192x96"})",
-          "which " + std::string(FS_SOURCE_DIR) +
-              "/scenarios/lessons/data/h100_ladder_sample.json has no results of; allowed: 2x16x8192x128, "
-              "2x16x8192x64, 2x16x8192x128c");
+          "field \"throughput.report\": " + files.dir.File("data/none.json") + ": cannot open the bench report");
+  refused(R"({"report": "x.json"})", "field \"throughput.report\": " + files.dir.File("x.json") + ": key \"format\"");
+  refused(R"({"report": "/dev/zero"})", "field \"throughput.report\": /dev/zero: cannot open the bench report: it is "
+                                          "not a regular file");
+  refused(R"({"report": "data/h100.json", "shape": "2x16x8192x96"})",
+          "field \"throughput.shape\" is \"2x16x8192x96\", which " + files.dir.File("data/h100.json") +
+              " has no results of; allowed: 2x16x8192x128, 2x16x8192x64, 2x16x8192x128c");
   refused(R"({"shape": "2x16x8192"})", "field \"throughput.shape\" is \"2x16x8192\"; allowed: \"BxHxNxD\"");
   refused(R"({"shape": "1x1x100000x64"})", "field \"throughput.shape\": shape 1x1x100000x64: N is 100000");
   refused(R"({"view": "pie"})", "field \"throughput.view\" is \"pie\"; allowed: all, bars, roofline, memory, sweep");
