@@ -475,7 +475,7 @@ TEST_CASE("The worker repeats passes, measuring the ceilings once and keeping th
 
 TEST_CASE("Stop cancels the pass under way at its next result", "[throughput][worker]") {
   FakeBench fake;
-  fake.per_pass = 1000;  // a pass that would take two seconds
+  fake.per_pass = 5000;  // a pass that would take ten seconds
   fake.step = std::chrono::milliseconds(2);
   fs::LadderWorker w([&](const fs::BenchRequest& r, const fs::BenchProgress& p) { return fake(r, p); });
   w.Run(Request(1024));
@@ -486,11 +486,11 @@ TEST_CASE("Stop cancels the pass under way at its next result", "[throughput][wo
   const auto asked = std::chrono::steady_clock::now();
   w.Stop();
   s = WaitFor(w, [](const fs::LadderSnapshot& x) { return x.phase == fs::LadderPhase::kStopped; });
-  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(500));
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(3));  // a busy machine is slow
   CHECK(fake.cancelled == 1);
   CHECK(s.passes == 0);
   CHECK(s.done >= 5);
-  CHECK(s.done < 1000);
+  CHECK(s.done < 5000);
   CHECK(s.report.results.size() == static_cast<size_t>(s.done));  // what was finished stays shown
 }
 
