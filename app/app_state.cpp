@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bench.h"
 #include "reference.h"
 #include "capture.h"
 #include "commands.h"
@@ -83,6 +84,7 @@ bool InitState(AppState& s, const Options& opt) {
   s.view.light_theme = opt.light;
   s.backend_kind = ResolveBackend(opt.backend);
   s.cuda_unavailable = CudaUnavailableReason();
+  if (s.cuda_unavailable.empty()) s.ladder.runner = RunBench;
   Status refusal;
   const auto keep_refusal = [&](bool ok) {
     if (!ok && !refusal.error) refusal = s.status;
@@ -109,6 +111,11 @@ bool InitState(AppState& s, const Options& opt) {
   if (opt.row >= 0) SetRow(s, opt.row);
   if (opt.step >= 0) SetStep(s, opt.step);
   if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
+  if (!opt.bench_json.empty()) {
+    const ViewOptions asked = s.view;
+    keep_refusal(OpenBenchReport(s, opt.bench_json));
+    if (!opt.panels.empty()) s.view = asked;  // --panels says what is shown
+  }
   if (refusal.error) s.status = refusal;
   return !refusal.error;
 }
@@ -162,6 +169,7 @@ void GoToBeat(AppState& s, int b) {
   if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
   if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
   if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
+  ApplyThroughputBeat(s, beat);
 }
 
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
@@ -182,6 +190,7 @@ void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
 void PrepareFrame(AppState& s, double budget_ms) {
   if (s.view.shown[static_cast<int>(PanelId::kCompare)]) UpdateComparison(s);
   UpdateLab(s, budget_ms);
+  UpdateLadder(s, !std::isfinite(budget_ms));
 }
 
 void SetStep(AppState& s, int step) {

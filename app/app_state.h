@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "inputs.h"
 #include "lab_state.h"
+#include "ladder_state.h"
 #include "lesson.h"
 #include "problem.h"
 #include "trace.h"
@@ -82,6 +83,7 @@ struct AppState {
   Dialogs dialogs;
   Comparison compare;
   LabState lab;                    // precision, errors, bits and drift panels
+  LadderState ladder;              // the throughput panel
 
   // Requests handled by the frame loop.
   bool capture_requested = false;
@@ -90,7 +92,7 @@ struct AppState {
 };
 
 // The state the command line asks for: a trace file, or the lesson with problem options on
-// top, then the beat, row, step and panels. Returns false when something named could not be
+// top, then the beat, row, step and panels, and a saved bench report (--bench-json). Returns false when something named could not be
 // shown; the status line then says why, and nothing run afterwards replaces that message. A
 // trace file that cannot be opened leaves the state empty: showing another problem instead
 // would look like the file.
@@ -104,10 +106,11 @@ bool OpenTraceFile(AppState& s, const std::string& path);
 // front. Unknown names are ignored (lessons and --panels check them).
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names);
 // Moves to lesson beat b (clamped): its problem when it differs from the previous beat's, then
-// its step, row, panels, bit-view cell and drift runs.
+// its step, row, panels, bit-view cell, drift runs and throughput report.
 void GoToBeat(AppState& s, int b);
-// Computes what the shown panels need before a frame is drawn (comparison, precision lab);
-// `budget_ms` bounds the drift experiment's share of the frame.
+// Computes what the shown panels need before a frame is drawn (comparison, precision lab, the
+// live ladder); `budget_ms` bounds the drift experiment's share of the frame, and an infinite
+// budget finishes everything (a live ladder's pass included) before returning.
 void PrepareFrame(AppState& s, double budget_ms);
 void SetStep(AppState& s, int step);     // clamped to the trace
 void SetRow(AppState& s, int row);       // clamped to the problem

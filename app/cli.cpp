@@ -245,6 +245,9 @@ void AddViewOptions(CLI::App* app, Options* opt) {
                   "Panels to show, comma-separated; the first named in an area is its front tab: " + PanelNameChoices())
       ->delimiter(',')
       ->check(CLI::IsMember(PanelNameList()));
+  app->add_option("--bench-json", opt->bench_json,
+                  "A bench report saved with `flashscope bench --json FILE`, shown in the throughput panel (on a "
+                  "machine without a GPU too)");
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
   app->add_option_function<std::string>(

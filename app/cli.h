@@ -29,6 +29,7 @@ struct Options {
   ProblemFlags flags;
   std::string lesson_path;          // --lesson; empty means the default lesson
   std::string open_path;            // --open: a trace file
+  std::string bench_json;           // --bench-json: a saved bench report for the throughput panel
   std::string backend = "auto";     // auto, cpu, cuda
   int step = -1;                    // --step
   int row = -1;                     // --row

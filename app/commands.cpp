@@ -120,27 +120,6 @@ int RunDriftCommand(const Options& opt) {
 
 namespace {
 
-// "BxHxNxD" with an optional trailing "c" for causal; each number strictly decimal.
-bool ParseShape(std::string s, LadderShape* out) {
-  LadderShape shape;
-  if (!s.empty() && (s.back() == 'c' || s.back() == 'C')) {
-    shape.causal = true;
-    s.pop_back();
-  }
-  int* fields[4] = {&shape.batch, &shape.heads, &shape.n, &shape.d};
-  size_t begin = 0;
-  for (int i = 0; i < 4; ++i) {
-    const size_t end = i < 3 ? s.find('x', begin) : s.size();
-    int64_t v = 0;
-    if (end == std::string::npos || !ParseDecimal(s.substr(begin, end - begin), 0, std::numeric_limits<int>::max(), &v))
-      return false;
-    *fields[i] = static_cast<int>(v);
-    begin = end + 1;
-  }
-  *out = shape;
-  return true;
-}
-
 // 16k tokens per batch and hidden size 2048, as in the published FlashAttention benchmarks.
 std::vector<LadderShape> DefaultShapes() {
   std::vector<LadderShape> shapes;
@@ -181,7 +160,7 @@ int RunBenchCommand(const Options& opt) {
   BenchRequest req;
   for (const auto& text : opt.shapes) {
     LadderShape s;
-    if (!ParseShape(text, &s)) {
+    if (!ParseShapeText(text, &s)) {
       std::fprintf(stderr, "flashscope bench: --shape %s is not BxHxNxD[c] (e.g. 2x16x8192x128c)\n",
                    Excerpt(text).c_str());
       return 2;

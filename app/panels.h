@@ -19,6 +19,7 @@ void DrawPrecisionPanel(AppState& s);
 void DrawErrorsPanel(AppState& s);
 void DrawBitsPanel(AppState& s);
 void DrawDriftPanel(AppState& s);
+void DrawThroughputPanel(AppState& s);
 
 // The numeric controls (precision preset and stages, softmax, beta, eps) editing `e`; true
 // when an edit is complete and should be applied.

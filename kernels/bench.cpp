@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -73,9 +74,14 @@ const json& Field(const json& obj, const char* key, const std::string& where, co
   return obj.at(key);
 }
 
+// A string of at most kMaxReportTextChars characters: the throughput panel draws each as one
+// text item, which Dear ImGui cannot hold beyond about 16,000 characters.
+constexpr size_t kMaxReportTextChars = 4000;
+
 std::string Text(const json& obj, const char* key, const std::string& where, const std::string& source) {
   const json& v = Field(obj, key, where, source);
-  if (!v.is_string()) Bad(source, where + key, "a string");
+  if (!v.is_string() || Utf8Length(v.get_ref<const std::string&>()) > kMaxReportTextChars)
+    Bad(source, where + key, "a string of at most " + std::to_string(kMaxReportTextChars) + " characters");
   return v.get<std::string>();
 }
 
@@ -126,6 +132,7 @@ std::string ReportToJson(const BenchReport& r) {
   const json doc = {{"format", "flashscope-bench"},
                     {"version", 2},
                     {"device", r.device},
+                    {"device_memory_bytes", r.device_memory_bytes},
                     {"recorded_at", r.recorded_at},
                     {"host", r.host},
                     {"warmup", r.warmup},
@@ -153,6 +160,11 @@ BenchReport ReportFromJson(const std::string& text, const std::string& source) {
     Bad(source, "version", "2 (reports of version 1 predate the kernel ladder: run the bench again)");
   BenchReport r;
   r.device = Text(doc, "device", "", source);
+  if (doc.contains("device_memory_bytes")) {  // absent from reports recorded before it was added
+    const double bytes = Real(doc, "device_memory_bytes", "", source);
+    if (!(bytes >= 0 && bytes < 1e18)) Bad(source, "device_memory_bytes", "a byte count");
+    r.device_memory_bytes = static_cast<uint64_t>(bytes);
+  }
   r.recorded_at = Text(doc, "recorded_at", "", source);
   r.host = Text(doc, "host", "", source);
   r.warmup = Int(doc, "warmup", "", source, 0, 1000000);
@@ -209,6 +221,19 @@ BenchReport ReportFromJson(const std::string& text, const std::string& source) {
     r.results.push_back(b);
   }
   return r;
+}
+
+BenchReport LoadReportFile(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status st = std::filesystem::status(path, error);
+  // A report is a file: a pipe or a device could block the window or never end.
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st))
+    throw ProblemError(path + ": cannot open the bench report: it is not a regular file");
+  try {
+    return ReportFromJson(ReadJsonFile(path, kMaxBenchReportBytes, "the bench report"), path);
+  } catch (const JsonTextError& e) {
+    throw ProblemError(e.what());
+  }
 }
 
 }  // namespace fs

@@ -89,6 +89,7 @@ struct BenchResult {
 
 struct BenchReport {
   std::string device;              // GPU name
+  uint64_t device_memory_bytes = 0;  // the GPU's total memory (0: not recorded, as in older reports)
   std::string recorded_at;         // UTC, ISO 8601
   std::string host;
   int warmup = 0, repeats = 0;
@@ -115,5 +116,10 @@ Output RunKernelOnce(const KernelInfo& k, const Problem& p, const Inputs& in, Fo
 // ProblemError naming the key that is missing or wrong and what is allowed.
 std::string ReportToJson(const BenchReport& r);
 BenchReport ReportFromJson(const std::string& text, const std::string& source);
+
+// A report file: a regular file of at most kMaxBenchReportBytes (refused before it is parsed),
+// read with ReportFromJson. Throws ProblemError naming the file and what is wrong with it.
+constexpr size_t kMaxBenchReportBytes = 16 << 20;
+BenchReport LoadReportFile(const std::string& path);
 
 }  // namespace fs

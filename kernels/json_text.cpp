@@ -3,7 +3,11 @@
 // which also knows where in the document each value sits when something goes wrong.
 #include "json_text.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "excerpt.h"
@@ -174,6 +178,22 @@ json ParseJsonText(const std::string& text, const std::string& where) {
     throw JsonTextError(where + ": " + (error.empty() ? std::string("not valid JSON") : error));
   }
   return std::move(builder.Root());
+}
+
+std::string ReadJsonFile(const std::string& path, size_t max_bytes, const std::string& what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw JsonTextError(path + ": cannot open " + what + ": it is a directory");
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw JsonTextError(path + ": cannot open " + what + " (" + (errno ? std::strerror(errno) : "unknown reason") + ")");
+  std::string text(max_bytes + 1, '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw JsonTextError(path + ": read error in " + what);
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > max_bytes)
+    throw JsonTextError(path + ": " + what + " is larger than " + std::to_string(max_bytes) + " bytes, the most it may be");
+  return text;
 }
 
 }  // namespace fs

@@ -24,4 +24,11 @@ constexpr int kMaxJsonDepth = 64;
 //   lessons/x.json: nesting deeper than 64 levels at "beats[0]"; allowed: at most 64
 nlohmann::json ParseJsonText(const std::string& text, const std::string& where);
 
+// The bytes of the file at `path`, refused when it holds more than max_bytes (having read
+// max_bytes + 1 of it at most: a huge file, or a device that never ends, is not read whole).
+// `what` names it in messages ("the lesson file"); throws JsonTextError:
+//   x.json: cannot open the lesson file (No such file or directory)
+//   x.json: the lesson file is larger than 1048576 bytes, the most it may be
+std::string ReadJsonFile(const std::string& path, size_t max_bytes, const std::string& what);
+
 }  // namespace fs

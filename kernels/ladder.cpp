@@ -1,5 +1,7 @@
 #include "ladder.h"
 
+#include <limits>
+
 #include "problem.h"
 
 namespace fs {
@@ -78,6 +80,30 @@ std::string KernelRunsError(const KernelInfo& k, Format dtype, const NumericPoli
 std::string ShapeText(const LadderShape& s) {
   return std::to_string(s.batch) + "x" + std::to_string(s.heads) + "x" + std::to_string(s.n) + "x" +
          std::to_string(s.d) + (s.causal ? "c" : "");
+}
+
+bool ParseShapeText(std::string text, LadderShape* out) {
+  LadderShape shape;
+  if (!text.empty() && (text.back() == 'c' || text.back() == 'C')) {
+    shape.causal = true;
+    text.pop_back();
+  }
+  int* fields[4] = {&shape.batch, &shape.heads, &shape.n, &shape.d};
+  size_t begin = 0;
+  for (int i = 0; i < 4; ++i) {
+    const size_t end = i < 3 ? text.find('x', begin) : text.size();
+    if (end == std::string::npos || end == begin || end - begin > 10) return false;
+    int64_t value = 0;
+    for (size_t c = begin; c < end; ++c) {
+      if (text[c] < '0' || text[c] > '9') return false;
+      value = value * 10 + (text[c] - '0');
+    }
+    if (value > std::numeric_limits<int>::max()) return false;
+    *fields[i] = static_cast<int>(value);
+    begin = end + 1;
+  }
+  *out = shape;
+  return true;
 }
 
 double AttentionFlops(const LadderShape& s) {

@@ -64,6 +64,13 @@ struct LadderShape {
 
 // "2x16x8192x128c" (B x H x N x d, c for causal): the --shape syntax.
 std::string ShapeText(const LadderShape& s);
+// Reads ShapeText's syntax, each number plain decimal (a trailing C is taken for c); false for
+// anything else. The values are not checked (BenchRequestProblems does that).
+bool ParseShapeText(std::string text, LadderShape* out);
+constexpr bool operator==(const LadderShape& a, const LadderShape& b) {
+  return a.batch == b.batch && a.heads == b.heads && a.n == b.n && a.d == b.d && a.causal == b.causal;
+}
+constexpr bool operator!=(const LadderShape& a, const LadderShape& b) { return !(a == b); }
 
 // FLOPs of the forward pass: 4 B H N^2 d, halved for causal (the convention of the
 // FlashAttention papers: the masked half is not counted).

@@ -1,5 +1,7 @@
 #include "beat_fields.h"
 
+#include "bench.h"
+#include "excerpt.h"
 #include "problem_json.h"
 
 namespace fs {
@@ -11,10 +13,59 @@ std::string LessonDir(const std::string& lesson_path) {
   return slash == std::string::npos ? "" : lesson_path.substr(0, slash);
 }
 
+namespace {
+
+// A path written in a lesson, made relative to the lesson's folder.
+std::string InLessonDir(const std::string& path, const std::string& lesson_dir) {
+  return lesson_dir.empty() || path.empty() || path.front() == '/' ? path : lesson_dir + "/" + path;
+}
+
+// "throughput": {"report": ..., "shape": ..., "live": ...}
+void ParseThroughput(const json& t, const std::string& where, const std::string& lesson_dir, Beat* b) {
+  std::string views;
+  for (const char* v : kThroughputViews) views += (views.empty() ? "" : ", ") + std::string(v);
+  const std::string allowed = "an object {\"report\": a bench report's path, \"shape\": \"BxHxNxD[c]\", \"view\": " +
+                              views + ", \"live\": true or false}";
+  if (!t.is_object() || t.empty()) throw LessonError(where + ": field \"throughput\" is " + JsonExcerpt(t) + "; allowed: " + allowed);
+  for (const auto& item : t.items())
+    if (item.key() != "report" && item.key() != "shape" && item.key() != "view" && item.key() != "live")
+      throw LessonError(where + ": unknown field " + Excerpt("throughput." + item.key()) +
+                        "; allowed: report, shape, view, live");
+  if (t.contains("report")) {
+    if (!t["report"].is_string() || t["report"].get_ref<const std::string&>().empty())
+      throw LessonError(where + ": field \"throughput.report\" is " + JsonExcerpt(t["report"]) +
+                        "; allowed: the path of a bench report (flashscope bench --json), relative to the lesson");
+    b->bench_report = InLessonDir(t["report"].get<std::string>(), lesson_dir);
+  }
+  if (t.contains("live")) {
+    if (!t["live"].is_boolean())
+      throw LessonError(where + ": field \"throughput.live\" is " + JsonExcerpt(t["live"]) + "; allowed: true or false");
+    b->bench_live = t["live"].get<bool>();
+  }
+  if (t.contains("view")) {
+    for (size_t i = 0; i < std::size(kThroughputViews); ++i)
+      if (t["view"] == kThroughputViews[i]) b->bench_view = static_cast<int>(i);
+    if (b->bench_view < 0)
+      throw LessonError(where + ": field \"throughput.view\" is " + JsonExcerpt(t["view"]) + "; allowed: " + views);
+  }
+  if (t.contains("shape")) {
+    const json& shape = t["shape"];
+    BenchRequest check;
+    if (!shape.is_string() || !ParseShapeText(shape.get<std::string>(), &b->bench_shape))
+      throw LessonError(where + ": field \"throughput.shape\" is " + JsonExcerpt(shape) +
+                        "; allowed: \"BxHxNxD\" with a trailing c for causal, e.g. \"2x16x8192x128c\"");
+    check.shapes = {b->bench_shape};
+    const std::vector<std::string> problems = BenchRequestProblems(check);
+    if (!problems.empty()) throw LessonError(where + ": field \"throughput.shape\": " + problems.front());
+    b->has_bench_shape = true;
+  }
+  b->has_throughput = true;
+}
+
+}  // namespace
+
 void ResolveLessonPaths(Problem* p, const std::string& lesson_dir) {
-  if (lesson_dir.empty()) return;
-  for (std::string* path : {&p->q_path, &p->k_path, &p->v_path, &p->dout_path})
-    if (!path->empty() && path->front() != '/') *path = lesson_dir + "/" + *path;
+  for (std::string* path : {&p->q_path, &p->k_path, &p->v_path, &p->dout_path}) *path = InLessonDir(*path, lesson_dir);
 }
 
 Problem BeatProblem(const json& lesson_problem, const json& beat_problem, const std::string& where,
@@ -37,7 +88,8 @@ Problem BeatProblem(const json& lesson_problem, const json& beat_problem, const 
   }
 }
 
-void ParseBeatExtras(const json& j, const std::string& where, Beat* b) {
+void ParseBeatExtras(const json& j, const std::string& where, const std::string& lesson_dir, Beat* b) {
+  if (j.contains("throughput")) ParseThroughput(j["throughput"], where, lesson_dir, b);
   if (j.contains("cell")) {
     const json& c = j["cell"];
     const std::string allowed = "an object {\"field\": " + CellFieldChoices() + ", \"col\": an integer}";
@@ -65,6 +117,25 @@ void ParseBeatExtras(const json& j, const std::string& where, Beat* b) {
                         std::to_string(kMaxLessonDriftRuns));
     b->drift_runs = r.get<int>();
   }
+}
+
+void CheckBeatFiles(const Beat& b, const std::string& where) {
+  if (b.bench_report.empty()) return;
+  BenchReport report;
+  try {
+    report = LoadReportFile(b.bench_report);
+  } catch (const ProblemError& e) {
+    throw LessonError(where + ": field \"throughput.report\": " + e.what());
+  }
+  if (!b.has_bench_shape) return;
+  std::string shapes;
+  for (const BenchResult& x : report.results) {
+    if (x.shape == b.bench_shape) return;
+    const std::string text = ShapeText(x.shape);
+    if (shapes.find(text) == std::string::npos) shapes += (shapes.empty() ? "" : ", ") + text;
+  }
+  throw LessonError(where + ": field \"throughput.shape\" is \"" + ShapeText(b.bench_shape) + "\", which " +
+                    b.bench_report + " has no results of; allowed: " + (shapes.empty() ? "none" : shapes));
 }
 
 }  // namespace fs

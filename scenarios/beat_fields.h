@@ -1,6 +1,6 @@
-// The parts of a lesson beat beyond its text: a problem override, the cell for the bit view
-// and the drift runs. Used by lesson.cpp; every error is a LessonError naming the place, the
-// field and what is allowed.
+// The parts of a lesson beat beyond its text: a problem override, the cell for the bit view,
+// the drift runs and what the throughput panel shows. Used by lesson.cpp; every error is a
+// LessonError naming the place, the field and what is allowed.
 #pragma once
 
 #include <string>
@@ -23,7 +23,12 @@ void ResolveLessonPaths(Problem* p, const std::string& lesson_dir);
 // The folder of a lesson file ("" for a bare name).
 std::string LessonDir(const std::string& lesson_path);
 
-// "cell" and "drift_runs" of beat object j into b; b->step and b->row must already be read.
-void ParseBeatExtras(const nlohmann::json& j, const std::string& where, Beat* b);
+// "cell", "drift_runs" and "throughput" of beat object j into b; b->step and b->row must already
+// be read. Reads no file: a "throughput" report's path is only made relative to the lesson.
+void ParseBeatExtras(const nlohmann::json& j, const std::string& where, const std::string& lesson_dir, Beat* b);
+
+// The files a parsed beat names, read: its bench report (LoadReportFile), which must have
+// results of its shape. Throws LessonError naming `where` ("x.json: beats[2]") and the field.
+void CheckBeatFiles(const Beat& b, const std::string& where);
 
 }  // namespace fs

@@ -1,9 +1,5 @@
 #include "lesson.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -59,13 +55,14 @@ int GetInt(const json& obj, const char* key, const std::string& where, int lo, i
 
 Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, const json& lesson_problem) {
   if (!j.is_object()) throw LessonError(where + ": a beat must be an object {\"title\", \"text\", ...}");
-  constexpr const char* kBeatFields[] = {"title", "text", "step", "row", "panels", "problem", "cell", "drift_runs"};
+  constexpr const char* kBeatFields[] = {"title",   "text", "step",       "row",       "panels",
+                                         "problem", "cell", "drift_runs", "throughput"};
   for (const auto& item : j.items()) {
     bool known = false;
     for (const char* field : kBeatFields) known = known || item.key() == field;
     if (!known)
       throw LessonError(where + ": unknown field " + Excerpt(item.key()) +
-                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs");
+                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs, throughput");
   }
   Beat b;
   b.title = GetString(j, "title", where, true, kMaxLessonTitleChars);
@@ -88,7 +85,7 @@ Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, co
       b.panels.push_back(name.get<std::string>());
     }
   }
-  ParseBeatExtras(j, where, &b);
+  ParseBeatExtras(j, where, LessonDir(lesson.path), &b);
   return b;
 }
 
@@ -130,24 +127,15 @@ Lesson ParseLesson(const std::string& json_text, const std::string& path) {
 }
 
 Lesson LoadLesson(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    throw LessonError(path + ": cannot open the lesson file: it is a directory");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw LessonError(path + ": cannot open the lesson file (" +
-                      (errno ? std::strerror(errno) : "unknown reason") + ")");
-  // Read at most one byte more than allowed: a huge file (or a device that never ends) is
-  // refused having read 1 MiB, not all of it.
-  std::string text(kMaxLessonBytes + 1, '\0');
-  in.read(&text[0], static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw LessonError(path + ": read error in the lesson file");
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxLessonBytes)
-    throw LessonError(path + ": the lesson file is larger than " + std::to_string(kMaxLessonBytes) +
-                      " bytes, the most a lesson may be");
-  return ParseLesson(text, path);
+  std::string text;
+  try {
+    text = ReadJsonFile(path, kMaxLessonBytes, "the lesson file");
+  } catch (const JsonTextError& e) {
+    throw LessonError(e.what());
+  }
+  Lesson lesson = ParseLesson(text, path);
+  for (size_t i = 0; i < lesson.beats.size(); ++i) CheckBeatFiles(lesson.beats[i], path + ": beats[" + std::to_string(i) + "]");
+  return lesson;
 }
 
 std::string DefaultLessonPath() { return std::string(FS_LESSON_DIR) + "/intro.json"; }

@@ -1,8 +1,9 @@
 // Lessons: human-editable JSON files that set up a Problem and walk through it in beats
 // (a title, a paragraph, the step and row to show, the panels to open, and optionally problem
-// fields changed for that beat, the value to open in the bit view and the runs of the drift
-// experiment). A bad file gives a LessonError naming the file, the field and what is allowed.
-// Paths of .npy files in a lesson are relative to the lesson file.
+// fields changed for that beat, the value to open in the bit view, the runs of the drift
+// experiment and what the throughput panel shows). A bad file gives a LessonError naming the
+// file, the field and what is allowed.
+// Paths of .npy files and bench reports in a lesson are relative to the lesson file.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "cell_inspect.h"
+#include "ladder.h"
 #include "panel_list.h"
 #include "problem.h"
 
@@ -43,7 +45,20 @@ struct Beat {
   CellField cell_field = CellField::kP;
   int cell_col = 0;
   int drift_runs = 0;                // "drift_runs": seeds for the drift panel to run (0: none)
+  // "throughput": {"report": "data/x.json", "shape": "2x16x8192x128", "view": "memory",
+  // "live": true}, what the throughput panel shows: a saved bench report (relative to the lesson
+  // file), the live ladder where a GPU is usable (the report where none is), which shape and
+  // which of its views (kThroughputViews).
+  bool has_throughput = false;
+  std::string bench_report;          // "" for none
+  bool bench_live = false;
+  bool has_bench_shape = false;
+  LadderShape bench_shape;
+  int bench_view = -1;               // index into kThroughputViews; -1 keeps the panel's
 };
+
+// The throughput panel's views: all of them, or one filling the panel.
+constexpr const char* kThroughputViews[] = {"all", "bars", "roofline", "memory", "sweep"};
 
 constexpr int kMaxLessonDriftRuns = 64;
 
@@ -55,7 +70,8 @@ struct Lesson {
   std::vector<Beat> beats;
 };
 
-// Both throw LessonError naming the file, the field and what is allowed.
+// Both throw LessonError naming the file, the field and what is allowed. ParseLesson reads no
+// other file; LoadLesson also reads the bench reports its beats name (CheckBeatFiles).
 Lesson LoadLesson(const std::string& path);
 Lesson ParseLesson(const std::string& json_text, const std::string& path);
 std::string DefaultLessonPath();   // scenarios/lessons/intro.json of this source tree

@@ -40,7 +40,9 @@ constexpr int kPanelAreaCount = 3;
   X(kBits, "bits", "Bits", kTopRight, DrawBitsPanel, false,                                          \
     "Sign, exponent and mantissa of a clicked value; guard, round and sticky of its rounding")       \
   X(kDrift, "drift", "Delta drift", kBottom, DrawDriftPanel, false,                                  \
-    "Cumulative delta_lp - delta_hp over rows and over runs, standard against stabilized")
+    "Cumulative delta_lp - delta_hp over rows and over runs, standard against stabilized")            \
+  X(kThroughput, "throughput", "Throughput", kTopRight, DrawThroughputPanel, false,                  \
+    "The kernel ladder's TFLOP/s against the GEMM ceiling beside its error; roofline, memory, tiles")
 
 enum class PanelId : int {
 #define FS_PANEL_ID(id, name, title, area, draw, shown, tip) id,

@@ -18,6 +18,7 @@
 #include "heatmap.h"
 #include "imgui.h"
 #include "line_chart.h"
+#include "test_imgui.h"
 #include "tile_grid.h"
 
 namespace {
@@ -35,19 +36,8 @@ float MaxChannelDiff(viz::Rgb a, viz::Rgb b) {
 // the app's own capture runs without a window system.
 class HeadlessImGui {
  public:
-  explicit HeadlessImGui(bool vertex_offsets = true) {
-    context_ = ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.LogFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60.0f;
-    // The OpenGL3 renderer declares this; without it one draw list holds at most 64k vertices.
-    if (vertex_offsets) io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
-    unsigned char* pixels = nullptr;
-    int width = 0, height = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
-  }
+  explicit HeadlessImGui(bool vertex_offsets = true)
+      : context_(fs_test::CreateHeadlessContext(ImVec2(1280, 800), vertex_offsets)) {}
   ~HeadlessImGui() { ImGui::DestroyContext(context_); }
   HeadlessImGui(const HeadlessImGui&) = delete;
   HeadlessImGui& operator=(const HeadlessImGui&) = delete;

@@ -14,6 +14,7 @@
 #include "heatmap.h"
 #include "imgui.h"
 #include "line_chart.h"
+#include "test_imgui.h"
 
 namespace {
 
@@ -22,16 +23,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // An ImGui context with a built font atlas and one full-window frame at a time.
 class Frame {
  public:
-  Frame() {
-    context_ = ImGui::CreateContext();
+  Frame() : context_(fs_test::CreateHeadlessContext(ImVec2(1280, 800))) {
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60.0f;
-    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
     ImGui::NewFrame();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);

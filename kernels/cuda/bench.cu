@@ -493,6 +493,7 @@ BenchReport RunBench(const BenchRequest& req, const BenchProgress& progress) {
   report.device = dev.name;
   report.recorded_at = UtcNow();
   report.host = HostName();
+  report.device_memory_bytes = dev.total_bytes;
   report.warmup = req.warmup;
   report.repeats = req.repeats;
   if (req.ceilings) report.ceilings = MeasureCeilings();

@@ -44,7 +44,7 @@ PRESETS = ("fp32", "fa2-bf16", "fa2-fp16", "paper-bf16")
 PRESET_STAGES = {"fp32": {}, "fa2-bf16": {"inputs": "bf16", "pbar": "bf16", "output": "bf16"},
                  "fa2-fp16": {"inputs": "fp16", "pbar": "fp16", "output": "fp16"},
                  "paper-bf16": {k: "bf16" for k in STAGES}}
-PANELS = ("tiles", "softmax", "scores", "compare", "precision", "errors", "bits", "drift")
+PANELS = ("tiles", "softmax", "scores", "compare", "precision", "errors", "bits", "drift", "throughput")
 FLT_MIN, FLT_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
 SANITIZER_EXIT = 86  # ASAN_OPTIONS/UBSAN_OPTIONS exitcode below: a memory or UB error
 MAX_MESSAGE_BYTES = 16384
@@ -247,10 +247,11 @@ def check_lesson(b):
     if not isinstance(beats, list) or not beats:
         return False
     for beat in beats:
-        # A beat may also change the problem, open a cell in the bit view or ask for drift runs;
-        # the loader checks those, this checker lets them through (it never calls them garbage).
+        # A beat may also change the problem, open a cell in the bit view, ask for drift runs or
+        # open a bench report in the throughput panel; the loader checks those, this checker lets
+        # them through (it never calls them garbage).
         if not isinstance(beat, dict) or not set(beat) <= {"title", "text", "step", "row", "panels", "problem",
-                                                           "cell", "drift_runs"}:
+                                                           "cell", "drift_runs", "throughput"}:
             return False
         if not isinstance(beat.get("title"), str) or len(beat["title"]) > 200:
             return False

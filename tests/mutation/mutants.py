@@ -557,4 +557,21 @@ MUTANTS = [
            "in->v[f] = kDriftSinkV0;",
            "",
            "the drift pattern's sink key has a random V value instead of the worked example's"),
+
+    # ---- app/throughput_model.cpp: what the throughput panel's views draw ----------------------
+    Mutant("throughput-roof-never-bends", "app/throughput_model.cpp",
+           "return std::min(peak_tflops, bandwidth_gbps * intensity / 1000.0);",
+           "return std::max(peak_tflops, bandwidth_gbps * intensity / 1000.0);",
+           "the roofline's roof takes the larger of the peak and the bandwidth slope, so it never bends at the ridge",
+           guard="The roof is the bandwidth slope up to the ridge and the peak beyond it"),
+    Mutant("throughput-fp32-against-bf16-gemm", "app/throughput_model.cpp",
+           "return dtype == Format::kFp32 ? c.gemm_fp32_tflops : c.gemm_bf16_tflops;",
+           "return c.gemm_bf16_tflops;",
+           "FP32 kernels are measured against the BF16 GEMM ceiling, their bars far too short",
+           guard="The GEMM ceiling of a result is its format's"),
+    Mutant("throughput-sweep-fit-unsaid", "app/throughput_model.cpp",
+           "} else if (m.warps_recorded && !SweepTileNote(shape.d, cell.tile).empty()) {",
+           "} else if (false) {",
+           "a sweep tile that does not fit the registers at d=128 is greyed as not run, without the reason",
+           guard="The sweep at d = 128: the tiles that do not fit are greyed with the reason"),
 ]

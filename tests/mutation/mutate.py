@@ -122,7 +122,8 @@ def run(cmd, cwd, timeout):
 
 
 # app/ files that build without the window; every other app/ file and viz/ need it.
-HEADLESS_APP_FILES = {"cli.cpp", "cli.h", "commands.cpp", "commands.h", "main.cpp", "gl_choice.cpp", "gl_choice.h"}
+HEADLESS_APP_FILES = {"cli.cpp", "cli.h", "commands.cpp", "commands.h", "main.cpp", "gl_choice.cpp", "gl_choice.h",
+                      "throughput_model.cpp", "throughput_model.h", "ladder_worker.cpp", "ladder_worker.h"}
 
 
 def needs_window(mutant):
