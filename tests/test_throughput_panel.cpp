@@ -393,7 +393,7 @@ TEST_CASE("memory_bound: the traffic and memory it quotes are on screen and add 
   CHECK(last.bytes_written == 262144u + 4096u);         // O and L once
   // Standard: Q, K, V read, O written, and S and P (4 MiB each) written and read: 17 MiB.
   CHECK(fs::StandardTraffic(play.s.problem).Total() == 4u * 262144 + 4u * 4194304);
-  play.Quotes(text, {"4.2 MiB", "260.0 KiB", "17.0 MiB", "3.8x more"});
+  play.Quotes(text, {"4.2 MiB", "260.0 KiB", "17.0 MiB", "3.8x this loop's"});
   text = play.Beat(2);
   play.Quotes(text, {"155.9 TFLOP/s", "19.6%", "223.1 TFLOP/s", "28.1%", "7.00e-03", "3.30e-03"});
   text = play.Beat(3);
@@ -428,11 +428,11 @@ TEST_CASE("fa1_vs_fa2: the bytes of FA2's loop order and the ladder's rows it qu
   text = play.Beat(2);
   CHECK(play.s.trace->steps[15].bytes_read == 4u * 16384 + 4 * 8 * 16384u);  // Q once, K and V 4 times
   CHECK(play.s.trace->steps[15].bytes_written == 4u * (16384 + 256));
-  play.Quotes(text, {"576.0 KiB", "65.0 KiB", "1.2 MiB", "2.0x more"});
+  play.Quotes(text, {"576.0 KiB", "65.0 KiB", "1.2 MiB", "2.0x this loop's"});
   text = play.Beat(3);
   CHECK(play.s.problem.br == 128);
   CHECK(play.s.trace->steps.back().bytes_read == 4u * 16384 + 2 * 8 * 16384u);  // K and V twice
-  play.Quotes(text, {"320.0 KiB", "65.0 KiB", "3.3x more"});
+  play.Quotes(text, {"320.0 KiB", "65.0 KiB", "3.3x this loop's"});
   text = play.Beat(4);
   play.Quotes(text, {"not in this report", "223.1 TFLOP/s"});
   // fa1's row says what the beat says of it.
