@@ -55,7 +55,7 @@ shots=(
   "intro|--lesson $lessons/intro.json --step 5"
   "precision_exact_ones|--lesson $lessons/exact_ones.json --beat 3"
   "bit_view_worked_example|--lesson $lessons/biased_rounding.json --beat 2"
-  "drift|--lesson $lessons/biased_rounding.json --beat 5"
+  "throughput_live|--backend cuda --panels tiles,throughput --n 1024 --d 128"
   "causal_light_4k|--lesson $lessons/causal.json --light --scale 2 --size 3840x2160"
 )
 status=0
@@ -80,4 +80,8 @@ for size in 1920x1080 3840x2160; do
   "$fs" --gl egl --measure-frames "$FRAMES" --size "$size" --lesson "$lessons/intro.json" 2>&1 |
     tee -a "$OUT/frames.txt" || status=1
 done
+# The frame time while the live ladder runs on its worker thread (CUDA backend).
+echo "with the live throughput panel:" | tee -a "$OUT/frames.txt"
+"$fs" --gl egl --measure-frames "$FRAMES" --size 1920x1080 --backend cuda --panels tiles,throughput \
+  --n 1024 --d 128 2>&1 | tee -a "$OUT/frames.txt" || status=1
 exit $status
