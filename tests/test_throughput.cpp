@@ -25,7 +25,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-const std::string kLadderSample = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/data/h100_ladder_sample.json";
+const std::string kLadderSample = std::string(FS_SOURCE_DIR) + "/tests/data/h100_ladder_sample.json";
 const std::string kSweepSample = std::string(FS_SOURCE_DIR) + "/tests/data/h100_fa2_mma_sweep_sample.json";
 
 const fs::LadderShape kShape128{2, 16, 8192, 128, false};

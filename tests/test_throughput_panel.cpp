@@ -28,7 +28,7 @@ namespace {
 // ---- helpers ----------------------------------------------------------------------------------------
 
 const std::string kLessons = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/";
-const std::string kSample = kLessons + "data/h100_ladder_sample.json";
+const std::string kSample = std::string(FS_SOURCE_DIR) + "/tests/data/h100_ladder_sample.json";
 const char kNoCuda[] = "this build has no CUDA support (the tests say so)";
 
 fs::AppState NoGpu() {
@@ -395,21 +395,35 @@ TEST_CASE("memory_bound: the traffic and memory it quotes are on screen and add 
   CHECK(fs::StandardTraffic(play.s.problem).Total() == 4u * 262144 + 4u * 4194304);
   play.Quotes(text, {"4.2 MiB", "260.0 KiB", "17.0 MiB", "3.8x this loop's"});
   text = play.Beat(2);
-  play.Quotes(text, {"155.9 TFLOP/s", "19.6%", "223.1 TFLOP/s", "28.1%", "7.00e-03", "3.30e-03"});
+  CHECK(play.s.ladder.shown_shape == fs::LadderShape{1, 16, 16384, 128, false});
+  play.Quotes(text, {"130.7 TFLOP/s", "16.6%", "358.1 TFLOP/s", "45.6%", "7.42e-03", "4.14e-03", "51.6 TFLOP/s", "61.6%"});
   text = play.Beat(3);
-  // 4 * 32 * 8192^2 * 128 FLOPs over 32 * 8192 * 1028 compulsory bytes, and with 4 * 32 * 8192^2 * 2
-  // bytes of S and P too; the copy bandwidth 2995.5 GB/s at that intensity.
-  const double flops = 4.0 * 32 * 8192 * 8192 * 128, bytes = 32.0 * 8192 * 1028, scores = 4.0 * 32 * 8192 * 8192 * 2;
-  CHECK(std::lround(flops / bytes) == 4080);
-  CHECK(std::lround(flops / (bytes + scores)) == 63);
-  CHECK(std::lround(2995.53 * flops / (bytes + scores) / 1000) == 189);
-  CHECK(std::lround(795.438 * 1000 / 2995.53) == 266);
-  play.Quotes(text, {"4080 FLOP per byte", "BF16 ridge at 266", "63 FLOP per byte", "allows 189 TFLOP/s", "155.9"});
+  // 4 * 16 * 16384^2 * 128 FLOPs over 16 * 16384 * 1028 compulsory bytes in BF16, and with
+  // 4 * 16 * 16384^2 * 2 bytes of S and P too; the copy bandwidth 2994.0 GB/s at that intensity.
+  const double flops = 4.0 * 16 * 16384 * 16384 * 128, bytes = 16.0 * 16384 * 1028, scores = 4.0 * 16 * 16384 * 16384 * 2;
+  CHECK(std::lround(flops / bytes) == 8160);
+  CHECK(std::lround(flops / (bytes + scores)) == 64);
+  CHECK(std::lround(2993.99 * flops / (bytes + scores) / 1000) == 190);
+  CHECK(std::lround(786.093 * 1000 / 2993.99) == 263);
+  // In FP32: 16 * 16384 * (4 * 128 * 4 + 4) compulsory bytes and S and P of 4 bytes; the FP32
+  // ridge at 51.6 TFLOP/s is 17 FLOP per byte, left of the ring.
+  const double bytes32 = 16.0 * 16384 * 2052, scores32 = 4.0 * 16 * 16384 * 16384 * 4;
+  CHECK(std::lround(flops / (bytes32 + scores32)) == 32);
+  CHECK(std::lround(51.59995 * 1000 / 2993.99) == 17);
+  play.Quotes(text, {"8160 FLOP per byte", "BF16 ridge at 263", "64 FLOP per byte", "allows 190 TFLOP/s", "130.7",
+                     "32 FLOP per byte"});
   text = play.Beat(4);
-  play.Quotes(text, {"4.3 GiB", "257.0 MiB", "80GB", "74.5 GiB", "N = 35099", "N = 65536"});
+  // 16 heads at N = 16384: S of 16 * 16384^2 BF16 values (8 GiB) and Q, K, V, O, L (257 MiB).
+  CHECK(fs::KernelDeviceBytes(fs::KernelId::kStandard, {1, 16, 16384, 128, false}, fs::Format::kBf16) ==
+        16ull * 16384 * 16384 * 2 + 16ull * 16384 * 1028);
+  // 80 GB: 16 (2 N^2 + 1028 N) <= 8e10 up to N = 49743.
+  const auto standard_bytes = [](double n) { return 16 * (2 * n * n + 1028 * n); };
+  CHECK(standard_bytes(49743) <= 8e10);
+  CHECK(standard_bytes(49744) > 8e10);
+  play.Quotes(text, {"8.3 GiB", "257.0 MiB", "80GB", "74.5 GiB", "N = 49743", "N = 65536"});
   text = play.Beat(5);
   CHECK(play.s.ladder.shown_shape.causal);
-  play.Quotes(text, {"87.8 TFLOP/s", "11.0%", "213.0 TFLOP/s", "26.8%"});
+  play.Quotes(text, {"86.3 TFLOP/s", "11.0%", "332.0 TFLOP/s", "42.2%", "18.2 TFLOP/s", "9.7"});
 }
 
 TEST_CASE("fa1_vs_fa2: the bytes of FA2's loop order and the ladder's rows it quotes", "[lesson][throughput]") {
@@ -434,13 +448,37 @@ TEST_CASE("fa1_vs_fa2: the bytes of FA2's loop order and the ladder's rows it qu
   CHECK(play.s.trace->steps.back().bytes_read == 4u * 16384 + 2 * 8 * 16384u);  // K and V twice
   play.Quotes(text, {"320.0 KiB", "65.0 KiB", "3.3x this loop's"});
   text = play.Beat(4);
-  play.Quotes(text, {"not in this report", "223.1 TFLOP/s"});
+  CHECK(play.s.ladder.shown_shape == fs::LadderShape{1, 16, 16384, 128, false});
+  play.Quotes(text, {"0.4 TFLOP/s, 0.8%", "7.2 TFLOP/s, 14.0%", "358.1 TFLOP/s"});
+  CHECK_THAT(text, !Contains("not in this report"));  // every rung of the ladder has its row
+  // "about 17 times": the report's TFLOP/s, not the rounded ones on screen.
+  const fs::BenchReport& ladder = *fs::ShownReport(play.s);
+  double fa1 = 0, fa2_teach = 0;
+  for (const fs::BenchResult& x : ladder.results) {
+    if (x.shape != play.s.ladder.shown_shape) continue;
+    if (x.kernel == "fa1") fa1 = x.tflops;
+    if (x.kernel == "fa2_teach") fa2_teach = x.tflops;
+  }
+  REQUIRE(fa1 > 0);
+  CHECK(std::lround(fa2_teach / fa1) == 17);
+  CHECK_THAT(play.Current().text, Contains("about 17 times"));
+  // fa1 launches B*H blocks; fa2_teach (N / Br) * B*H with Br = 64; K/V blocks of Bc = 64.
+  CHECK(16384 / 64 * 16 == 4096);
+  CHECK_THAT(play.Current().text, Contains("16 blocks") && Contains("256 K/V blocks") && Contains("4096 in all"));
   // fa1's row says what the beat says of it.
   CHECK_THAT(text, Contains(fs::FindKernel("fa1")->teaches));
   CHECK_THAT(fs::FindKernel("fa1")->teaches, Contains("K/V blocks outer: O, m, l re-read and re-written each step"));
   CHECK_THAT(play.Current().text, Contains("K/V-outer order: O, m and l are re-read and re-written at every step"));
   text = play.Beat(5);
-  play.Quotes(text, {"Br=128 Bc=128", "289.4 TFLOP/s", "This report's tiles do not record their warps."});
+  CHECK(play.s.ladder.shown_shape == fs::LadderShape{2, 16, 8192, 128, false});
+  play.Quotes(text, {"Br=128 Bc=64 4 warps at 349.2 TFLOP/s", "accumulators do not fit in registers"});
+  // The cells the beat compares, drawn (not logged) with their TFLOP/s rounded: Br=128 and
+  // Br=64 at Bc=64 with 4 warps.
+  const fs::SweepModel sweep = fs::Fa2MmaSweep(*fs::ShownReport(play.s), play.s.ladder.shown_shape);
+  for (const fs::SweepCell& c : sweep.cells) {
+    if (c.tile == fs::MmaTile{128, 64, 4}) CHECK(std::lround(c.tflops) == 349);
+    if (c.tile == fs::MmaTile{64, 64, 4}) CHECK(std::lround(c.tflops) == 315);
+  }
 }
 
 TEST_CASE("your_ladder: every beat shows the live ladder with a GPU, the saved report without", "[lesson][throughput]") {
@@ -454,7 +492,10 @@ TEST_CASE("your_ladder: every beat shows the live ladder with a GPU, the saved r
       INFO("beat " << b);
       CHECK(play.s.ladder.show_file == !gpu);
       CHECK_THAT(text, Contains(gpu ? "live on Fake GPU" : "No GPU here: "));
-      if (!gpu) CHECK_THAT(text, Contains("recorded on NVIDIA H100 80GB HBM3 at 2026-11-22T08:34:54Z (vm)"));
+      // The ladder, then fa2_mma's sweep, recorded at 46c6883.
+      if (!gpu)
+        CHECK_THAT(text, Contains(b + 1 < play.Beats() ? "data/h100_ladder_46c6883.json: recorded on NVIDIA H100 80GB HBM3 at 2026-11-22T09:45:42Z (vm)"
+                                                       : "data/h100_fa2_mma_sweep_46c6883.json: recorded on NVIDIA H100 80GB HBM3 at 2026-11-22T09:48:35Z (vm)"));
     }
   }
   CHECK(*fake.calls == 1);  // one pass, run for the first beat's capture; later beats draw it
