@@ -220,11 +220,17 @@ void BarsView(const std::vector<LadderRow>& rows, const BenchReport& r, ImVec2 s
   Heading("TFLOP/s against the GEMM ceiling, and the error against FP64");
   const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp |
                                 ImGuiTableFlags_NoSavedSettings;
-  if (ImGui::BeginTable("ladder", 4, flags)) {
-    ImGui::TableSetupColumn("kernel", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("fa2_teach bf16").x);
-    ImGui::TableSetupColumn("TFLOP/s, % of GEMM", ImGuiTableColumnFlags_WidthStretch);
-    for (const char* numeric : {"max rel. error", "mean signed error"})
-      ImGui::TableSetupColumn(numeric, ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize(numeric).x);
+  // Where the view is too narrow for the errors beside a readable bar, they go under it.
+  const float kernel_w = ImGui::CalcTextSize("fa2_teach bf16").x;
+  const float numeric_w = ImGui::CalcTextSize("max rel. error").x + ImGui::CalcTextSize("mean signed error").x;
+  const bool narrow = ImGui::GetContentRegionAvail().x < kernel_w + numeric_w + 16.0f * ImGui::GetFontSize();
+  if (ImGui::BeginTable("ladder", narrow ? 2 : 4, flags)) {
+    ImGui::TableSetupColumn("kernel", ImGuiTableColumnFlags_WidthFixed, kernel_w);
+    ImGui::TableSetupColumn(narrow ? "TFLOP/s, % of GEMM; error against FP64" : "TFLOP/s, % of GEMM",
+                            ImGuiTableColumnFlags_WidthStretch);
+    if (!narrow)
+      for (const char* numeric : {"max rel. error", "mean signed error"})
+        ImGui::TableSetupColumn(numeric, ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize(numeric).x);
     ImGui::TableHeadersRow();
     const KernelInfo* last = nullptr;
     for (const LadderRow& row : rows) {
@@ -263,8 +269,15 @@ void BarsView(const std::vector<LadderRow>& rows, const BenchReport& r, ImVec2 s
       // What the rung teaches, where the column holds it in two lines (else in the tooltip).
       if (first_of_kernel && ImGui::CalcTextSize(row.kernel->teaches).x < 1.8f * ImGui::GetContentRegionAvail().x)
         Explain("%s", row.kernel->teaches);
+      const bool has_errors =
+          row.present && row.result.status != BenchStatus::kSkipped && row.result.status != BenchStatus::kOutOfMemory;
+      if (narrow) {
+        if (has_errors)
+          ImGui::Text("max rel. error %.2e, mean signed %+.2e", row.result.max_rel_err, row.result.mean_signed_err);
+        continue;
+      }
       ImGui::TableNextColumn();
-      if (row.present && row.result.status != BenchStatus::kSkipped && row.result.status != BenchStatus::kOutOfMemory) {
+      if (has_errors) {
         ImGui::Text("%.2e", row.result.max_rel_err);
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("max over the sampled rows of max|O - O_fp64| / max|O_fp64|; passes below %.2g",

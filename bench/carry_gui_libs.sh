@@ -7,7 +7,8 @@
 #   - glvnd's loaders, which flashscope opens at run time and ldd therefore does not list:
 #     libEGL.so.1, libGLdispatch.so.0 (libEGL's dispatch) and libOpenGL.so.0.
 # The GPU's own EGL library (NVIDIA's libEGL_nvidia.so.0 and its vendor file) belongs to the
-# driver and is not copied.
+# driver and is not copied; nor are the CUDA toolkit's libraries (cuBLAS: hundreds of MB),
+# which a GPU server has under /usr/local/cuda (name it in LD_LIBRARY_PATH there).
 #
 #   bash bench/carry_gui_libs.sh build/flashscope .carry/lib
 set -euo pipefail
@@ -50,6 +51,7 @@ mkdir -p "$dest"
 copied=()
 while read -r name path; do
   system_library "$name" && continue
+  case "$path" in /usr/local/cuda*) continue ;; esac
   cp -L "$path" "$dest/$name"
   copied+=("$name")
 done < <(awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' <<<"$ldd_out")

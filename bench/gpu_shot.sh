@@ -24,7 +24,8 @@ if [ ! -f "$lessons/intro.json" ]; then
   echo "gpu_shot.sh: run from the repository root ($lessons/intro.json is not here)" >&2
   exit 2
 fi
-export LD_LIBRARY_PATH="$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The CUDA toolkit's libraries (cuBLAS) are the server's own.
+export LD_LIBRARY_PATH="$LIBS:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # glvnd finds vendor files in /usr/share/glvnd/egl_vendor.d and /etc/glvnd/egl_vendor.d; some
 # driver installs put NVIDIA's elsewhere.
 nvidia_vendor=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
@@ -55,7 +56,7 @@ shots=(
   "intro|--lesson $lessons/intro.json --step 5"
   "precision_exact_ones|--lesson $lessons/exact_ones.json --beat 3"
   "bit_view_worked_example|--lesson $lessons/biased_rounding.json --beat 2"
-  "throughput_live|--backend cuda --panels tiles,throughput --n 1024 --d 128"
+  "throughput_live|--lesson $lessons/intro.json --backend cuda --panels tiles,throughput --n 1024 --d 128"
   "causal_light_4k|--lesson $lessons/causal.json --light --scale 2 --size 3840x2160"
 )
 status=0
@@ -80,8 +81,9 @@ for size in 1920x1080 3840x2160; do
   "$fs" --gl egl --measure-frames "$FRAMES" --size "$size" --lesson "$lessons/intro.json" 2>&1 |
     tee -a "$OUT/frames.txt" || status=1
 done
-# The frame time while the live ladder runs on its worker thread (CUDA backend).
+# The frame time while the live ladder runs on its worker thread (CUDA backend): enough frames
+# for several passes of the ladder (about one a second).
 echo "with the live throughput panel:" | tee -a "$OUT/frames.txt"
-"$fs" --gl egl --measure-frames "$FRAMES" --size 1920x1080 --backend cuda --panels tiles,throughput \
-  --n 1024 --d 128 2>&1 | tee -a "$OUT/frames.txt" || status=1
+"$fs" --gl egl --measure-frames "${FRAMES_LIVE:-5000}" --size 1920x1080 --lesson "$lessons/intro.json" \
+  --backend cuda --panels tiles,throughput --n 1024 --d 128 2>&1 | tee -a "$OUT/frames.txt" || status=1
 exit $status
