@@ -126,6 +126,7 @@ bool OpenLesson(AppState& s, const std::string& path) {
     if (!ApplyProblem(s, lesson.beats.front().problem)) return false;
     s.lesson = std::move(lesson);
     s.beat = 0;
+    s.view.s_range_whole = true;  // a lesson compares scores across blocks
     GoToBeat(s, 0);
     SetStatus(s, "Lesson: " + s.lesson->title + " (" + path + ")", false);
     return true;
@@ -187,7 +188,22 @@ void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
   }
 }
 
+// The whole-problem range of S, computed once per trace.
+void UpdateScoreRange(AppState& s) {
+  if (!s.trace || s.s_range_of == s.trace) return;
+  const Trace& t = *s.trace;
+  float m = 0.0f;
+  for (int k = 0; k < t.StepCount(); ++k) {
+    const float* tile = t.S(k);
+    for (int i = 0; i < t.problem.br * t.problem.bc; ++i)
+      if (std::isfinite(tile[i])) m = std::max(m, std::fabs(tile[i]));
+  }
+  s.s_abs_max = m;
+  s.s_range_of = s.trace;
+}
+
 void PrepareFrame(AppState& s, double budget_ms) {
+  if (s.view.s_range_whole) UpdateScoreRange(s);
   if (s.view.shown[static_cast<int>(PanelId::kCompare)]) UpdateComparison(s);
   UpdateLab(s, budget_ms);
   UpdateLadder(s, !std::isfinite(budget_ms));

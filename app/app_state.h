@@ -28,6 +28,10 @@ struct ViewOptions {
   std::array<int, kPanelAreaCount> front = {-1, -1, -1};
   std::array<bool, kPanelAreaCount> front_requested = {};
   bool numbers_in_cells = false;   // values written in heatmap cells (when they fit)
+  // S's colour range over the whole problem (so a later block's larger score shows) instead
+  // of refitted per tile; lessons turn it on. P-bar on a log colour scale.
+  bool s_range_whole = false;
+  bool p_log = false;
   bool light_theme = false;
   float ui_scale = 1.0f;
 };
@@ -82,6 +86,9 @@ struct AppState {
   Status status;
   Dialogs dialogs;
   Comparison compare;
+  // The largest finite |S| over every step of `trace` (the whole-problem colour range).
+  std::shared_ptr<const Trace> s_range_of;
+  float s_abs_max = 0.0f;
   LabState lab;                    // precision, errors, bits and drift panels
   LadderState ladder;              // the throughput panel
 

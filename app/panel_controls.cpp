@@ -105,11 +105,23 @@ void DrawLessonSection(AppState& s) {
   const Lesson& lesson = *s.lesson;
   ImGui::PushTextWrapPos(0.0f);
   Heading(lesson.title.c_str());
+  if (!lesson.summary.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", lesson.summary.c_str());
   const Beat& beat = lesson.beats[s.beat];
   ImGui::Text("%d / %d  %s", s.beat + 1, static_cast<int>(lesson.beats.size()), beat.title.c_str());
   ImGui::PopTextWrapPos();
   ImGui::Spacing();
+  if (s.beat == 0 && !lesson.summary.empty()) {  // what the lesson is about, before its first beat
+    Explain("%s", lesson.summary.c_str());
+    ImGui::Spacing();
+  }
   Paragraph(beat.text);
+  // The beat's text describes the beat's problem: say so when the one on screen differs.
+  if (s.problem != beat.problem) {
+    ImGui::Spacing();
+    Explain("The problem on screen differs from this beat's (changed by hand or by a flag), so the text may not "
+            "match it.");
+    if (ImGui::SmallButton("Show the beat's problem")) ApplyProblem(s, beat.problem);
+  }
   ImGui::Spacing();
   ImGui::BeginDisabled(s.beat == 0);
   if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);

@@ -20,11 +20,25 @@ void DrawScoresPanel(AppState& s) {
   ImGui::Text("Tile (Q block %d, K/V block %d): query rows %d..%d, keys %d..%d", now.q_block, now.kv_block, now.row0,
               now.row0 + now.rows - 1, now.col0, now.col0 + now.cols - 1);
   const bool fa1 = p.order == LoopOrder::kFa1;
+  // Hatched cells: keys above the causal diagonal, or columns past N that pad the last block.
+  const bool padding = now.cols < p.bc, causal_cut = p.causal && now.col0 + now.cols - 1 > now.row0;
+  const char* hatched = padding && causal_cut ? "masked (-inf): above the diagonal or padding past N"
+                        : padding             ? "padding: keys past N (-inf, not part of the sequence)"
+                        : causal_cut          ? "masked (-inf): keys above the causal diagonal"
+                                              : nullptr;
   if (fa1)
-    Explain("S = scale * Q K^T for this tile; P-tilde = exp(S - r_m), against the tile's own row max r_m (FA1). "
-            "Hatched: masked (-inf).");
+    Explain("S = scale * Q K^T for this tile; P-tilde = exp(S - r_m), against the tile's own row max r_m (FA1).%s%s",
+            hatched ? " Hatched: " : "", hatched ? hatched : "");
   else
-    Explain("S = scale * Q K^T for this tile; P-bar = exp(S - m_new), not yet divided by l. Hatched: masked (-inf).");
+    Explain("S = scale * Q K^T for this tile; P-bar = exp(S - m_new), not yet divided by l.%s%s",
+            hatched ? " Hatched: " : "", hatched ? hatched : "");
+  ImGui::Checkbox("S colours over the whole problem", &s.view.s_range_whole);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On: one colour range for every tile, so a later block's larger score stands out.\n"
+                      "Off: the range refits to each tile.");
+  ImGui::SameLine();
+  ImGui::Checkbox(fa1 ? "log P-tilde" : "log P-bar", &s.view.p_log);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("A log colour scale over 5 decades, for rows with one dominant key.");
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
@@ -32,17 +46,13 @@ void DrawScoresPanel(AppState& s) {
   const float h = ImGui::GetContentRegionAvail().y - title_h;
   const float side = std::max(80.0f, std::min(w, h));
 
-  std::vector<unsigned char> mask(static_cast<size_t>(now.rows) * p.bc, 0);
   const int r = s.row - now.row0;
-  if (r >= 0 && r < now.rows)
-    for (int c = 0; c < p.bc; ++c) mask[static_cast<size_t>(r) * p.bc + c] = 1;
-
   viz::HeatmapSpec spec;
   spec.rows = now.rows;
   spec.cols = p.bc;
   spec.stride = p.bc;
   spec.show_numbers = s.view.numbers_in_cells;
-  spec.highlight = mask.data();
+  spec.masked_label = padding && !causal_cut ? "padding" : padding ? "masked / pad" : "masked";
   spec.row_offset = now.row0;
   spec.col_offset = now.col0;
   spec.row_label = "query";
@@ -51,10 +61,15 @@ void DrawScoresPanel(AppState& s) {
   spec.selected_row = r;
 
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("S (scaled scores)");
+  ImGui::TextUnformatted(s.view.s_range_whole ? "S (scaled scores; colours: whole problem)"
+                                              : "S (scaled scores; colours: this tile)");
   spec.values = t.S(s.step);
   spec.value_label = "S";
   spec.number_format = "%.1f";
+  if (s.view.s_range_whole && s.s_range_of == s.trace && s.s_abs_max > 0.0f) {
+    spec.vmin = -s.s_abs_max;
+    spec.vmax = s.s_abs_max;
+  }
   viz::HeatmapResult hs = viz::Heatmap("S", spec);
   ImGui::EndGroup();
   ImGui::SameLine();
@@ -63,8 +78,9 @@ void DrawScoresPanel(AppState& s) {
   spec.values = t.P(s.step);
   spec.value_label = fa1 ? "P-tilde" : "P-bar";
   spec.number_format = "%.2f";
-  spec.vmin = 0.0f;
+  spec.vmin = s.view.p_log ? 1e-5f : 0.0f;
   spec.vmax = 1.0f;
+  spec.log_scale = s.view.p_log;
   spec.auto_map = false;
   spec.map = viz::ColorMap::kViridis;
   viz::HeatmapResult hp = viz::Heatmap("P", spec);

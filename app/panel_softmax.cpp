@@ -28,21 +28,26 @@ RowHistory HistoryOf(const Trace& t, int row) {
   return h;
 }
 
-void SmallChart(const char* id, const char* title, const RowHistory& h, const std::vector<float>& y, float cursor,
-                float width, float height, ImU32 color) {
+// The row's history up to the current step (`computed` points), on the axis of the whole loop
+// (blocks 0..last), the blocks still to come shaded.
+void SmallChart(const char* id, const char* title, const RowHistory& h, const std::vector<float>& y, int computed,
+                float cursor, float width, float height, ImU32 color) {
   ImGui::BeginGroup();
   ImGui::TextUnformatted(title);
   viz::LineSeries series;
   series.label = title;
   series.x = h.block.data();
   series.y = y.data();
-  series.count = static_cast<int>(y.size());
+  series.count = computed;
   series.color = color;
   series.markers = true;
   viz::LineChartSpec spec;
   spec.x_label = "K/V block j";
   spec.size = ImVec2(width, height);
   spec.cursor_x = cursor;
+  spec.x_min = h.block.empty() ? 0.0f : h.block.front();
+  spec.x_max = h.block.empty() ? 0.0f : h.block.back();
+  spec.future_x = cursor + 0.5f;
   spec.legend = false;
   spec.integer_x = true;
   viz::LineChart(id, spec, &series, 1);
@@ -61,6 +66,9 @@ void DrawSoftmaxPanel(AppState& s) {
   const int r = s.row - now.row0;
   const RowHistory h = HistoryOf(t, s.row);
   const float cursor = static_cast<float>(now.kv_block);
+  // Points the loop has computed for this row by the current step.
+  const int computed = static_cast<int>(std::count_if(h.block.begin(), h.block.end(),
+                                                      [&](float b) { return b <= cursor; }));
 
   ImGui::Text("Query row %d, after K/V block %d of %d:", s.row, now.kv_block, static_cast<int>(h.block.size()) - 1);
   ImGui::SameLine();
@@ -77,11 +85,11 @@ void DrawSoftmaxPanel(AppState& s) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float chart_w = (avail_w - 2 * gap) / 3.0f;
   const float chart_h = std::max(90.0f, 0.36f * ImGui::GetContentRegionAvail().y);
-  SmallChart("m", "running max m", h, h.m, cursor, chart_w, chart_h, IM_COL32(0, 114, 178, 255));
+  SmallChart("m", "running max m", h, h.m, computed, cursor, chart_w, chart_h, IM_COL32(0, 114, 178, 255));
   ImGui::SameLine();
-  SmallChart("l", "running sum l", h, h.l, cursor, chart_w, chart_h, IM_COL32(0, 158, 115, 255));
+  SmallChart("l", "running sum l", h, h.l, computed, cursor, chart_w, chart_h, IM_COL32(0, 158, 115, 255));
   ImGui::SameLine();
-  SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, cursor, chart_w, chart_h,
+  SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, computed, cursor, chart_w, chart_h,
              IM_COL32(213, 94, 0, 255));
 
   // Running probabilities of every key against the exact softmax.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ladder.h"
 #include "panels.h"
 #include "tile_grid.h"
 #include "ui_common.h"
@@ -70,6 +71,10 @@ void Grid(const char* id, const char* label, const std::vector<TileState>& state
   viz::TileGrid(id, spec);
 }
 
+// What one thread block of the traced kernel holds on chip at this step, and where: its tiles
+// in shared memory (as the kernel allocates them) and O~, m and l in registers. Shared memory
+// is checked against what an H100 and an A100 block may have, because a tile size the CPU
+// emulation runs may be one no GPU can.
 void SramTable(const Problem& p) {
   char buf[32];
   const double f = sizeof(float);
@@ -77,26 +82,32 @@ void SramTable(const Problem& p) {
     const char* name;
     const char* shape;
     double bytes;
+    bool smem;
   };
-  char q_shape[32], kv_shape[32], s_shape[32], ml_shape[32];
+  char q_shape[32], kv_shape[32], s_shape[32], ml_shape[32], o_shape[32];
   std::snprintf(q_shape, sizeof q_shape, "%d x %d", p.br, p.d);
-  std::snprintf(kv_shape, sizeof kv_shape, "%d x %d", p.bc, p.d);
+  std::snprintf(kv_shape, sizeof kv_shape, "%d x (%d+1)", p.bc, p.d);
   std::snprintf(s_shape, sizeof s_shape, "%d x %d", p.br, p.bc);
+  std::snprintf(o_shape, sizeof o_shape, "%d x %d", p.br, p.d);
   std::snprintf(ml_shape, sizeof ml_shape, "2 x %d", p.br);
   const bool fa1 = p.order == LoopOrder::kFa1;
-  const Row rows[] = {
-      {fa1 ? "Q_i block" : "Q block", q_shape, f * p.br * p.d},
-      {fa1 ? "K_j block (kept)" : "K block", kv_shape, f * p.bc * p.d},
-      {fa1 ? "V_j block (kept)" : "V block", kv_shape, f * p.bc * p.d},
-      {fa1 ? "S / P~ tile" : "S / P tile", s_shape, f * p.br * p.bc},
-      {fa1 ? "O_i from HBM" : "O~ accumulator", q_shape, f * p.br * p.d},
-      {fa1 ? "m_i, l_i from HBM" : "m and l", ml_shape, f * 2 * p.br},
-  };
-  double total = 0;
-  if (ImGui::BeginTable("sram", 3, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+  const double kv = f * p.bc * (p.d + 1);
+  std::vector<Row> rows = {{fa1 ? "Q_i block" : "Q block", q_shape, f * p.br * p.d, true}};
+  if (fa1) {
+    rows.push_back({"K_j block (kept)", kv_shape, kv, true});
+    rows.push_back({"V_j block (kept)", kv_shape, kv, true});
+  } else {
+    rows.push_back({"K, then V", kv_shape, kv, true});
+  }
+  rows.push_back({fa1 ? "S / P~ tile" : "S / P tile", s_shape, f * p.br * p.bc, true});
+  rows.push_back({fa1 ? "O_i from HBM" : "O~ accumulator", o_shape, f * p.br * p.d, false});
+  rows.push_back({fa1 ? "m_i, l_i from HBM" : "m and l", ml_shape, f * 2 * p.br, false});
+  double regs = 0;
+  if (ImGui::BeginTable("sram", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("on chip now");
     ImGui::TableSetupColumn("shape");
-    ImGui::TableSetupColumn("FP32 bytes");
+    ImGui::TableSetupColumn("where");
+    ImGui::TableSetupColumn("bytes");
     ImGui::TableHeadersRow();
     for (const Row& r : rows) {
       ImGui::TableNextRow();
@@ -105,12 +116,48 @@ void SramTable(const Problem& p) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.shape);
       ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.smem ? "smem" : "regs");
+      ImGui::TableNextColumn();
       ImGui::TextUnformatted(FormatBytes(r.bytes, buf, sizeof buf));
-      total += r.bytes;
+      if (!r.smem) regs += r.bytes;
     }
     ImGui::EndTable();
   }
-  ImGui::Text("SRAM in use: %s of a thread block", FormatBytes(total, buf, sizeof buf));
+  const size_t smem = fa1 ? Fa1SmemBytes(p.br, p.bc, p.d) : Fa2TeachSmemBytes(p.br, p.bc, p.d);
+  char r_buf[32], h_buf[32], a_buf[32];
+  FormatBytes(double(kH100SmemPerBlock), h_buf, sizeof h_buf);
+  FormatBytes(double(kA100SmemPerBlock), a_buf, sizeof a_buf);
+  WrappedText("Shared memory (smem): %s per thread block; registers (regs): %s across its threads. FP32.",
+              FormatBytes(double(smem), buf, sizeof buf), FormatBytes(regs, r_buf, sizeof r_buf));
+  if (smem > kH100SmemPerBlock) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered));
+    WrappedText("Too large for a GPU: an H100 block may have at most %s of shared memory (an A100's %s), so %s "
+                "refuses these tiles on the GPU. The CPU emulation shows them anyway. This is why tiles cannot "
+                "simply grow: larger Br and Bc mean fewer passes over K and V, but SRAM is small.",
+                h_buf, a_buf, fa1 ? "fa1" : "fa2_teach");
+    ImGui::PopStyleColor();
+  } else if (smem > kA100SmemPerBlock) {
+    Explain("Fits an H100 block (%s of shared memory at most) but not an A100's (%s).", h_buf, a_buf);
+  } else {
+    Explain("Fits an H100 block (%s of shared memory at most) and an A100's (%s).", h_buf, a_buf);
+  }
+}
+
+// One bar on a scale shared by every bar of the section: `fill` bytes drawn solid and, when
+// `extent` is larger, the rest of that whole pass drawn faint, so lengths compare honestly.
+void TrafficBar(const char* id, double fill, double extent, double scale_max, ImU32 color) {
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float h = std::max(4.0f, 0.55f * ImGui::GetFrameHeight());
+  const ImVec2 a = ImGui::GetCursorScreenPos();
+  ImGui::Dummy(ImVec2(w, h));
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const auto x_of = [&](double bytes) { return a.x + float(w * std::clamp(bytes / scale_max, 0.0, 1.0)); };
+  draw->AddRectFilled(a, ImVec2(a.x + w, a.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg));
+  const ImVec4 c = ImGui::ColorConvertU32ToFloat4(color);
+  if (extent > fill)
+    draw->AddRectFilled(a, ImVec2(x_of(extent), a.y + h), ImGui::GetColorU32(ImVec4(c.x, c.y, c.z, 0.3f)));
+  draw->AddRectFilled(a, ImVec2(x_of(fill), a.y + h), color);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", id);
 }
 
 void TrafficBars(const Trace& t, int step) {
@@ -119,13 +166,31 @@ void TrafficBars(const Trace& t, int step) {
   const bool fa1 = p.order == LoopOrder::kFa1;
   const HbmTraffic flash = FlashTraffic(p), standard = StandardTraffic(p);
   const HbmTraffic fa1_all = Fa1Traffic(p), fa1_state = Fa1StateTraffic(p), fa2_all = Fa2Traffic(p);
+  Problem unmasked = p;
+  unmasked.causal = false;
+  const HbmTraffic flash_unmasked = FlashTraffic(unmasked);
   const double so_far = double(now.bytes_read + now.bytes_written);
-  char a[32], b[32], c[32], d[32], label[96];
-  ImGui::TextWrapped("HBM traffic so far: read %s, written %s", FormatBytes(double(now.bytes_read), a, sizeof a),
-              FormatBytes(double(now.bytes_written), b, sizeof b));
-  std::snprintf(label, sizeof label, "%s of %s", FormatBytes(so_far, c, sizeof c),
-                FormatBytes(double(flash.Total()), d, sizeof d));
-  ImGui::ProgressBar(float(so_far / double(standard.Total())), ImVec2(-1, 0), label);
+  // Every bar below is drawn on one scale: the largest whole pass shown.
+  const double scale_max =
+      std::max({double(standard.Total()), double(flash.Total()), double(flash_unmasked.Total()), 1.0});
+  const ImU32 loop_color = ImGui::GetColorU32(ImGuiCol_PlotHistogram);
+  const ImU32 other_color = ImGui::GetColorU32(ImGuiCol_PlotLines);
+  char a[32], b[32], c[32], d[32];
+  WrappedText("This loop (%s) so far: %s of its whole pass's %s (read %s, written %s)", fa1 ? "FA1" : "FA2",
+              FormatBytes(so_far, a, sizeof a), FormatBytes(double(flash.Total()), b, sizeof b),
+              FormatBytes(double(now.bytes_read), c, sizeof c), FormatBytes(double(now.bytes_written), d, sizeof d));
+  TrafficBar("this loop: so far (solid) and its whole pass (faint)", so_far, double(flash.Total()), scale_max,
+             loop_color);
+  WrappedText("Standard attention: %s (%.1fx this loop's; S and P are N x N in HBM)",
+              FormatBytes(double(standard.Total()), b, sizeof b), double(standard.Total()) / double(flash.Total()));
+  TrafficBar("standard attention: its whole pass", double(standard.Total()), 0.0, scale_max, other_color);
+  if (p.causal) {
+    WrappedText("Without the causal mask, this loop: %s (the mask skips %.0f%% of it)",
+                FormatBytes(double(flash_unmasked.Total()), b, sizeof b),
+                100.0 * (1.0 - double(flash.Total()) / double(flash_unmasked.Total())));
+    TrafficBar("this loop without the causal mask: its whole pass", double(flash_unmasked.Total()), 0.0, scale_max,
+               other_color);
+  }
   // Both loop orders' whole pass, this one's first; FA1's O, l, m traffic counted on its own.
   const std::string fa1_line = std::string("FA1 loop: ") + FormatBytes(double(fa1_all.Total()), a, sizeof a) +
                                ", of which O, l, m between steps " + FormatBytes(double(fa1_state.read), b, sizeof b) +
@@ -133,14 +198,11 @@ void TrafficBars(const Trace& t, int step) {
   const std::string fa2_line = std::string("FA2 loop: ") + FormatBytes(double(fa2_all.Total()), d, sizeof d);
   Paragraph((fa1 ? "> " : "  ") + fa1_line);
   Paragraph((fa1 ? "  " : "> ") + fa2_line);
-  WrappedText("Standard attention: %s (%.1fx this loop's; S and P are N x N in HBM)",
-              FormatBytes(double(standard.Total()), b, sizeof b), double(standard.Total()) / double(flash.Total()));
   if (fa1)
-    Explain("Bar: standard attention's traffic. FP32; K and V are read once, but every step reads Q_i, O_i, l_i, m_i "
-            "and writes O_i, l_i, m_i back.");
+    Explain("Bars on one scale, FP32. K and V are read once, but every step reads Q_i, O_i, l_i, m_i and writes "
+            "O_i, l_i, m_i back.");
   else
-    Explain("Bar: standard attention's traffic. FP32; each K/V block is read once per Q block; O-tilde, m and l stay "
-            "on chip.");
+    Explain("Bars on one scale, FP32. Each K/V block is read once per Q block; O-tilde, m and l stay on chip.");
 }
 
 }  // namespace
@@ -176,14 +238,23 @@ void DrawTilesPanel(AppState& s) {
   Grid("s", "S = QK^T tiles (SRAM only)", st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent);
 
   ImGui::Separator();
-  if (ImGui::BeginTable("sram_and_traffic", 2, ImGuiTableFlags_SizingStretchSame)) {
-    ImGui::TableNextColumn();
+  // Side by side where each half has room for the SRAM table's columns, one above the other
+  // otherwise (the panel then scrolls).
+  if (avail_w >= 44.0f * ImGui::GetFontSize()) {
+    if (ImGui::BeginTable("sram_and_traffic", 2, ImGuiTableFlags_SizingStretchSame)) {
+      ImGui::TableNextColumn();
+      Heading("SRAM (on chip)");
+      SramTable(p);
+      ImGui::TableNextColumn();
+      Heading("Traffic");
+      TrafficBars(t, s.step);
+      ImGui::EndTable();
+    }
+  } else {
     Heading("SRAM (on chip)");
     SramTable(p);
-    ImGui::TableNextColumn();
     Heading("Traffic");
     TrafficBars(t, s.step);
-    ImGui::EndTable();
   }
 }
 

@@ -14,6 +14,7 @@ void DrawControlsPanel(AppState& s);
 void DrawTilesPanel(AppState& s);
 void DrawSoftmaxPanel(AppState& s);
 void DrawScoresPanel(AppState& s);
+void DrawOutputPanel(AppState& s);
 void DrawComparePanel(AppState& s);
 void DrawPrecisionPanel(AppState& s);
 void DrawErrorsPanel(AppState& s);

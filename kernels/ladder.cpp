@@ -143,4 +143,18 @@ double ValidationTolerance(const NumericPolicy& np) {
   return (bf16 ? 2e-2 : 5e-3) * (p.scores != Format::kFp32 ? 2.0 : 1.0);
 }
 
+size_t Fa2TeachSmemBytes(int br, int bc, int d) {
+  const size_t q_tile = static_cast<size_t>(br) * d;
+  const size_t kv_tile = static_cast<size_t>(bc) * (d + 1);
+  const size_t sp_tile = static_cast<size_t>(br) * bc;
+  return (q_tile + kv_tile + sp_tile) * sizeof(float);
+}
+
+size_t Fa1SmemBytes(int br, int bc, int d) {
+  const size_t kv_tiles = 2 * static_cast<size_t>(bc) * (d + 1);
+  const size_t q_tile = static_cast<size_t>(br) * d;
+  const size_t sp_tile = static_cast<size_t>(br) * bc;
+  return (kv_tiles + q_tile + sp_tile) * sizeof(float);
+}
+
 }  // namespace fs

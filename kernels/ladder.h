@@ -5,6 +5,7 @@
 // without a GPU too; the launchers live in kernels/cuda/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -80,6 +81,18 @@ double CompulsoryBytes(const LadderShape& s, Format dtype);
 // Device memory the kernel's run holds (inputs, outputs and its workspace): standard keeps S
 // (then P, in place) for every head, (B H N^2) elements; the FlashAttention kernels need O(N).
 uint64_t KernelDeviceBytes(KernelId k, const LadderShape& s, Format dtype);
+
+// Shared memory one thread block of the traced kernels needs, in bytes (FP32 tiles; the
+// accumulator O~ and the row statistics m and l live in registers):
+//   fa2_teach  the Q tile (Br, d), one K/V tile (Bc, d + 1) that V replaces K in, the S/P tile (Br, Bc)
+//   fa1        K_j and V_j (Bc, d + 1) each, kept for a whole outer step, the Q tile and the S/P tile
+size_t Fa2TeachSmemBytes(int br, int bc, int d);
+size_t Fa1SmemBytes(int br, int bc, int d);
+// What one thread block may have after opting in (cudaDevAttrMaxSharedMemoryPerBlockOptin) on
+// the GPUs FlashScope was measured on, for telling a problem the CPU emulation runs but those
+// GPUs would refuse.
+constexpr size_t kH100SmemPerBlock = 227 * 1024;  // sm_90 (H100, H200)
+constexpr size_t kA100SmemPerBlock = 163 * 1024;  // sm_80
 
 // A thread-block tile: Br query rows shared by `warps` warps (16 or 32 rows each) against Bc
 // keys per K/V block.

@@ -31,6 +31,8 @@ constexpr int kPanelAreaCount = 3;
     "m, l and the rescale factor of the followed row; running against exact probabilities")          \
   X(kScores, "scores", "Scores and probabilities", kTopRight, DrawScoresPanel, true,                 \
     "The S and P-bar tiles of this step")                                                            \
+  X(kOutput, "output", "Output: V, O~, O, L", kTopRight, DrawOutputPanel, false,                    \
+    "The V block on chip, the accumulator O~ of the Q block, and O and L once they are written")      \
   X(kCompare, "compare", "Compare backends", kTopRight, DrawComparePanel, false,                     \
     "GPU against CPU emulation, element by element")                                                 \
   X(kPrecision, "precision", "Precision", kTopLeft, DrawPrecisionPanel, false,                       \

@@ -39,6 +39,7 @@ class HeadlessFrame {
   // One frame that calls draw() inside a full-screen window, and returns the text it wrote.
   template <typename Draw>
   std::string Text(Draw draw) {
+    ImGui::SetCurrentContext(context_);  // another frame may have been made current since
     ImGuiIO& io = ImGui::GetIO();
     ImGui::NewFrame();
     ImGui::SetNextWindowPos(ImVec2(0, 0));

@@ -18,6 +18,7 @@
 #include "test_files.h"
 #include "test_image.h"
 #include "test_imgui.h"
+#include "test_player.h"
 #include "test_util.h"
 #include "throughput_model.h"
 
@@ -27,33 +28,7 @@ namespace {
 
 // ---- helpers ----------------------------------------------------------------------------------------
 
-const std::string kLessons = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/";
 const std::string kSample = std::string(FS_SOURCE_DIR) + "/tests/data/h100_ladder_sample.json";
-const char kNoCuda[] = "this build has no CUDA support (the tests say so)";
-
-fs::AppState NoGpu() {
-  fs::AppState s;
-  s.backend_kind = fs::BackendKind::kCpu;
-  s.cuda_unavailable = kNoCuda;
-  return s;
-}
-
-bool Shown(const fs::AppState& s, fs::PanelId id) { return s.view.shown[static_cast<int>(id)]; }
-
-// What the shown panels write, laid out in their areas as the window and shot lay them out at
-// 1920 x 1080; the third frame's (tabs brought forward take a frame). Lines are joined with
-// spaces: where a paragraph wraps depends on the width.
-std::string ShownText(fs::AppState& s) {
-  fs_test::HeadlessFrame frame(ImVec2(1920, 1080));
-  std::string text;
-  for (int i = 0; i < 3; ++i) text = frame.Text([&] { fs::DrawPanelAreas(s, ImVec2(420, 20), ImVec2(1920, 1050)); });
-  std::string joined;
-  for (char c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-    if (c != ' ' || (!joined.empty() && joined.back() != ' ')) joined.push_back(c);
-  }
-  return joined;
-}
 
 // In place of RunBench: two results a pass (fa2_teach in fp32, fa2_mma in bf16), honouring
 // cancel, counting its calls.
@@ -321,36 +296,6 @@ TEST_CASE("shot draws the throughput panel of a saved report, and refuses a bad 
 // ---- lessons --------------------------------------------------------------------------------------------
 
 namespace {
-
-// A lesson played as shot plays it: every beat's state computed in full, its panels drawn.
-struct Player {
-  fs::AppState s;
-  explicit Player(const std::string& file, fs::BenchRunner runner = nullptr) : s(NoGpu()) {
-    s.ladder.runner = std::move(runner);
-    const bool opened = fs::OpenLesson(s, kLessons + file);
-    INFO(s.status.text);
-    REQUIRE(opened);
-  }
-  int Beats() const { return static_cast<int>(s.lesson->beats.size()); }
-  // Goes to beat b; returns the text its panels wrote.
-  std::string Beat(int b) {
-    fs::GoToBeat(s, b);
-    INFO(s.status.text);
-    REQUIRE(s.beat == b);
-    REQUIRE_FALSE(s.status.error);
-    fs::PrepareFrame(s, INFINITY);
-    return ShownText(s);
-  }
-  const fs::Beat& Current() const { return s.lesson->beats[s.beat]; }
-  // Each quoted piece is in the beat's text and in what its panels wrote.
-  void Quotes(const std::string& panels, const std::vector<std::string>& quoted) const {
-    for (const std::string& q : quoted) {
-      INFO("beat " << s.beat << ": \"" << q << "\"");
-      CHECK_THAT(Current().text, Contains(q));
-      CHECK_THAT(panels, Contains(q));
-    }
-  }
-};
 
 // Every beat runs, shows its panels and, with a throughput field, its view and report.
 void EveryBeat(Player& play) {

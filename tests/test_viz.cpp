@@ -909,7 +909,7 @@ TEST_CASE("TileGrid fills each tile the way its state is drawn and hatches only 
   CHECK(SameRgb(visited, accent));
   CHECK((visited >> IM_COL32_A_SHIFT) == Approx(0.32 * 255).margin(1));
   CHECK(FilledRectColor(dl, from, sram_a, sram_b) == accent);
-  const ImU32 hatch = Grey(0.38f);
+  const ImU32 hatch = ImGui::GetColorU32(ImGuiCol_Text, 0.55f);  // lines in the theme's text colour
   CHECK(VerticesInside(dl, from, skipped_a, skipped_b, hatch, 0.0f) > 0);
   for (int c = 0; c < 3; ++c) {
     INFO("tile " << c);
@@ -948,5 +948,103 @@ TEST_CASE("Line chart labels its axes, its series and whole-number x ticks", "[v
   texts = DrawnTexts(dl, from);
   INFO("without integer_x: " << Joined(texts));
   CHECK(std::any_of(texts.begin(), texts.end(), fractional));
+  imgui.EndFrame();
+}
+
+TEST_CASE("Line chart on a fixed x axis draws only the points given and shades what is to come", "[viz]") {
+  HeadlessImGui imgui;
+  const float x[] = {0, 1, 2, 3};
+  const float y[] = {1.0f, 2.0f, 3.0f, 4.0f};
+  viz::LineSeries s;
+  s.label = "m";
+  s.x = x;
+  s.y = y;
+  s.count = 1;  // the loop has computed block 0 only
+  s.markers = true;
+  s.color = IM_COL32(10, 200, 30, 255);
+  viz::LineChartSpec spec;
+  spec.size = ImVec2(600, 300);
+  spec.integer_x = true;
+  spec.legend = false;
+  spec.x_min = 0;
+  spec.x_max = 3;
+  spec.future_x = 0.5f;
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  int from = dl->VtxBuffer.Size;
+  viz::LineChart("future", spec, &s, 1);
+  auto texts = DrawnTexts(dl, from);
+  INFO("drawn: " << Joined(texts));
+  for (const char* label : {"0", "1", "2", "3", "not computed yet"}) {
+    INFO(label);
+    CHECK(Drawn(texts, label));
+  }
+  // One marker (a filled circle of 12 segments, anti-aliased: about 24 vertices) and no
+  // polyline: fewer vertices of the series' colour than two markers have.
+  int coloured = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) coloured += SameRgb(dl->VtxBuffer[i].col, s.color);
+  CHECK(coloured > 0);
+  CHECK(coloured < 2 * 24);
+  // Without future_x nothing is shaded or noted; with every point the polyline is drawn.
+  spec.future_x = NAN;
+  s.count = 4;
+  from = dl->VtxBuffer.Size;
+  viz::LineChart("whole", spec, &s, 1);
+  texts = DrawnTexts(dl, from);
+  CHECK_FALSE(Drawn(texts, "not computed yet"));
+  coloured = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) coloured += SameRgb(dl->VtxBuffer[i].col, s.color);
+  CHECK(coloured > 4 * 24);
+  imgui.EndFrame();
+}
+
+TEST_CASE("Heatmap marks the selected row outside the grid only, and draws a log scale by decades", "[viz]") {
+  HeadlessImGui imgui;
+  const int rows = 4, cols = 4;
+  std::vector<float> values(rows * cols);
+  for (int i = 0; i < rows * cols; ++i) values[i] = std::pow(10.0f, -5.0f + 5.0f * float(i) / (rows * cols - 1));
+  viz::HeatmapSpec hs;
+  hs.values = values.data();
+  hs.rows = rows;
+  hs.cols = cols;
+  hs.size = ImVec2(400, 300);
+  hs.selected_row = 2;
+  hs.vmin = 1e-5f;
+  hs.vmax = 1.0f;
+  hs.log_scale = true;
+  hs.auto_map = false;
+  hs.map = viz::ColorMap::kViridis;
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int from = dl->VtxBuffer.Size;
+  const viz::HeatmapResult r = viz::Heatmap("log", hs);
+  // The row's marker: text-coloured triangles, none of whose vertices lie over the cells.
+  const ImU32 marker = ImGui::GetColorU32(ImGuiCol_Text);
+  int left = 0, right = 0, inside = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert& v = dl->VtxBuffer[i];
+    if (v.col != marker) continue;
+    const bool in_y = v.pos.y > r.grid_min.y && v.pos.y < r.grid_max.y;
+    if (!in_y) continue;
+    if (v.pos.x < r.grid_min.x) ++left;
+    else if (v.pos.x > r.grid_max.x) ++right;
+    else ++inside;
+  }
+  CHECK(left >= 3);
+  CHECK(right >= 3);
+  CHECK(inside == 0);
+  // Log colours: 10^-2.5, the geometric middle of the scale, takes the middle of the map.
+  CHECK(r.range_min == Approx(1e-5f));
+  CHECK(r.range_max == Approx(1.0f));
+  const float cw = (r.grid_max.x - r.grid_min.x) / cols, ch = (r.grid_max.y - r.grid_min.y) / rows;
+  for (int i : {0, rows * cols - 1}) {
+    const ImVec2 a(r.grid_min.x + (i % cols) * cw, r.grid_min.y + (i / cols) * ch), b(a.x + cw, a.y + ch);
+    const float t = i == 0 ? 0.0f : 1.0f;
+    CHECK(FilledRectColor(dl, from, a, b) == viz::MapColor(viz::ColorMap::kViridis, t));
+  }
+  auto texts = DrawnTexts(dl, from);
+  INFO("drawn: " << Joined(texts));
+  CHECK(Drawn(texts, "1"));
+  CHECK(Drawn(texts, "0.00316"));  // sqrt(1e-5 * 1), the middle tick
   imgui.EndFrame();
 }

@@ -19,6 +19,7 @@ constexpr int kFullReadValues = 64;        // blocks of up to 8 x 8 values are r
 constexpr int kSamplesPerAxis = 4;         // larger blocks are sampled on a 4 x 4 grid
 constexpr float kMaxAutoCellFonts = 5.0f;  // auto-sized cells are at most 5 text heights
 constexpr int kLegendSegments = 40;        // gradient slices of the colour bar
+constexpr float kLogDecades = 5.0f;        // a log scale without a positive vmin spans 5 decades
 
 constexpr Rgb kMaskedFill = {0.62f, 0.62f, 0.62f};
 constexpr Rgb kMaskedHatch = {0.38f, 0.38f, 0.38f};
@@ -122,7 +123,13 @@ void BuildDisplayGrid(const HeatmapSpec& s, int stride, int max_rows, int max_co
 struct ColorScale {
   float lo = 0.0f, hi = 1.0f;
   ColorMap map = ColorMap::kViridis;
-  float T(float v) const { return (v - lo) / (hi - lo); }
+  bool log = false;  // lo > 0; values at or below lo take the bottom colour
+  float T(float v) const {
+    if (!log) return (v - lo) / (hi - lo);
+    if (!(v > lo)) return 0.0f;
+    return std::log10(v / lo) / std::log10(hi / lo);
+  }
+  float Mid() const { return log ? std::sqrt(lo * hi) : 0.5f * (lo + hi); }
 };
 
 // The spec's range, or the range of the finite displayed values (symmetric around zero
@@ -147,6 +154,15 @@ ColorScale ResolveScale(const HeatmapSpec& s, const DisplayGrid& g, bool* any_ma
   }
   ColorScale scale;
   const bool manual = s.vmin != s.vmax && std::isfinite(s.vmin) && std::isfinite(s.vmax);
+  if (s.log_scale) {  // from vmax (or the largest value) down kLogDecades decades
+    scale.hi = manual ? std::max(s.vmin, s.vmax) : hi;
+    if (!(scale.hi > 0.0f)) scale.hi = 1.0f;
+    scale.lo = manual && std::min(s.vmin, s.vmax) > 0.0f ? std::min(s.vmin, s.vmax)
+                                                          : scale.hi * std::pow(10.0f, -kLogDecades);
+    scale.map = s.map;
+    scale.log = true;
+    return scale;
+  }
   if (manual) {
     scale.lo = std::min(s.vmin, s.vmax);
     scale.hi = std::max(s.vmin, s.vmax);
@@ -267,19 +283,19 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
 
   // ---- Legend width: bar, ticks, the widest label.
   char tick_text[3][32];
-  const float tick_values[3] = {scale.hi, 0.5f * (scale.lo + scale.hi), scale.lo};
+  const float tick_values[3] = {scale.hi, scale.Mid(), scale.lo};
   float label_w = 0.0f;
   for (int i = 0; i < 3; ++i) {
     FormatTick(tick_values[i], tick_text[i], sizeof tick_text[i]);
     label_w = std::max(label_w, ImGui::CalcTextSize(tick_text[i]).x);
   }
   const float swatch = 0.9f * font;
-  const char* kMaskedText = "masked";
+  const char* kMaskedText = spec.masked_label ? spec.masked_label : "masked";
   const char* kNoDataText = "no data";
   const int swatch_rows = (any_masked ? 1 : 0) + (any_nan ? 1 : 0);
   if (any_masked) label_w = std::max(label_w, ImGui::CalcTextSize(kMaskedText).x);
   if (any_nan) label_w = std::max(label_w, ImGui::CalcTextSize(kNoDataText).x);
-  const float bar_gap = 0.5f * font, bar_w = 0.9f * font, tick_len = 0.3f * font;
+  const float bar_gap = 0.8f * font, bar_w = 0.9f * font, tick_len = 0.3f * font;
   const float legend_w = spec.legend ? bar_gap + bar_w + tick_len + 0.2f * font + label_w : 0.0f;
   const float swatch_row_h = line_h + 0.3f * font;
   const float legend_min_h = spec.legend ? 3 * line_h + swatch_rows * swatch_row_h : 0.0f;
@@ -415,13 +431,18 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
     draw->AddRect({a.x - t, a.y - t}, {b.x + t, b.y + t}, kMarkColor, 0.0f, 0, t);
   }
 
-  // ---- Selected row: a triangle in the gutter pointing at the row.
+  // ---- Selected row: triangles outside the grid pointing at the row from both sides (the
+  // right one in the gap before the colour bar), so the row's own cells stay uncovered.
   if (spec.selected_row >= 0 && spec.selected_row < spec.rows) {
     const int dr = spec.selected_row / grid.row_factor;
     const float yc = g0.y + (dr + 0.5f) * ch;
     const float half = 0.5f * std::clamp(ch, 0.5f * font, 0.8f * font);
     const float x_tip = g0.x - 2.0f, x_back = g0.x - gutter + 1.0f;
     draw->AddTriangleFilled({x_back, yc - half}, {x_back, yc + half}, {x_tip, yc}, TextColor());
+    if (spec.legend) {
+      const float rx_tip = g1.x + 2.0f, rx_back = g1.x + bar_gap - 0.15f * font;
+      draw->AddTriangleFilled({rx_tip, yc}, {rx_back, yc + half}, {rx_back, yc - half}, TextColor());
+    }
   }
 
   // ---- Hover: outline the cell and report it.

@@ -22,6 +22,8 @@ struct HeatmapSpec {
   const float* values = nullptr;  // (rows, stride), row-major, borrowed
   int rows = 0, cols = 0, stride = 0;  // stride 0 means cols
   float vmin = 0, vmax = 0;  // equal -> auto range from finite values (symmetric for diverging)
+  bool log_scale = false;    // log10 colour scale down to vmin (> 0) or 5 decades below vmax; `map` is used
+  const char* masked_label = "masked";  // the legend's name for -inf cells (e.g. "padding")
   ColorMap map = ColorMap::kViridis;
   bool auto_map = true;      // choose the map with DefaultMapFor(range) instead of `map`
   bool show_numbers = false; // numbers in cells, where a cell is large enough for the text

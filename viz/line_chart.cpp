@@ -396,7 +396,10 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
     ymin = std::min<double>(ymin, yv);
     ymax = std::max<double>(ymax, yv);
   });
-  if (!(xmin <= xmax)) {
+  if (spec.x_min < spec.x_max) {
+    xmin = spec.x_min;
+    xmax = spec.x_max;
+  } else if (!(xmin <= xmax)) {
     xmin = 0.0;
     xmax = 1.0;
   } else if (xmin == xmax) {
@@ -425,6 +428,14 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
   };
   draw->PushClipRect({f.plot_min.x - thickness, f.plot_min.y - thickness},
                      {f.plot_max.x + thickness, f.plot_max.y + thickness}, true);
+  if (std::isfinite(spec.future_x) && spec.future_x < x.hi) {
+    const float fx = std::max(f.plot_min.x, AxisToX(f, x, std::max<double>(spec.future_x, x.lo)));
+    draw->AddRectFilled({fx, f.plot_min.y}, f.plot_max, TextColor(0.08f));
+    const char* note = "not computed yet";
+    const ImVec2 ts = ImGui::CalcTextSize(note);
+    if (f.plot_max.x - fx > ts.x + 0.6f * font)
+      draw->AddText({f.plot_max.x - ts.x - 0.3f * font, f.plot_min.y + 0.2f * font}, TextColor(0.45f), note);
+  }
   std::vector<ImVec2> pts;
   for (int s = 0; s < series_count; ++s) {
     const LineSeries& ls = series[s];

@@ -29,7 +29,11 @@ struct LineChartSpec {
   ImVec2 size = ImVec2(0, 200);  // pixels; x 0 -> available width, y 0 -> 14 text heights
   float y_min = 0, y_max = 0;    // equal -> auto
   bool log_y = false;            // log10 axis; values <= 0 are skipped
+  float x_min = 0, x_max = 0;    // equal -> from the data
   float cursor_x = NAN;          // vertical marker at this x (NaN -> none)
+  // Past this x the plot is shaded and marked "not computed yet" (NaN -> none): a loop's
+  // history drawn on the axis of its whole run.
+  float future_x = NAN;
   bool legend = true;
   bool integer_x = false;        // x is a count or an index: ticks only at whole numbers
 };

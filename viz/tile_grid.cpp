@@ -15,7 +15,6 @@ constexpr float kVisitedAlpha = 0.32f;   // visited tiles: a tint of the accent
 constexpr float kMinWidthFonts = 1.5f;   // narrowest drawing before the aspect gives way
 constexpr float kDefaultHeightFonts = 16.0f;
 constexpr Rgb kSkippedFill = {0.62f, 0.62f, 0.62f};
-constexpr Rgb kSkippedHatch = {0.38f, 0.38f, 0.38f};
 
 ImU32 TextColor(float alpha = 1.0f) { return ImGui::GetColorU32(ImGuiCol_Text, alpha); }
 
@@ -36,8 +35,9 @@ void FillTile(ImDrawList* draw, ImVec2 a, ImVec2 b, TileState s, ImU32 accent, I
     case TileState::kVisited: draw->AddRectFilled(a, b, WithAlpha(accent, kVisitedAlpha)); break;
     case TileState::kInSram: draw->AddRectFilled(a, b, accent); break;
     case TileState::kSkipped:
-      AddHatchedRect(draw, a, b, ToU32(kSkippedFill, 0.55f), ToU32(kSkippedHatch, 0.8f),
-                     HatchSpacing(), hatch_origin);
+      // Lines in the text colour (light on the dark theme, dark on the light one), so the
+      // hatching reads on both over the half-transparent grey.
+      AddHatchedRect(draw, a, b, ToU32(kSkippedFill, 0.55f), TextColor(0.55f), HatchSpacing(), hatch_origin);
       break;
   }
 }

@@ -273,13 +273,6 @@ void Launch(const Fa2TeachArgs& a, const Fa1Workspace& w, const Fa2TraceArgs& tr
 
 }  // namespace
 
-size_t Fa1SmemBytes(int br, int bc, int d) {
-  const size_t kv_tiles = 2 * static_cast<size_t>(bc) * (d + 1);
-  const size_t q_tile = static_cast<size_t>(br) * d;
-  const size_t sp_tile = static_cast<size_t>(br) * bc;
-  return (kv_tiles + q_tile + sp_tile) * sizeof(float);
-}
-
 void CheckFa1Smem(int br, int bc, int d, size_t limit_bytes) {
   const size_t bytes = Fa1SmemBytes(br, bc, d);
   if (bytes <= limit_bytes) return;

@@ -19,10 +19,6 @@ struct Fa1Workspace {
   float* m = nullptr;
 };
 
-// Shared memory one thread block needs: K_j and V_j (Bc, d + 1) each, kept for a whole outer
-// step, the Q tile (Br, d) and the S/P tile (Br, Bc), in floats of 4 bytes.
-size_t Fa1SmemBytes(int br, int bc, int d);
-
 // Throws BackendError naming the bytes needed and the bytes allowed when the tiles of
 // (br, bc, d) do not fit in limit_bytes of shared memory per block.
 void CheckFa1Smem(int br, int bc, int d, size_t limit_bytes);

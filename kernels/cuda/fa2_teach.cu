@@ -311,13 +311,6 @@ void CheckCuda(cudaError_t status, const char* expr, const char* file, int line)
                      ")");
 }
 
-size_t Fa2TeachSmemBytes(int br, int bc, int d) {
-  const size_t q_tile = static_cast<size_t>(br) * d;
-  const size_t kv_tile = static_cast<size_t>(bc) * (d + 1);
-  const size_t sp_tile = static_cast<size_t>(br) * bc;
-  return (q_tile + kv_tile + sp_tile) * sizeof(float);
-}
-
 void CheckFa2TeachSmem(int br, int bc, int d, size_t limit_bytes) {
   const size_t bytes = Fa2TeachSmemBytes(br, bc, d);
   if (bytes <= limit_bytes) return;

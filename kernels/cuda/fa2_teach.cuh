@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "backend.h"  // BackendError
+#include "ladder.h"   // Fa2TeachSmemBytes, Fa1SmemBytes
 #include "precision.h"
 #include "trace.h"
 
@@ -44,10 +45,6 @@ struct Fa2TraceArgs {
 };
 
 constexpr int kMaxGridY = 65535;  // largest gridDim.y, so the largest B*H of one launch
-
-// Shared memory one thread block needs: the Q tile (Br, d), one K/V tile (Bc, d + 1) and
-// the S/P tile (Br, Bc), in floats of 4 bytes.
-size_t Fa2TeachSmemBytes(int br, int bc, int d);
 
 // Throws BackendError naming the bytes needed and the bytes allowed when the tiles of
 // (br, bc, d) do not fit in limit_bytes of shared memory per block.
