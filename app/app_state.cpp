@@ -82,6 +82,7 @@ bool ApplyProblem(AppState& s, const Problem& p) {
 bool InitState(AppState& s, const Options& opt) {
   s.view.ui_scale = opt.ui_scale;
   s.view.light_theme = opt.light;
+  s.view.numbers_in_cells = opt.numbers;
   s.backend_kind = ResolveBackend(opt.backend);
   s.cuda_unavailable = CudaUnavailableReason();
   if (s.cuda_unavailable.empty()) s.ladder.runner = RunBench;
@@ -168,6 +169,7 @@ void GoToBeat(AppState& s, int b) {
   if (beat.step >= 0) SetStep(s, beat.step);
   if (beat.row >= 0) SetRow(s, beat.row);
   if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
+  if (beat.numbers >= 0) s.view.numbers_in_cells = beat.numbers == 1;
   if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
   if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
   ApplyThroughputBeat(s, beat);
@@ -227,6 +229,35 @@ void SetRow(AppState& s, int row) {
   if (s.row >= st.row0 && s.row < st.row0 + st.rows) return;
   const auto steps = StepsOfRow(*s.trace, s.row);
   if (!steps.empty()) s.step = steps[std::min<size_t>(st.kv_block, steps.size() - 1)];
+}
+
+bool StepToNextMJump(AppState& s) {
+  if (!s.trace) return false;
+  const Trace& t = *s.trace;
+  for (int k : StepsOfRow(t, s.row)) {
+    if (k <= s.step) continue;
+    const int r = s.row - t.steps[k].row0;
+    if (t.MNew(k)[r] > t.MOld(k)[r] && t.steps[k].kv_block > 0) {
+      SetStep(s, k);
+      return true;
+    }
+  }
+  SetStatus(s, "Row " + std::to_string(s.row) + "'s running max m does not jump after this step.", false);
+  return false;
+}
+
+bool StepToNextQBlock(AppState& s) {
+  if (!s.trace) return false;
+  const Trace& t = *s.trace;
+  const int next = t.steps[s.step].q_block + 1;
+  for (int k = s.step + 1; k < t.StepCount(); ++k) {
+    if (t.steps[k].q_block == next) {
+      SetStep(s, k);  // the followed row moves into the new Q block
+      return true;
+    }
+  }
+  SetStatus(s, "This is the last Q block.", false);
+  return false;
 }
 
 void Tick(AppState& s, double dt_s) {

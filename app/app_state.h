@@ -32,6 +32,11 @@ struct ViewOptions {
   // of refitted per tile; lessons turn it on. P-bar on a log colour scale.
   bool s_range_whole = false;
   bool p_log = false;
+  // The cell under the mouse in a tile heatmap, as of frame `hover_frame`: the cell inspector's
+  // subject, highlighted in every panel where it lives (InspectedCell, panels.h).
+  bool has_hover = false;
+  CellRef hover;
+  int hover_frame = -1;
   bool light_theme = false;
   float ui_scale = 1.0f;
 };
@@ -121,6 +126,11 @@ void GoToBeat(AppState& s, int b);
 void PrepareFrame(AppState& s, double budget_ms);
 void SetStep(AppState& s, int step);     // clamped to the trace
 void SetRow(AppState& s, int row);       // clamped to the problem
+// Moves to the next step where the followed row's running max m jumps (m_new > m_old at one of
+// its later K/V blocks), or to the first step of the next Q block. False, with the status line
+// saying why, when there is none.
+bool StepToNextMJump(AppState& s);
+bool StepToNextQBlock(AppState& s);
 // Advances playback by dt seconds.
 void Tick(AppState& s, double dt_s);
 // The exact softmax of the current row, computed on demand.

@@ -241,6 +241,8 @@ void AddViewOptions(CLI::App* app, Options* opt) {
       },
       "UI scale (fonts and spacing), 0.5..4");
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
+  app->add_flag("--numbers", opt->numbers,
+                "Numbers in heatmap cells (where they fit; the scores panel adds a zoom where they do not)");
   app->add_option("--panels", opt->panels,
                   "Panels to show, comma-separated; the first named in an area is its front tab: " + PanelNameChoices())
       ->delimiter(',')

@@ -43,6 +43,7 @@ struct Options {
   int width = 1920, height = 1080;  // parsed --size
   float ui_scale = 1.0f;            // --scale
   bool light = false;               // --light
+  bool numbers = false;             // --numbers
   std::vector<std::string> panels;  // --panels: names of panel_list.h (empty: as is)
   int measure_frames = 0;           // window: run this many frames, print the frame time, exit
   GlRequest gl = GlRequest::kAuto;  // --gl: how the window and shot reach OpenGL

@@ -216,6 +216,7 @@ void UpdateLab(AppState& s, double budget_ms) {
   if (precision || drift) EnsureAlternate(s, drift);
   if (errors) EnsureStepErrors(s);
   if (bits) EnsureReport(s);
+  if (Shown(s, PanelId::kScores)) EnsureInputs(s);  // the cell inspector's dot products
   const auto t0 = std::chrono::steady_clock::now();
   while (AdvanceDrift(s)) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

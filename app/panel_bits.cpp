@@ -94,6 +94,8 @@ void DrawBitsPanel(AppState& s) {
     WrappedText("%s", rep.error.c_str());
     return;
   }
+  DrawCellFormula(s, lab.cell);
+  ImGui::Separator();
   Heading(rep.title.c_str());
   Explain("%s", rep.meaning.c_str());
   const FloatBits& b = rep.bits;

@@ -47,10 +47,10 @@ void DrawComparePanel(AppState& s) {
     ImGui::Text("Shown: %s on %s", a.backend.c_str(), a.device.c_str());
     ImGui::Text("Against: %s on %s, run now", b.backend.c_str(), b.device.c_str());
     if (c.diff.Identical()) {
-      ImGui::TextColored(ImVec4(0.3f, 0.8f, 0.45f, 1), "Identical: all %llu values agree bit for bit",
+      ImGui::TextColored(viz::ToneColorV(viz::Tone::kGood), "Identical: all %llu values agree bit for bit",
                          static_cast<unsigned long long>(c.diff.values));
     } else {
-      ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.3f, 1), "%llu of %llu values differ: max %u ulp, max |diff| %.3g",
+      ImGui::TextColored(viz::ToneColorV(viz::Tone::kWarn), "%llu of %llu values differ: max %u ulp, max |diff| %.3g",
                          static_cast<unsigned long long>(c.diff.differing),
                          static_cast<unsigned long long>(c.diff.values), c.diff.max_ulp, c.diff.max_abs);
       ImGui::Text("First difference: %s at %s", c.diff.first_field.c_str(),

@@ -159,6 +159,10 @@ void DrawStepSection(AppState& s) {
   if (ImGui::Button(">")) SetStep(s, s.step + 1);
   ImGui::SameLine();
   if (ImGui::Button(">|")) SetStep(s, t.StepCount() - 1);
+  if (ImGui::Button("next m jump")) StepToNextMJump(s);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The next step where the followed row's running max m rises");
+  ImGui::SameLine();
+  if (ImGui::Button("next Q block")) StepToNextQBlock(s);
   int step = s.step + 1;
   if (ImGui::SliderInt("step", &step, 1, t.StepCount())) SetStep(s, step - 1);
   ImGui::SliderFloat("steps/s", &s.play.steps_per_second, 0.25f, 30.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
@@ -229,7 +233,7 @@ void DrawProblemSection(AppState& s) {
   char used[32], budget[32];
   const uint64_t bytes = TraceBytes(e);
   const bool over = bytes > kTraceBudgetBytes;
-  ImGui::TextColored(over ? ImVec4(1, 0.35f, 0.3f, 1) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+  ImGui::TextColored(over ? viz::ToneColorV(viz::Tone::kBad) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
                      "trace: %s of %s", FormatBytes(double(bytes), used, sizeof used),
                      FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
   if (apply && e != s.problem) ApplyProblem(s, e);
@@ -370,7 +374,7 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
   }
   // Which backend produced what is shown, always first and in colour.
   const bool gpu = s.trace && s.trace->backend == "CUDA";
-  ImGui::TextColored(gpu ? ImVec4(0.46f, 0.73f, 0.0f, 1) : ImVec4(0.95f, 0.62f, 0.1f, 1), "[%s]",
+  ImGui::TextColored(gpu ? viz::ToneColorV(viz::Tone::kGood) : viz::ToneColorV(viz::Tone::kWarn), "[%s]",
                      s.trace ? s.trace->backend.c_str() : "-");
   if (!gpu && ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", s.cuda_unavailable.empty() ? "CUDA is available: choose it under Backend"
@@ -382,7 +386,7 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
     ImGui::TextDisabled("|");
     ImGui::SameLine();
     if (s.status.error)
-      ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "%s", s.status.text.c_str());
+      ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "%s", s.status.text.c_str());
     else
       ImGui::TextUnformatted(s.status.text.c_str());
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.status.text.c_str());

@@ -14,8 +14,8 @@
 namespace fs {
 namespace {
 
-constexpr ImU32 kStandardColor = IM_COL32(213, 94, 0, 255);
-constexpr ImU32 kStabilizedColor = IM_COL32(0, 114, 178, 255);
+const ImU32 kStandardColor = viz::ToneColor(viz::Tone::kStandard);
+const ImU32 kStabilizedColor = viz::ToneColor(viz::Tone::kFlash);
 
 std::vector<float> ToFloats(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
 

@@ -56,15 +56,15 @@ void MarkedIn(const LabState& lab, CellField field, int step, int row0, int rows
 
 void Verdict(const SignedError& e) {
   if (!std::isfinite(e.mean)) {
-    ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "The errors are not finite (O holds NaN or inf).");
+    ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "The errors are not finite (O holds NaN or inf).");
     return;
   }
   ImGui::Text("mean %.3e, 99%% CI [%.3e, %.3e] over %llu values:", e.mean, e.ci99_lo, e.ci99_hi,
               static_cast<unsigned long long>(e.count));
   if (e.BiasedLow())
-    ImGui::TextColored(ImVec4(0.35f, 0.6f, 1.0f, 1), "biased low: the whole interval is below 0");
+    ImGui::TextColored(viz::ToneColorV(viz::Tone::kNote), "biased low: the whole interval is below 0");
   else if (e.BiasedHigh())
-    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "biased high: the whole interval is above 0");
+    ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "biased high: the whole interval is above 0");
   else
     ImGui::TextDisabled("no bias: the interval contains 0");
 }

@@ -16,8 +16,8 @@ namespace {
 
 ImVec4 FormatColor(Format f) {
   switch (f) {
-    case Format::kBf16: return ImVec4(0.95f, 0.6f, 0.15f, 1);
-    case Format::kFp16: return ImVec4(0.8f, 0.5f, 0.95f, 1);
+    case Format::kBf16: return viz::ToneColorV(viz::Tone::kBf16);
+    case Format::kFp16: return viz::ToneColorV(viz::Tone::kFp16);
     case Format::kFp32: break;
   }
   return ImGui::GetStyleColorVec4(ImGuiCol_Text);

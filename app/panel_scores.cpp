@@ -1,13 +1,65 @@
 // Scores and probabilities: the S tile and the P-bar tile of the current step as heatmaps,
 // the followed row marked. These tiles exist only in SRAM.
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
+#include "cell_formula.h"
 #include "heatmap.h"
 #include "panels.h"
 #include "ui_common.h"
 
 namespace fs {
+namespace {
+
+constexpr int kZoomRows = 5, kZoomCols = 5;
+
+// The values of S and P-bar around (row, col) of the step's tile, in tables whose cells fit
+// the numbers at any tile size, written with enough digits to tell an exact 1.
+void ZoomTables(const Trace& t, int step, int row, int col) {
+  const StepInfo& st = t.steps[step];
+  const int bc = t.problem.bc;
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  // As many columns as fit numbers like "-0.1234" (4 digits) beside the row labels.
+  const float number_w = ImGui::CalcTextSize("-0.12345").x + 2.0f * ImGui::GetStyle().CellPadding.x;
+  const int fit = static_cast<int>(w / number_w) - 1;
+  const int rows = std::min(kZoomRows, st.rows), cols = std::clamp(fit, 1, std::min(kZoomCols, bc));
+  const int r0 = std::clamp(row - st.row0 - rows / 2, 0, std::max(0, st.rows - rows));
+  const int c0 = std::clamp(col - cols / 2, 0, std::max(0, bc - cols));
+  const bool fa1 = t.problem.order == LoopOrder::kFa1;
+  const float* fields[2] = {t.S(step), t.P(step)};
+  const char* names[2] = {"S", fa1 ? "P-tilde" : "P-bar"};
+  for (int f = 0; f < 2; ++f) {
+    if (f == 1) ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("%s around query %d, key %d", names[f], row, st.col0 + col);
+    if (ImGui::BeginTable(names[f], cols + 1, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame,
+                          ImVec2(w, 0))) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      for (int c = 0; c < cols; ++c) {
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("k%d", st.col0 + c0 + c);
+      }
+      for (int r = 0; r < rows; ++r) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("q%d", st.row0 + r0 + r);
+        for (int c = 0; c < cols; ++c) {
+          ImGui::TableNextColumn();
+          const float v = fields[f][static_cast<size_t>(r0 + r) * bc + c0 + c];
+          const bool here = st.row0 + r0 + r == row && c0 + c == col;
+          if (here) ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, ImGui::GetColorU32(ImGuiCol_TextSelectedBg));
+          ImGui::TextUnformatted(CellNumber(v, 4).c_str());
+        }
+      }
+      ImGui::EndTable();
+    }
+    ImGui::EndGroup();
+  }
+}
+
+}  // namespace
 
 void DrawScoresPanel(AppState& s) {
   if (!s.trace || s.trace->StepCount() == 0) {
@@ -43,11 +95,20 @@ void DrawScoresPanel(AppState& s) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
   const float title_h = ImGui::GetTextLineHeightWithSpacing();
-  const float h = ImGui::GetContentRegionAvail().y - title_h;
+  // With numbers asked for, room under the tiles for a zoom whose cells always fit them.
+  const bool zoom = s.view.numbers_in_cells;
+  const float zoom_h = zoom ? (kZoomRows + 2) * ImGui::GetFrameHeightWithSpacing() : 0.0f;
+  const float h = ImGui::GetContentRegionAvail().y - title_h - zoom_h;
   const float side = std::max(80.0f, std::min(w, h));
 
   const int r = s.row - now.row0;
+  CellRef inspected;
+  const bool has_inspected = InspectedCell(s, &inspected);
   viz::HeatmapSpec spec;
+  if (has_inspected) {  // the inspected cell framed in both tiles
+    spec.marked_row = inspected.row - now.row0;
+    spec.marked_col = inspected.col;
+  }
   spec.rows = now.rows;
   spec.cols = p.bc;
   spec.stride = p.bc;
@@ -85,6 +146,21 @@ void DrawScoresPanel(AppState& s) {
   spec.map = viz::ColorMap::kViridis;
   viz::HeatmapResult hp = viz::Heatmap("P", spec);
   ImGui::EndGroup();
+  if (zoom) {
+    CellRef centre{CellField::kS, s.step, s.row, 0};
+    if (has_inspected) centre = inspected;
+    ZoomTables(t, s.step, centre.row, centre.col);
+  }
+  // Hovering a cell explains it and highlights it in the other panels.
+  for (const auto& [hit, field] : {std::make_pair(hs, CellField::kS), std::make_pair(hp, CellField::kP)}) {
+    if (!hit.hovered || hit.block_rows != 1 || hit.block_cols != 1) continue;
+    const CellRef ref{field, s.step, now.row0 + hit.row, hit.col};
+    HoverCell(s, ref);
+    ImGui::BeginTooltip();
+    DrawCellFormula(s, ref, 40.0f * ImGui::GetFontSize());
+    ImGui::TextDisabled("Click: follow this row and open the cell in the bit view");
+    ImGui::EndTooltip();
+  }
   // Clicking a cell follows its query row and opens the cell in the bit view.
   if (hs.clicked) {
     SetRow(s, now.row0 + hs.row);

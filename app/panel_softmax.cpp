@@ -85,12 +85,12 @@ void DrawSoftmaxPanel(AppState& s) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float chart_w = (avail_w - 2 * gap) / 3.0f;
   const float chart_h = std::max(90.0f, 0.36f * ImGui::GetContentRegionAvail().y);
-  SmallChart("m", "running max m", h, h.m, computed, cursor, chart_w, chart_h, IM_COL32(0, 114, 178, 255));
+  SmallChart("m", "running max m", h, h.m, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesM));
   ImGui::SameLine();
-  SmallChart("l", "running sum l", h, h.l, computed, cursor, chart_w, chart_h, IM_COL32(0, 158, 115, 255));
+  SmallChart("l", "running sum l", h, h.l, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesL));
   ImGui::SameLine();
   SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, computed, cursor, chart_w, chart_h,
-             IM_COL32(213, 94, 0, 255));
+             viz::ToneColor(viz::Tone::kRescale));
 
   // Running probabilities of every key against the exact softmax.
   const std::vector<double> running = RunningProbabilities(t, s.row, s.step);
@@ -108,9 +108,9 @@ void DrawSoftmaxPanel(AppState& s) {
               s.row, seen);
   ImGui::SameLine();
   if (!(t.L(s.step)[r] > 0.0f))  // every exp(S - m) underflowed (e.g. a huge stabilized shift)
-    ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "  l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]);
+    ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "  l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]);
   else if (now.last_for_q_block)
-    ImGui::TextColored(ImVec4(0.3f, 0.8f, 0.45f, 1), "  last block: max difference %.2e (exact up to rounding)",
+    ImGui::TextColored(viz::ToneColorV(viz::Tone::kGood), "  last block: max difference %.2e (exact up to rounding)",
                        worst);
   else
     ImGui::TextDisabled("  not final: the keys seen hold %.1f%% of the exact mass", 100.0 * seen_mass);
@@ -118,15 +118,17 @@ void DrawSoftmaxPanel(AppState& s) {
   bars[0].label = "running";
   bars[0].values = run_f.data();
   bars[0].count = static_cast<int>(run_f.size());
-  bars[0].color = IM_COL32(230, 159, 0, 255);
+  bars[0].color = viz::ToneColor(viz::Tone::kRunning);
   bars[1].label = s.inputs ? "exact (FP64)" : "exact (FP64 from recorded scores)";
   bars[1].values = exact_f.data();
   bars[1].count = static_cast<int>(exact_f.size());
-  bars[1].color = IM_COL32(86, 180, 233, 255);
+  bars[1].color = viz::ToneColor(viz::Tone::kExact);
   viz::BarChartSpec spec;
   spec.x_label = "key (column)";
   spec.y_label = "probability";
   spec.size = ImVec2(-1, std::max(80.0f, ImGui::GetContentRegionAvail().y));
+  CellRef inspected;  // the inspected cell's key, framed
+  if (InspectedCell(s, &inspected) && inspected.row == s.row) spec.marked = t.steps[inspected.step].col0 + inspected.col;
   viz::BarChart("probs", spec, bars, 2);
 }
 

@@ -7,7 +7,6 @@
 // Sections: helpers · source and controls · bars · roofline · memory · sweep · the panel
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "imgui_stdlib.h"
 #include "log_chart.h"
 #include "panels.h"
+#include "printf.h"
 #include "throughput_model.h"
 #include "ui_common.h"
 
@@ -25,23 +25,23 @@ namespace {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-constexpr ImU32 kStandardColor = IM_COL32(213, 94, 0, 255);  // orange, as in the drift panel
-constexpr ImU32 kFlashColor = IM_COL32(0, 114, 178, 255);    // blue
-constexpr ImU32 kMemoryColor = IM_COL32(204, 51, 51, 255);   // red: the limit
+const ImU32 kStandardColor = viz::ToneColor(viz::Tone::kStandard);  // as in the drift panel
+const ImU32 kFlashColor = viz::ToneColor(viz::Tone::kFlash);
+const ImU32 kMemoryColor = viz::ToneColor(viz::Tone::kLimit);
 
 ImU32 FormatColor(Format f) {
   switch (f) {
-    case Format::kBf16: return IM_COL32(230, 159, 0, 255);
-    case Format::kFp16: return IM_COL32(204, 121, 167, 255);
+    case Format::kBf16: return viz::ToneColor(viz::Tone::kBf16);
+    case Format::kFp16: return viz::ToneColor(viz::Tone::kFp16);
     case Format::kFp32: break;
   }
-  return IM_COL32(86, 180, 233, 255);
+  return viz::ToneColor(viz::Tone::kFp32);
 }
 
 ImVec4 StatusColor(BenchStatus s) {
   switch (s) {
-    case BenchStatus::kFailed: return ImVec4(1.0f, 0.4f, 0.35f, 1);
-    case BenchStatus::kOutOfMemory: return ImVec4(0.95f, 0.62f, 0.1f, 1);
+    case BenchStatus::kFailed: return viz::ToneColorV(viz::Tone::kBad);
+    case BenchStatus::kOutOfMemory: return viz::ToneColorV(viz::Tone::kWarn);
     case BenchStatus::kSkipped:
     case BenchStatus::kOk: break;
   }
@@ -62,16 +62,6 @@ void CountTick(double v, char* buf, size_t size) {
 float WrappedHeight(const std::string& text) {
   const float w = ImGui::GetContentRegionAvail().x;
   return ImGui::CalcTextSize(text.c_str(), nullptr, false, w).y + ImGui::GetTextLineHeightWithSpacing();
-}
-
-std::string Printf(const char* fmt, ...) IM_FMTARGS(1);
-std::string Printf(const char* fmt, ...) {
-  char buf[1024];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
-  va_end(args);
-  return buf;
 }
 
 // A chart taking the height its note below leaves.
@@ -152,7 +142,7 @@ void LiveControls(AppState& s) {
     l.settings_set = true;
   }
   const std::string problems = LadderSettingsProblems(l.settings, s.problem);
-  if (!problems.empty()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "Not run: %s", problems.c_str());
+  if (!problems.empty()) ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "Not run: %s", problems.c_str());
 }
 
 void SourceSection(AppState& s) {
@@ -176,7 +166,7 @@ void SourceSection(AppState& s) {
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if ((ImGui::Button("Open") || enter) && !l.path_input.empty()) OpenBenchReport(s, l.path_input);
-  if (!l.file_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1), "%s", l.file_error.c_str());
+  if (!l.file_error.empty()) ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "%s", l.file_error.c_str());
 }
 
 // The report's provenance and the shape shown (a choice where the report has several).

@@ -59,7 +59,7 @@ TileStates StatesAt(const Trace& t, int step) {
 }
 
 void Grid(const char* id, const char* label, const std::vector<TileState>& states, int rows, int cols,
-          float width, float height, ImU32 accent) {
+          float width, float height, ImU32 accent, float mark_row = -1.0f, float mark_col = -1.0f) {
   viz::TileGridSpec spec;
   spec.label = label;
   spec.tile_rows = rows;
@@ -68,6 +68,8 @@ void Grid(const char* id, const char* label, const std::vector<TileState>& state
   spec.aspect = height / width;
   spec.accent = accent;
   spec.size = ImVec2(width, height);
+  spec.mark_row = mark_row;
+  spec.mark_col = mark_col;
   viz::TileGrid(id, spec);
 }
 
@@ -221,21 +223,29 @@ void DrawTilesPanel(AppState& s) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float col_w = std::min(grid_h * 0.35f, (avail_w - 5 * gap) * 0.12f);
   const float s_w = std::min(grid_h, avail_w - 4 * (col_w + gap) - gap);
-  const ImU32 accent = IM_COL32(230, 159, 0, 255);  // orange: on chip now
+  const ImU32 accent = viz::ToneColor(viz::Tone::kOnChip);
 
   Heading("HBM (off chip)");
   ImGui::SameLine();
   viz::TileLegend(accent);
   Explain("Q, K, V and O are %d x %d (N x d), in blocks of Br = %d and Bc = %d rows.", p.n, p.d, p.br, p.bc);
-  Grid("q", "Q", st.q, p.QBlocks(), 1, col_w, grid_h, accent);
+  // The inspected cell's query row (in Q, O and S) and key (in K, V and S), in cyan.
+  float q_mark = -1.0f, k_mark = -1.0f;
+  CellRef inspected;
+  if (InspectedCell(s, &inspected)) {
+    q_mark = (inspected.row + 0.5f) / float(p.QBlocks() * p.br);
+    k_mark = (t.steps[inspected.step].col0 + inspected.col + 0.5f) / float(p.KvBlocks() * p.bc);
+  }
+  Grid("q", "Q", st.q, p.QBlocks(), 1, col_w, grid_h, accent, q_mark);
   ImGui::SameLine();
-  Grid("k", "K", st.k, p.KvBlocks(), 1, col_w, grid_h, accent);
+  Grid("k", "K", st.k, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark);
   ImGui::SameLine();
-  Grid("v", "V", st.v, p.KvBlocks(), 1, col_w, grid_h, accent);
+  Grid("v", "V", st.v, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark);
   ImGui::SameLine();
-  Grid("o", "O", st.o, p.QBlocks(), 1, col_w, grid_h, accent);
+  Grid("o", "O", st.o, p.QBlocks(), 1, col_w, grid_h, accent, q_mark);
   ImGui::SameLine();
-  Grid("s", "S = QK^T tiles (SRAM only)", st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent);
+  Grid("s", "S = QK^T tiles (SRAM only)", st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent, q_mark,
+       k_mark);
 
   ImGui::Separator();
   // Side by side where each half has room for the SRAM table's columns, one above the other

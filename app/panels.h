@@ -22,6 +22,16 @@ void DrawBitsPanel(AppState& s);
 void DrawDriftPanel(AppState& s);
 void DrawThroughputPanel(AppState& s);
 
+// The cell the inspector explains and the panels highlight: the hovered tile cell (seen this
+// frame or the last), otherwise the cell open in the bit view when it is an S or P-bar cell of
+// the current step. False when there is none.
+bool InspectedCell(const AppState& s, CellRef* out);
+// Records the hovered tile cell for the inspector and the linked highlights.
+void HoverCell(AppState& s, const CellRef& ref);
+// The inspected cell's formula with its numbers (cell_formula.h), as text wrapped at `width`
+// (0: the available width).
+void DrawCellFormula(const AppState& s, const CellRef& ref, float width = 0.0f);
+
 // The numeric controls (precision preset and stages, softmax, beta, eps) editing `e`; true
 // when an edit is complete and should be applied.
 bool DrawNumericsControls(Problem& e);

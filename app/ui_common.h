@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "colormap.h"
 #include "imgui.h"
 
 namespace fs {

@@ -24,6 +24,7 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "colormap.h"
 #include "panels.h"
 
 namespace fs {
@@ -54,6 +55,7 @@ void ApplyStyle(const ViewOptions& view, AppliedStyle* applied, bool renderer_re
   style.WindowBorderSize = 1.0f;
   style.ScaleAllSizes(view.ui_scale);
   ImGui::GetStyle() = style;
+  viz::SetLightTheme(view.light_theme);
   if (applied->scale != view.ui_scale) {
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();

@@ -55,14 +55,14 @@ int GetInt(const json& obj, const char* key, const std::string& where, int lo, i
 
 Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, const json& lesson_problem) {
   if (!j.is_object()) throw LessonError(where + ": a beat must be an object {\"title\", \"text\", ...}");
-  constexpr const char* kBeatFields[] = {"title",   "text", "step",       "row",       "panels",
-                                         "problem", "cell", "drift_runs", "throughput"};
+  constexpr const char* kBeatFields[] = {"title",   "text", "step",       "row",        "panels",
+                                         "problem", "cell", "drift_runs", "throughput", "numbers"};
   for (const auto& item : j.items()) {
     bool known = false;
     for (const char* field : kBeatFields) known = known || item.key() == field;
     if (!known)
       throw LessonError(where + ": unknown field " + Excerpt(item.key()) +
-                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs, throughput");
+                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs, throughput, numbers");
   }
   Beat b;
   b.title = GetString(j, "title", where, true, kMaxLessonTitleChars);
@@ -84,6 +84,11 @@ Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, co
       if (!known) throw LessonError(where + ": panel " + JsonExcerpt(name) + " is not known; allowed: " + PanelNameChoices());
       b.panels.push_back(name.get<std::string>());
     }
+  }
+  if (j.contains("numbers")) {
+    if (!j["numbers"].is_boolean())
+      throw LessonError(where + ": field \"numbers\" is " + JsonExcerpt(j["numbers"]) + "; allowed: true or false");
+    b.numbers = j["numbers"].get<bool>() ? 1 : 0;
   }
   ParseBeatExtras(j, where, LessonDir(lesson.path), &b);
   return b;

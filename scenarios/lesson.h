@@ -45,6 +45,7 @@ struct Beat {
   CellField cell_field = CellField::kP;
   int cell_col = 0;
   int drift_runs = 0;                // "drift_runs": seeds for the drift panel to run (0: none)
+  int numbers = -1;                  // "numbers": true or false, numbers in heatmap cells; -1 keeps them
   // "throughput": {"report": "data/x.json", "shape": "2x16x8192x128", "view": "memory",
   // "live": true}, what the throughput panel shows: a saved bench report (relative to the lesson
   // file), the live ladder where a GPU is usable (the report where none is), which shape and

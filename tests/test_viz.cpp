@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <utility>
@@ -911,6 +912,15 @@ TEST_CASE("TileGrid fills each tile the way its state is drawn and hatches only 
   CHECK(FilledRectColor(dl, from, sram_a, sram_b) == accent);
   const ImU32 hatch = ImGui::GetColorU32(ImGuiCol_Text, 0.55f);  // lines in the theme's text colour
   CHECK(VerticesInside(dl, from, skipped_a, skipped_b, hatch, 0.0f) > 0);
+  // The tile boundaries share the text colour's RGB at other alphas: the hatch's own alpha
+  // tells its lines apart.
+  int hatch_vertices = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert& v = dl->VtxBuffer[i];
+    hatch_vertices += v.col == hatch && v.pos.x >= skipped_a.x && v.pos.x <= skipped_b.x && v.pos.y >= skipped_a.y &&
+                      v.pos.y <= skipped_b.y;
+  }
+  CHECK(hatch_vertices > 8);
   for (int c = 0; c < 3; ++c) {
     INFO("tile " << c);
     CHECK(VerticesInside(dl, from, tile(c).first, tile(c).second, hatch, 2.5f) == 0);
@@ -1037,14 +1047,125 @@ TEST_CASE("Heatmap marks the selected row outside the grid only, and draws a log
   CHECK(r.range_min == Approx(1e-5f));
   CHECK(r.range_max == Approx(1.0f));
   const float cw = (r.grid_max.x - r.grid_min.x) / cols, ch = (r.grid_max.y - r.grid_min.y) / rows;
-  for (int i : {0, rows * cols - 1}) {
+  // Cell i holds 10^(-5 + i/3): the bottom, 10^-2 three fifths of the way up, the top.
+  for (const auto [i, t] : {std::make_pair(0, 0.0f), std::make_pair(9, 0.6f), std::make_pair(rows * cols - 1, 1.0f)}) {
+    INFO("cell " << i);
     const ImVec2 a(r.grid_min.x + (i % cols) * cw, r.grid_min.y + (i / cols) * ch), b(a.x + cw, a.y + ch);
-    const float t = i == 0 ? 0.0f : 1.0f;
-    CHECK(FilledRectColor(dl, from, a, b) == viz::MapColor(viz::ColorMap::kViridis, t));
+    const ImU32 got = FilledRectColor(dl, from, a, b), want = viz::MapColor(viz::ColorMap::kViridis, t);
+    for (int shift : {IM_COL32_R_SHIFT, IM_COL32_G_SHIFT, IM_COL32_B_SHIFT})
+      CHECK(std::abs(int((got >> shift) & 0xFF) - int((want >> shift) & 0xFF)) <= 2);
   }
   auto texts = DrawnTexts(dl, from);
   INFO("drawn: " << Joined(texts));
   CHECK(Drawn(texts, "1"));
   CHECK(Drawn(texts, "0.00316"));  // sqrt(1e-5 * 1), the middle tick
   imgui.EndFrame();
+}
+
+TEST_CASE("TileGrid marks a row and a column across the matrix, and a bar chart frames one group", "[viz]") {
+  HeadlessImGui imgui;
+  const viz::TileState states[4] = {viz::TileState::kIdle, viz::TileState::kIdle, viz::TileState::kIdle,
+                                    viz::TileState::kIdle};
+  viz::TileGridSpec tg;
+  tg.tile_rows = 2;
+  tg.tile_cols = 2;
+  tg.states = states;
+  tg.size = ImVec2(200, 200);
+  tg.mark_row = 0.25f;  // a quarter of the way down
+  tg.mark_col = 0.75f;
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  int from = dl->VtxBuffer.Size;
+  viz::TileGrid("marked", tg);
+  const ImVec2 o = ImGui::GetItemRectMin();
+  // The cyan lines' vertices: the column's at x = left + 150; the others are the row line's,
+  // level, a quarter of the way down, and across the whole width.
+  int vertical = 0;
+  float row_min_y = 1e9f, row_max_y = -1e9f, row_min_x = 1e9f, row_max_x = -1e9f;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) {
+    const ImDrawVert& v = dl->VtxBuffer[i];
+    if (v.col != viz::kLinkColor) continue;
+    if (std::fabs(v.pos.x - o.x - 150.0f) < 3.0f) {
+      ++vertical;
+      continue;
+    }
+    row_min_y = std::min(row_min_y, v.pos.y);
+    row_max_y = std::max(row_max_y, v.pos.y);
+    row_min_x = std::min(row_min_x, v.pos.x);
+    row_max_x = std::max(row_max_x, v.pos.x);
+  }
+  CHECK(vertical >= 2);
+  CHECK(row_max_y - row_min_y < 6.0f);
+  CHECK(row_min_y - o.y == Approx(50.0f).margin(4.0f));
+  CHECK(row_max_x - row_min_x > 190.0f);
+  // Without marks, no cyan at all.
+  tg.mark_row = tg.mark_col = -1.0f;
+  from = dl->VtxBuffer.Size;
+  viz::TileGrid("plain", tg);
+  int cyan = 0;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i) cyan += dl->VtxBuffer[i].col == viz::kLinkColor;
+  CHECK(cyan == 0);
+  // A bar chart's marked group gets a frame of the marked colour inside that group's columns.
+  const float values[4] = {0.1f, 0.4f, 0.2f, 0.3f};
+  viz::BarSeries bars;
+  bars.values = values;
+  bars.count = 4;
+  viz::BarChartSpec spec;
+  spec.size = ImVec2(400, 200);
+  spec.marked = 2;
+  spec.legend = false;
+  from = dl->VtxBuffer.Size;
+  viz::BarChart("bars", spec, &bars, 1);
+  float min_x = 1e9f, max_x = -1e9f;
+  for (int i = from; i < dl->VtxBuffer.Size; ++i)
+    if (dl->VtxBuffer[i].col == spec.marked_color) {
+      min_x = std::min(min_x, dl->VtxBuffer[i].pos.x);
+      max_x = std::max(max_x, dl->VtxBuffer[i].pos.x);
+    }
+  const ImVec2 c0 = ImGui::GetItemRectMin(), c1 = ImGui::GetItemRectMax();
+  REQUIRE(max_x > min_x);
+  // The frame lies in the third quarter of the plot, which is most of the chart's width.
+  CHECK(min_x > c0.x + 0.4f * (c1.x - c0.x));
+  CHECK(max_x < c1.x - 0.1f * (c1.x - c0.x));
+  imgui.EndFrame();
+}
+
+TEST_CASE("Status colours keep their contrast on both themes, and panels take colours from the palette", "[viz]") {
+  // WCAG contrast ratio of two colours from their relative luminance.
+  const auto lin = [](float c) { return c <= 0.03928f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); };
+  const auto lum = [&](ImVec4 c) { return 0.2126f * lin(c.x) + 0.7152f * lin(c.y) + 0.0722f * lin(c.z); };
+  const auto contrast = [&](ImVec4 a, ImVec4 b) {
+    const float la = lum(a), lb = lum(b);
+    return (std::max(la, lb) + 0.05f) / (std::min(la, lb) + 0.05f);
+  };
+  for (const bool light : {false, true}) {
+    ImGuiStyle style;
+    if (light)
+      ImGui::StyleColorsLight(&style);
+    else
+      ImGui::StyleColorsDark(&style);
+    viz::SetLightTheme(light);
+    for (const viz::Tone t : {viz::Tone::kGood, viz::Tone::kBad, viz::Tone::kWarn, viz::Tone::kNote}) {
+      INFO((light ? "light" : "dark") << " theme, tone " << static_cast<int>(t));
+      CHECK(contrast(viz::ToneColorV(t), style.Colors[ImGuiCol_WindowBg]) >= 3.0f);
+    }
+  }
+  viz::SetLightTheme(false);
+  // No literal colours in the panels (a black halo around a highlight aside).
+  for (const char* name : {"compare", "controls", "drift", "errors", "precision", "softmax", "throughput", "tiles",
+                           "scores", "output", "bits"}) {
+    const std::string path = std::string(FS_SOURCE_DIR) + "/app/panel_" + name + ".cpp";
+    std::ifstream in(path);
+    REQUIRE(in);
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      INFO(path << ":" << number << ": " << line);
+      const size_t col32 = line.find("IM_COL32(");
+      CHECK((col32 == std::string::npos || line.compare(col32, 18, "IM_COL32(0, 0, 0, ") == 0));
+      const size_t vec4 = line.find("ImVec4(");
+      CHECK((vec4 == std::string::npos || !std::isdigit(static_cast<unsigned char>(line[vec4 + 7]))));
+    }
+  }
 }

@@ -111,4 +111,41 @@ Rgb PaletteRgb(int index) {
 
 ImU32 PaletteColor(int index, float alpha) { return ToU32(PaletteRgb(index), alpha); }
 
+namespace {
+
+bool g_light_theme = false;
+
+}  // namespace
+
+void SetLightTheme(bool light) { g_light_theme = light; }
+
+ImU32 ToneColor(Tone t, float alpha) {
+  const ImVec4 v = ToneColorV(t);
+  return ToU32(Rgb{v.x, v.y, v.z}, alpha);
+}
+
+ImVec4 ToneColorV(Tone t) {
+  const auto rgb = [](int r, int g, int b) { return ImVec4(r / 255.0f, g / 255.0f, b / 255.0f, 1.0f); };
+  const bool light = g_light_theme;
+  switch (t) {
+    case Tone::kOnChip: return rgb(230, 159, 0);     // orange
+    case Tone::kSeriesM: return rgb(0, 114, 178);    // blue
+    case Tone::kSeriesL: return rgb(0, 158, 115);    // bluish green
+    case Tone::kRescale: return rgb(213, 94, 0);     // vermilion
+    case Tone::kRunning: return rgb(230, 159, 0);    // orange
+    case Tone::kExact: return rgb(86, 180, 233);     // sky blue
+    case Tone::kStandard: return rgb(213, 94, 0);    // vermilion
+    case Tone::kFlash: return rgb(0, 114, 178);      // blue
+    case Tone::kLimit: return rgb(204, 51, 51);      // red
+    case Tone::kFp32: return rgb(86, 180, 233);      // sky blue
+    case Tone::kBf16: return rgb(230, 159, 0);       // orange
+    case Tone::kFp16: return rgb(204, 121, 167);     // reddish purple
+    case Tone::kGood: return light ? rgb(20, 125, 55) : rgb(77, 204, 115);
+    case Tone::kBad: return light ? rgb(200, 40, 30) : rgb(255, 102, 90);
+    case Tone::kWarn: return light ? rgb(175, 100, 0) : rgb(242, 158, 25);
+    case Tone::kNote: return light ? rgb(25, 90, 200) : rgb(90, 153, 255);
+  }
+  return rgb(128, 128, 128);
+}
+
 }  // namespace viz

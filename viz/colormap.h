@@ -43,4 +43,26 @@ constexpr int kPaletteSize = 7;
 ImU32 PaletteColor(int index, float alpha = 1.0f);
 Rgb PaletteRgb(int index);
 
+// The app's named colours, from one palette that both themes define: the hues of data (series,
+// kernels, formats) are the same on both, mid lightness; the colours of status text (good,
+// bad, warning, note) are lighter on the dark theme and darker on the light one, so they keep
+// their contrast. Panels take every colour from here.
+enum class Tone {
+  kOnChip,      // blocks in SRAM at this step
+  kSeriesM,     // the running max m
+  kSeriesL,     // the running sum l
+  kRescale,     // the rescale factor
+  kRunning,     // running probabilities
+  kExact,       // the FP64 reference
+  kStandard,    // standard attention, the standard softmax
+  kFlash,       // FlashAttention kernels, the stabilized softmax
+  kLimit,       // a hard limit (device memory)
+  kFp32, kBf16, kFp16,  // storage formats
+  kGood, kBad, kWarn, kNote,  // status text
+};
+// Chooses the variant of the status colours; the window calls it when it applies its theme.
+void SetLightTheme(bool light);
+ImU32 ToneColor(Tone t, float alpha = 1.0f);
+ImVec4 ToneColorV(Tone t);
+
 }  // namespace viz

@@ -370,7 +370,11 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
       for (int c = 0; c < grid.cols; ++c) {
         const float v = grid.At(r, c);
         if (!std::isfinite(v)) continue;
-        std::snprintf(buf, sizeof buf, fmt, v);
+        // A whole number is written bare, so an exact 1 ("1") stands apart from 0.999 ("1.00").
+        if (v == std::trunc(v) && std::fabs(v) < 1e6f)
+          std::snprintf(buf, sizeof buf, "%.0f", v);
+        else
+          std::snprintf(buf, sizeof buf, fmt, v);
         const ImVec2 ts = ImGui::CalcTextSize(buf);
         if (ts.x > cw - 2.0f) continue;
         const ImVec2 a = cell_min(r, c);

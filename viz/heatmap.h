@@ -26,7 +26,8 @@ struct HeatmapSpec {
   const char* masked_label = "masked";  // the legend's name for -inf cells (e.g. "padding")
   ColorMap map = ColorMap::kViridis;
   bool auto_map = true;      // choose the map with DefaultMapFor(range) instead of `map`
-  bool show_numbers = false; // numbers in cells, where a cell is large enough for the text
+  bool show_numbers = false; // numbers in cells, where a cell is large enough for the text; whole
+                             // numbers bare ("1"), others in number_format
   const char* number_format = "%.2f";
   const unsigned char* highlight = nullptr;  // (rows, stride) mask; the border of the nonzero
                                              // region is outlined (a block reads as one)

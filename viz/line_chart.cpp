@@ -589,6 +589,13 @@ void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,
   if (y.lo < 0.0 && y.hi > 0.0) {
     draw->AddLine({f.plot_min.x, std::round(zero_y)}, {f.plot_max.x, std::round(zero_y)}, TextColor(0.5f));
   }
+  if (spec.marked >= 0 && spec.marked < groups) {
+    const float t = std::max(2.0f, 0.12f * font);
+    const ImVec2 a(f.plot_min.x + spec.marked * group_w, f.plot_min.y + 1.0f);
+    const ImVec2 b(std::max(a.x + 2.0f * t, f.plot_min.x + (spec.marked + 1) * group_w), f.plot_max.y - 1.0f);
+    draw->AddRect(a, b, IM_COL32(0, 0, 0, 200), 0.0f, 0, t + 2.0f);
+    draw->AddRect(a, b, spec.marked_color, 0.0f, 0, t);
+  }
   draw->PopClipRect();
   DrawLegend(entries, true);
 

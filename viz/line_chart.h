@@ -56,6 +56,8 @@ struct BarChartSpec {
   float y_min = 0, y_max = 0;    // equal -> auto, always including 0
   int x_offset = 0;              // added to indices in tick labels and read-out
   bool legend = true;
+  int marked = -1;               // this group framed in `marked_color` (e.g. the inspected key); -1: none
+  ImU32 marked_color = IM_COL32(0, 230, 255, 255);
 };
 
 void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,

@@ -123,6 +123,18 @@ TileGridResult TileGrid(const char* id, const TileGridSpec& spec) {
     }
   }
   draw->AddRect({g0.x - 1, g0.y - 1}, {g1.x + 1, g1.y + 1}, TextColor(0.6f));
+  // The marked row and column: a cyan line with a dark halo across the matrix.
+  const float mark_t = std::max(2.0f, 0.12f * font);
+  if (spec.mark_row >= 0.0f && spec.mark_row < 1.0f) {
+    const float y = std::round(g0.y + spec.mark_row * (g1.y - g0.y));
+    draw->AddLine({g0.x, y}, {g1.x, y}, IM_COL32(0, 0, 0, 200), mark_t + 2.0f);
+    draw->AddLine({g0.x, y}, {g1.x, y}, kLinkColor, mark_t);
+  }
+  if (spec.mark_col >= 0.0f && spec.mark_col < 1.0f) {
+    const float x = std::round(g0.x + spec.mark_col * (g1.x - g0.x));
+    draw->AddLine({x, g0.y}, {x, g1.y}, IM_COL32(0, 0, 0, 200), mark_t + 2.0f);
+    draw->AddLine({x, g0.y}, {x, g1.y}, kLinkColor, mark_t);
+  }
   // Tiles in SRAM get an outline in the text colour so they stand out in both themes.
   const float t = std::max(1.5f, 0.12f * font);
   for (int r = 0; r < rows; ++r) {

@@ -24,7 +24,12 @@ struct TileGridSpec {
   ImU32 accent = 0;                 // colour of kInSram (0 -> palette orange)
   ImVec2 size = ImVec2(0, 0);       // bounding box in pixels; 0 -> available width / height
   const char* tooltip_row_name = "block";
+  // A row and a column of the matrix marked across the drawing (e.g. the query and key of the
+  // inspected cell), as fractions of its height and width in [0, 1); -1: none.
+  float mark_row = -1.0f, mark_col = -1.0f;
 };
+
+constexpr ImU32 kLinkColor = IM_COL32(0, 230, 255, 255);  // cyan: the inspected cell in every panel
 
 struct TileGridResult {
   bool hovered = false;

@@ -251,7 +251,7 @@ def check_lesson(b):
         # open a bench report in the throughput panel; the loader checks those, this checker lets
         # them through (it never calls them garbage).
         if not isinstance(beat, dict) or not set(beat) <= {"title", "text", "step", "row", "panels", "problem",
-                                                           "cell", "drift_runs", "throughput"}:
+                                                           "cell", "drift_runs", "throughput", "numbers"}:
             return False
         if not isinstance(beat.get("title"), str) or len(beat["title"]) > 200:
             return False
