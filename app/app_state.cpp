@@ -284,7 +284,7 @@ std::string SourceLine(const AppState& s) {
   const Trace& t = *s.trace;
   char ms[64];
   std::snprintf(ms, sizeof ms, "%.3f ms", t.kernel_ms);
-  std::string line = "on " + t.device + ", run took " + ms;
+  std::string line = "on " + t.device + (s.view.run_time_shown ? std::string(", run took ") + ms : "");
   if (!s.trace_file.empty()) line = "Trace file " + s.trace_file + ": " + TraceProvenance(t);
   return line;
 }

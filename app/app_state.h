@@ -30,6 +30,7 @@ struct ViewOptions {
   bool numbers_in_cells = false;   // values written in heatmap cells (when they fit)
   bool light_theme = false;
   float ui_scale = 1.0f;
+  bool run_time_shown = true;      // off in shot's and export's images: same inputs, same pixels
 };
 
 struct Playback {

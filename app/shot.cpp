@@ -44,6 +44,7 @@ struct Headless {
   std::string Draw(AppState& s, const Options& opt, AtomicFile& file, Captured* captured) {
     if (images++ > 0)
       if (std::string err = RestartImGui(&gui); !err.empty()) return err;
+    s.view.run_time_shown = false;  // a measured time would make every image of the same inputs differ
     std::string err = DrawCapture(&gui, s, opt.width, opt.height, opt.capture, true, captured);
     if (!err.empty()) return err;
     try {
