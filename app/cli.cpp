@@ -238,14 +238,7 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
   }
 }
 
-void AddViewOptions(CLI::App* app, Options* opt) {
-  app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
-  const int most = std::numeric_limits<int>::max();
-  AddIntOption(app, "--beat", &opt->beat, 0, most, "Lesson beat to show, from 0");
-  AddIntOption(app, "--step", &opt->step, 0, most, "Loop step to show, from 0");
-  AddIntOption(app, "--row", &opt->row, 0, most, "Query row to follow in the online-softmax panel");
-  app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+void AddUiScaleOption(CLI::App* app, Options* opt) {
   app->add_option_function<std::string>(
       "--scale",
       [opt](const std::string& text) {
@@ -255,6 +248,27 @@ void AddViewOptions(CLI::App* app, Options* opt) {
         opt->ui_scale = static_cast<float>(v);
       },
       "UI scale (fonts and spacing), 0.5..4");
+}
+
+void AddGlOption(CLI::App* app, Options* opt) {
+  app->add_option_function<std::string>(
+      "--gl",
+      [opt](const std::string& text) {
+        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
+      },
+      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
+      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
+}
+
+void AddViewOptions(CLI::App* app, Options* opt) {
+  app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
+  const int most = std::numeric_limits<int>::max();
+  AddIntOption(app, "--beat", &opt->beat, 0, most, "Lesson beat to show, from 0");
+  AddIntOption(app, "--step", &opt->step, 0, most, "Loop step to show, from 0");
+  AddIntOption(app, "--row", &opt->row, 0, most, "Query row to follow in the online-softmax panel");
+  app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  AddUiScaleOption(app, opt);
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
   app->add_option("--panels", opt->panels,
                   "Panels to show, comma-separated; the first named in an area is its front tab: " + PanelNameChoices())
@@ -265,13 +279,7 @@ void AddViewOptions(CLI::App* app, Options* opt) {
                   "machine without a GPU too)");
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
-  app->add_option_function<std::string>(
-      "--gl",
-      [opt](const std::string& text) {
-        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
-      },
-      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
-      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
+  AddGlOption(app, opt);
 }
 
 // How a capture is drawn, for shot and export; shot also takes --panel.
@@ -393,23 +401,10 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   exporter->add_option("--size", opt->size_text, "Image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
   exporter->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
-  exporter->add_option_function<std::string>(
-      "--scale",
-      [opt](const std::string& text) {
-        double v = 0.0;
-        if (!ParseFiniteDouble(text, &v) || v < kMinUiScale || v > kMaxUiScale)
-          Refuse("--scale", text, "a number from 0.5 to 4");
-        opt->ui_scale = static_cast<float>(v);
-      },
-      "UI scale (fonts and spacing), 0.5..4");
+  AddUiScaleOption(exporter, opt);
   exporter->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  exporter->add_option_function<std::string>(
-      "--gl",
-      [opt](const std::string& text) {
-        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
-      },
-      "How to reach OpenGL: glx, egl or auto (as for shot)");
+  AddGlOption(exporter, opt);
   AddCaptureOptions(exporter, opt, false);
 
   CLI::App* trace = app.add_subcommand("trace", "Run a problem, record every step and write a trace file");
