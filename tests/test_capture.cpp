@@ -15,6 +15,8 @@
 #include "app_state.h"
 #include "capture.h"
 #include "capture_render.h"
+#include "gl_choice.h"
+#include "gui.h"
 #include "cli.h"
 #include "panel_list.h"
 #include "panels.h"
@@ -426,4 +428,39 @@ TEST_CASE("export refuses a missing directory, a broken lesson and an unwritable
   CHECK(Headless("export --lessons " + lessons.Path() + " --out " + out.File("no/x") + kSmall, log) == 1);
   CHECK_THAT(ReadBytes(log), Contains("cannot make the directory"));
   CHECK(FileNames(out) == std::vector<std::string>{"log"});
+}
+
+TEST_CASE("File > Capture in the window saves the chosen panel at the chosen scale beside the others",
+          "[capture][egl]") {
+  fs::Gui gui;
+  if (const std::string err = fs::OpenGui(&gui, fs::GlChoice{fs::GlPath::kEgl, "the test asks for EGL"}, 64, 64,
+                                          false, "test");
+      !err.empty()) {
+    WARN("skipped: " << err);
+    return;
+  }
+  TempDir dir;
+  fs::Options opt;
+  opt.backend = "cpu";
+  fs::AppState s;
+  REQUIRE(fs::InitState(s, opt));
+  s.capture_dir = dir.Path();
+  s.capture.pixel_scale = 2;
+  s.capture.panel = "tiles";  // as the menu's entry for the Tiles panel sets it
+  fs::SaveWindowCapture(&gui, s, ImVec2(640, 400));
+  const std::string saved = s.status.text;
+  s.capture.pixel_scale = 1;
+  fs::SaveWindowCapture(&gui, s, ImVec2(640, 400));  // the panel was for one capture: now the window
+  fs::CloseGui(&gui);
+  INFO(saved << " / " << s.status.text);
+  CHECK_FALSE(s.status.error);
+  const std::vector<std::string> names = FileNames(dir);
+  REQUIRE(names.size() == 2);
+  const std::string panel = names[0].find("_tiles_2x") != std::string::npos ? names[0] : names[1];
+  const std::string whole = panel == names[0] ? names[1] : names[0];
+  CHECK_THAT(saved, Contains("Saved " + dir.File(panel)));
+  const Rgba p = Load(dir.File(panel)), w = Load(dir.File(whole));
+  CHECK((w.width == 640 && w.height == 400));
+  CHECK((p.width < 2 * 640 && p.height < 2 * 400 && p.width > 200 && p.height > 200));
+  CHECK(p.width % 2 == 0);
 }
