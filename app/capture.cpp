@@ -57,7 +57,8 @@ void Unpremultiply(std::vector<unsigned char>* rgba) {
   for (size_t i = 0; i + 3 < rgba->size(); i += 4) {
     unsigned char* p = &(*rgba)[i];
     const unsigned a = p[3];
-    for (int c = 0; c < 3; ++c) p[c] = a == 0 ? 0 : static_cast<unsigned char>(std::min(255u, (p[c] * 255u + a / 2) / a));
+    for (int c = 0; c < 3; ++c)
+      p[c] = a == 0 ? 0 : static_cast<unsigned char>(std::min(255u, (p[c] * 255u + a / 2) / a));
   }
 }
 

@@ -87,10 +87,11 @@ std::string DrawCapture(Gui* gui, AppState& s, int width, int height, const Capt
       s.view.front_requested[area] = true;
     }
   }
+  const auto size = [](int w, int h) { return std::to_string(w) + "x" + std::to_string(h); };
   if (width * ps > kMaxWidth || height * ps > kMaxHeight)
-    return "a capture at " + std::to_string(ps) + "x of " + std::to_string(width) + "x" + std::to_string(height) +
-           " would be " + std::to_string(width * ps) + "x" + std::to_string(height * ps) + " pixels; allowed: at most " +
-           std::to_string(kMaxWidth) + "x" + std::to_string(kMaxHeight) + " (a smaller window or scale)";
+    return "a capture at " + std::to_string(ps) + "x of " + size(width, height) + " would be " +
+           size(width * ps, height * ps) + " pixels; allowed: at most " + size(kMaxWidth, kMaxHeight) +
+           " (a smaller window or scale)";
   OffscreenImage image;
   std::string err = MakeOffscreen(gui->gl, width * ps, height * ps, &image);
   if (err.empty()) {
@@ -120,7 +121,8 @@ std::string DrawCapture(Gui* gui, AppState& s, int width, int height, const Capt
 std::string CaptionText(const AppState& s) {
   const Problem& p = s.problem;
   std::string text = std::string("FlashScope") + kDot + "N=" + std::to_string(p.n) + " d=" + std::to_string(p.d);
-  text += p.br == p.bc ? " Br=Bc=" + std::to_string(p.br) : " Br=" + std::to_string(p.br) + " Bc=" + std::to_string(p.bc);
+  const std::string br = std::to_string(p.br), bc = std::to_string(p.bc);
+  text += p.br == p.bc ? " Br=Bc=" + br : " Br=" + br + " Bc=" + bc;
   if (p.causal) text += " causal";
   if (p.order == LoopOrder::kFa1) text += " FA1 order";
   if (!p.precision.AllFp32()) text += " " + PrecisionName(p.precision);

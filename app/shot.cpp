@@ -368,8 +368,8 @@ int RunExport(const Options& opt) {
                           1);
     made_dir = true;
   } else if (!S_ISDIR(st.st_mode)) {
-    return ExportFailed("--out " + Excerpt(opt.out_path) + " is not a directory; allowed: a directory (made if missing)",
-                        2);
+    return ExportFailed(
+        "--out " + Excerpt(opt.out_path) + " is not a directory; allowed: a directory (made if missing)", 2);
   }
   int code = 0;
   size_t images = 0;
@@ -387,7 +387,6 @@ int RunExport(const Options& opt) {
       for (size_t l = 0; l < lessons.size() && err.empty(); ++l) {
         for (size_t b = 0; b < lessons[l].beats.size() && err.empty(); ++b) {
           Options one = opt;
-          one.command = Command::kShot;
           one.lesson_path = lessons[l].path;
           one.beat = static_cast<int>(b);
           AppState s;

@@ -132,7 +132,9 @@ TEST_CASE("the caption names the problem, the step and the backend", "[capture]"
   opt.step = 3;
   fs::AppState s;
   REQUIRE(fs::InitState(s, opt));
-  CHECK(fs::CaptionText(s) == "FlashScope \xc2\xb7 N=64 d=16 Br=16 Bc=32 causal \xc2\xb7 step 3 \xc2\xb7 CPU emulation");
+  const std::string dot = " \xc2\xb7 ";  // U+00B7
+  CHECK(fs::CaptionText(s) ==
+        "FlashScope" + dot + "N=64 d=16 Br=16 Bc=32 causal" + dot + "step 3" + dot + "CPU emulation");
   fs::CaptureOptions o;
   o.panel = "tiles";
   o.pixel_scale = 2;
@@ -205,7 +207,8 @@ TEST_CASE("--capture-scale multiplies the pixels of the window and of one panel"
   size_t mixed = 0, blocks = 0;
   for (int y = 0; y + 1 < w2.height; y += 2)
     for (int x = 0; x + 1 < w2.width; x += 2, ++blocks)
-      mixed += std::memcmp(w2.At(x, y), w2.At(x + 1, y + 1), 4) != 0 || std::memcmp(w2.At(x, y), w2.At(x + 1, y), 4) != 0;
+      mixed += std::memcmp(w2.At(x, y), w2.At(x + 1, y + 1), 4) != 0 ||
+               std::memcmp(w2.At(x, y), w2.At(x + 1, y), 4) != 0;
   INFO(mixed << " of " << blocks << " 2x2 blocks are not uniform");
   CHECK(mixed > blocks / 50);
 }
@@ -330,7 +333,8 @@ TEST_CASE("--video runs the ffmpeg found on PATH and keeps its output only when 
   WriteBytes(dir.File("fail"), "");
   WriteBytes(dir.File("a.gif"), "older");
   CHECK(Headless(args, dir.File("log"), env) == 1);
-  CHECK_THAT(ReadBytes(dir.File("log")), Contains("failed (exit status 3)") && Contains("the PNG sequence was written"));
+  CHECK_THAT(ReadBytes(dir.File("log")),
+             Contains("failed (exit status 3)") && Contains("the PNG sequence was written"));
   CHECK(ReadBytes(dir.File("a.gif")) == "older");
 }
 
@@ -418,7 +422,8 @@ TEST_CASE("export refuses a missing directory, a broken lesson and an unwritable
   CHECK(Headless("export --lessons " + lessons.Path() + " --out " + out.File("x"), log) == 2);
   CHECK_THAT(ReadBytes(log), Contains("holds no lesson files (*.json)"));
   WriteBytes(lessons.File("a.json"), ReadBytes(Lesson("intro.json")));
-  WriteBytes(lessons.File("b.json"), R"({"title": "b", "problem": {"n": 64, "br": 48}, "beats": [{"title": "x", "text": "y"}]})");
+  WriteBytes(lessons.File("b.json"),
+             R"({"title": "b", "problem": {"n": 64, "br": 48}, "beats": [{"title": "x", "text": "y"}]})");
   CHECK(Headless("export --lessons " + lessons.Path() + " --out " + out.File("x") + kSmall, log) == 2);
   CHECK_THAT(ReadBytes(log), Contains("b.json") && Contains("allowed") && Contains("nothing was written"));
   CHECK(FileNames(out) == std::vector<std::string>{"log"});
@@ -463,4 +468,18 @@ TEST_CASE("File > Capture in the window saves the chosen panel at the chosen sca
   CHECK((w.width == 640 && w.height == 400));
   CHECK((p.width < 2 * 640 && p.height < 2 * 400 && p.width > 200 && p.height > 200));
   CHECK(p.width % 2 == 0);
+}
+
+TEST_CASE("File > Capture offers the window, each shown panel, the scales, the background and the caption",
+          "[capture][app]") {
+  fs::Options opt;
+  opt.backend = "cpu";
+  fs::AppState s;
+  REQUIRE(fs::InitState(s, opt));
+  fs::ShowOnlyPanels(s.view, {"tiles", "softmax"});
+  fs_test::HeadlessFrame frame;
+  const std::string text = frame.Text([&] { fs::DrawCaptureMenu(s); });
+  CHECK_THAT(text, Contains("Whole window") && Contains("Tiles: HBM and SRAM") && Contains("Online softmax") &&
+                       !Contains("Scores and probabilities") && Contains("Scale 1x") && Contains("Scale 2x") &&
+                       Contains("Scale 4x") && Contains("Transparent background") && Contains("Caption always"));
 }
