@@ -127,8 +127,9 @@ std::string CaptionText(const AppState& s) {
   if (p.order == LoopOrder::kFa1) text += " FA1 order";
   if (!p.precision.AllFp32()) text += " " + PrecisionName(p.precision);
   if (p.softmax == Softmax::kStabilized) text += " stabilized";
-  text += kDot + std::string("step ") + std::to_string(s.step);
   if (!s.trace) return text;
+  // Counted from 1, as the controls count them.
+  text += kDot + std::string("step ") + std::to_string(s.step + 1) + " of " + std::to_string(s.trace->StepCount());
   return text + kDot + (s.trace->backend == "CUDA" ? "CUDA on " + s.trace->device : s.trace->backend);
 }
 

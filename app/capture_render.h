@@ -25,7 +25,7 @@ struct Captured {
 std::string DrawCapture(Gui* gui, AppState& s, int width, int height, const CaptureOptions& o, bool finish_work,
                         Captured* out);
 
-// "FlashScope · N=256 d=64 Br=Bc=64 · step 5 · CPU emulation"
+// "FlashScope · N=256 d=64 Br=Bc=64 · step 5 of 16 · CPU emulation"
 std::string CaptionText(const AppState& s);
 
 // A file name for a capture: CaptureName's, with the panel and the scale when not 1.

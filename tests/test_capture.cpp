@@ -129,12 +129,12 @@ TEST_CASE("the caption names the problem, the step and the backend", "[capture]"
   opt.flags.edits.push_back([](fs::Problem& p) {
     p.n = 64, p.d = 16, p.br = 16, p.bc = 32, p.causal = true;
   });
-  opt.step = 3;
+  opt.step = 3;  // the 4th of 6: Q blocks of 16 rows see 1, 1, 2 and 2 K/V blocks of 32
   fs::AppState s;
   REQUIRE(fs::InitState(s, opt));
   const std::string dot = " \xc2\xb7 ";  // U+00B7
   CHECK(fs::CaptionText(s) ==
-        "FlashScope" + dot + "N=64 d=16 Br=16 Bc=32 causal" + dot + "step 3" + dot + "CPU emulation");
+        "FlashScope" + dot + "N=64 d=16 Br=16 Bc=32 causal" + dot + "step 4 of 6" + dot + "CPU emulation");
   fs::CaptureOptions o;
   o.panel = "tiles";
   o.pixel_scale = 2;
