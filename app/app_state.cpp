@@ -103,14 +103,16 @@ bool InitState(AppState& s, const Options& opt) {
       ApplyProblem(s, Problem{});  // something to step through, with the lesson's refusal shown
     }
   }
-  if (opt.beat >= 0) {
+  const int beats = s.lesson ? static_cast<int>(s.lesson->beats.size()) : 0;
+  if (opt.beat >= 0 && keep_refusal(CheckShownIndex(s, "--beat", opt.beat, beats, "beats"))) {
     GoToBeat(s, opt.beat);
     // A beat with its own problem replaced the one the flags changed: change it again.
     const Problem flagged = opt.flags.ApplyTo(s.problem);
     if (flagged != s.problem) keep_refusal(ApplyProblem(s, flagged));
   }
-  if (opt.row >= 0) SetRow(s, opt.row);
-  if (opt.step >= 0) SetStep(s, opt.step);
+  if (opt.row >= 0 && keep_refusal(CheckShownIndex(s, "--row", opt.row, s.problem.n, "query rows"))) SetRow(s, opt.row);
+  const int steps = s.trace ? s.trace->StepCount() : 0;
+  if (opt.step >= 0 && keep_refusal(CheckShownIndex(s, "--step", opt.step, steps, "steps"))) SetStep(s, opt.step);
   if (!opt.panels.empty()) ShowOnlyPanels(s.view, opt.panels);
   if (!opt.bench_json.empty()) {
     const ViewOptions asked = s.view;
@@ -329,9 +331,20 @@ std::string SourceLine(const AppState& s) {
   const Trace& t = *s.trace;
   char ms[64];
   std::snprintf(ms, sizeof ms, "%.3f ms", t.kernel_ms);
-  std::string line = "on " + t.device + ", run took " + ms;
+  std::string line = "on " + t.device + (s.view.run_time_shown ? std::string(", run took ") + ms : "");
   if (!s.trace_file.empty()) line = "Trace file " + s.trace_file + ": " + TraceProvenance(t);
   return line;
+}
+
+bool CheckShownIndex(AppState& s, const std::string& flag, int value, int count, const std::string& what) {
+  if (value < count) return true;
+  const std::string shown = what == "beats" ? (s.lesson ? "the lesson " + s.lesson->path : "no lesson is open: it")
+                                            : Describe(s.problem);
+  SetStatus(s,
+            flag + " " + std::to_string(value) + " is out of range: " + shown + " has " + std::to_string(count) + " " +
+                what + (count > 0 ? "; allowed: 0.." + std::to_string(count - 1) : ""),
+            true);
+  return false;
 }
 
 std::string CaptureName(const AppState& s) {

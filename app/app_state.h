@@ -39,6 +39,7 @@ struct ViewOptions {
   int hover_frame = -1;
   bool light_theme = false;
   float ui_scale = 1.0f;
+  bool run_time_shown = true;      // off in shot's and export's images: same inputs, same pixels
 };
 
 struct Playback {
@@ -100,6 +101,7 @@ struct AppState {
   // Requests handled by the frame loop.
   bool capture_requested = false;
   std::string capture_dir = ".";
+  CaptureOptions capture;          // File > Capture: scale, background, caption; the panel asked for
   bool quit = false;
 };
 
@@ -142,6 +144,9 @@ void UpdateComparison(AppState& s);
 void SaveOutputs(AppState& s);
 // One line for the status bar: backend, device, kernel time, source.
 std::string SourceLine(const AppState& s);
+// Whether `value`, given as `flag`, is below `count` (the beats, rows or steps of what is
+// shown, named `what`); if not, the status line says what is allowed and false is returned.
+bool CheckShownIndex(AppState& s, const std::string& flag, int value, int count, const std::string& what);
 // A file name for a capture: flashscope_<lesson or problem>_step<k>.png
 std::string CaptureName(const AppState& s);
 

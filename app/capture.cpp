@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -30,32 +31,42 @@ void WritePngPiece(void* context, void* data, int size) {
 
 }  // namespace
 
-std::string CapturePng(const GlApi& gl, const std::string& path, int width, int height) {
-  if (width <= 0 || height <= 0) return "nothing to capture (empty framebuffer)";
-  const size_t row_bytes = static_cast<size_t>(width) * 4;
-  std::vector<unsigned char> pixels(row_bytes * height);
+std::string ReadRegion(const GlApi& gl, int fb_height, int x, int y, int w, int h, bool transparent, RgbaImage* out) {
+  if (w <= 0 || h <= 0) return "nothing to capture (an empty region)";
+  const size_t row_bytes = static_cast<size_t>(w) * 4;
+  std::vector<unsigned char> pixels(row_bytes * h);
   gl.PixelStorei(GL_PACK_ALIGNMENT, 1);
-  gl.ReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  gl.ReadPixels(x, fb_height - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
   if (const GLenum err = gl.GetError(); err != GL_NO_ERROR)
     return "OpenGL could not read the framebuffer (error " + std::to_string(err) + ")";
-  // OpenGL's first row is the bottom one; PNG's is the top one. Alpha is set opaque so the
-  // image looks the same in every viewer.
-  std::vector<unsigned char> flipped(pixels.size());
-  for (int y = 0; y < height; ++y) {
-    std::memcpy(&flipped[row_bytes * y], &pixels[row_bytes * (height - 1 - y)], row_bytes);
-    for (int x = 0; x < width; ++x) flipped[row_bytes * y + 4 * x + 3] = 255;
-  }
-  try {
-    AtomicFile file(path);
-    PngSink sink{&file, ""};
-    if (!stbi_write_png_to_func(WritePngPiece, &sink, width, height, 4, flipped.data(), static_cast<int>(row_bytes)))
-      return path + ": cannot save: the PNG could not be encoded (out of memory?)";
-    if (!sink.error.empty()) return sink.error;
-    file.Commit();
-  } catch (const FileWriteError& e) {
-    return e.what();
+  // OpenGL's first row is the bottom one; PNG's is the top one.
+  out->width = w;
+  out->height = h;
+  out->rgba.resize(pixels.size());
+  for (int row = 0; row < h; ++row)
+    std::memcpy(&out->rgba[row_bytes * row], &pixels[row_bytes * (h - 1 - row)], row_bytes);
+  if (transparent) {
+    Unpremultiply(&out->rgba);
+  } else {
+    for (size_t i = 3; i < out->rgba.size(); i += 4) out->rgba[i] = 255;
   }
   return "";
+}
+
+void Unpremultiply(std::vector<unsigned char>* rgba) {
+  for (size_t i = 0; i + 3 < rgba->size(); i += 4) {
+    unsigned char* p = &(*rgba)[i];
+    const unsigned a = p[3];
+    for (int c = 0; c < 3; ++c)
+      p[c] = a == 0 ? 0 : static_cast<unsigned char>(std::min(255u, (p[c] * 255u + a / 2) / a));
+  }
+}
+
+void WritePng(AtomicFile& file, const RgbaImage& image) {
+  PngSink sink{&file, ""};
+  if (!stbi_write_png_to_func(WritePngPiece, &sink, image.width, image.height, 4, image.rgba.data(), image.width * 4))
+    throw FileWriteError(file.Path() + ": cannot save: the PNG could not be encoded (out of memory?)");
+  if (!sink.error.empty()) throw FileWriteError(sink.error);
 }
 
 std::string UniquePath(const std::string& dir, const std::string& name) {

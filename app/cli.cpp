@@ -53,6 +53,21 @@ bool ParseFiniteDouble(const std::string& text, double* out) {
   return true;
 }
 
+bool ParseIndexRange(const std::string& text, IndexRange* out) {
+  const size_t dots = text.find("..");
+  const int most = std::numeric_limits<int>::max();
+  int64_t a = 0, b = 0;
+  if (dots == std::string::npos) {
+    if (!ParseDecimal(text, 0, most, &a)) return false;
+    b = a;
+  } else if (!ParseDecimal(text.substr(0, dots), 0, most, &a) || !ParseDecimal(text.substr(dots + 2), 0, most, &b) ||
+             b < a) {
+    return false;
+  }
+  *out = IndexRange{text, static_cast<int>(a), static_cast<int>(b), false};
+  return true;
+}
+
 namespace {
 
 // Numbers on the command line are read strictly: decimal digits only (no hex, octal or
@@ -223,14 +238,7 @@ void AddProblemOptions(CLI::App* app, ProblemFlags* f) {
   }
 }
 
-void AddViewOptions(CLI::App* app, Options* opt) {
-  app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
-  const int most = std::numeric_limits<int>::max();
-  AddIntOption(app, "--beat", &opt->beat, 0, most, "Lesson beat to show, from 0");
-  AddIntOption(app, "--step", &opt->step, 0, most, "Loop step to show, from 0");
-  AddIntOption(app, "--row", &opt->row, 0, most, "Query row to follow in the online-softmax panel");
-  app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+void AddUiScaleOption(CLI::App* app, Options* opt) {
   app->add_option_function<std::string>(
       "--scale",
       [opt](const std::string& text) {
@@ -240,6 +248,27 @@ void AddViewOptions(CLI::App* app, Options* opt) {
         opt->ui_scale = static_cast<float>(v);
       },
       "UI scale (fonts and spacing), 0.5..4");
+}
+
+void AddGlOption(CLI::App* app, Options* opt) {
+  app->add_option_function<std::string>(
+      "--gl",
+      [opt](const std::string& text) {
+        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
+      },
+      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
+      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
+}
+
+void AddViewOptions(CLI::App* app, Options* opt) {
+  app->add_option("--lesson", opt->lesson_path, "Lesson file (JSON); default: the introduction");
+  const int most = std::numeric_limits<int>::max();
+  AddIntOption(app, "--beat", &opt->beat, 0, most, "Lesson beat to show, from 0");
+  AddIntOption(app, "--step", &opt->step, 0, most, "Loop step to show, from 0");
+  AddIntOption(app, "--row", &opt->row, 0, most, "Query row to follow in the online-softmax panel");
+  app->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  AddUiScaleOption(app, opt);
   app->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
   app->add_flag("--numbers", opt->numbers,
                 "Numbers in heatmap cells (where they fit; the scores panel adds a zoom where they do not)");
@@ -252,13 +281,44 @@ void AddViewOptions(CLI::App* app, Options* opt) {
                   "machine without a GPU too)");
   app->add_option("--size", opt->size_text, "Window or image size WxH in pixels, 320x240..7680x4320")
       ->default_str("1920x1080");
+  AddGlOption(app, opt);
+}
+
+// How a capture is drawn, for shot and export; shot also takes --panel.
+void AddCaptureOptions(CLI::App* app, Options* opt, bool with_panel) {
+  if (with_panel)
+    app->add_option_function<std::string>(
+           "--panel",
+           [opt](const std::string& name) {
+             PanelId id;
+             if (!ParsePanelName(name, &id)) Refuse("--panel", name, "a panel: " + PanelNameChoices());
+             opt->capture.panel = name;
+           },
+           "Capture one panel, cropped to its region (shown and brought to the front of its area): " +
+               PanelNameChoices())
+        ->group("Capture");
   app->add_option_function<std::string>(
-      "--gl",
-      [opt](const std::string& text) {
-        if (!ParseGlRequest(text, &opt->gl)) Refuse("--gl", text, kGlRequestChoices);
-      },
-      "How to reach OpenGL: glx (a window on the X display), egl (no window and no display: a headless "
-      "server), or auto (the default: egl when neither DISPLAY nor WAYLAND_DISPLAY is set, otherwise glx)");
+         "--capture-scale",
+         [opt](const std::string& text) {
+           opt->capture.pixel_scale = IntFlag("--capture-scale", text, 1, 4, "1, 2 or 4");
+           if (opt->capture.pixel_scale == 3) Refuse("--capture-scale", text, "1, 2 or 4");
+         },
+         "Draw the image at 1, 2 or 4 times the pixels of --size: the same layout, fonts and lines drawn at "
+         "that resolution (not an enlarged picture)")
+      ->group("Capture");
+  app->add_flag("--transparent", opt->capture.transparent,
+                "Transparent background: alpha 0 where only the window's backgrounds would be, for slides of any "
+                "colour")
+      ->group("Capture");
+  auto* on = app->add_flag_callback(
+                    "--caption", [opt] { opt->capture.caption = CaptionMode::kOn; },
+                    "Write a small caption naming the problem, step and backend in the image's corner (default: "
+                    "with --panel only)")
+                 ->group("Capture");
+  app->add_flag_callback(
+         "--no-caption", [opt] { opt->capture.caption = CaptionMode::kOff; }, "No caption, with --panel too")
+      ->group("Capture")
+      ->excludes(on);
 }
 
 bool ParseSize(const std::string& s, int* w, int* h) {
@@ -292,7 +352,62 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddProblemOptions(shot, &opt->flags);
   AddViewOptions(shot, opt);
   shot->add_option("--open", opt->open_path, "Render a trace file instead of running a problem");
-  shot->add_option("--out", opt->out_path, "PNG file to write")->required();
+  shot->add_option("--out", opt->out_path,
+                   "PNG file to write; with --steps or --beats the sequence's files are numbered from it "
+                   "(x.png: x_000.png, x_001.png, ...)")
+      ->required();
+  AddCaptureOptions(shot, opt, true);
+  auto* steps = shot->add_option_function<std::string>(
+                        "--steps",
+                        [opt](const std::string& text) {
+                          if (!ParseIndexRange(text, &opt->steps))
+                            Refuse("--steps", text, "A..B, steps from A to B inclusive, 0 <= A <= B");
+                        },
+                        "Write a numbered PNG sequence of the loop's steps A..B (inclusive, from 0)")
+                    ->group("Sequence")
+                    ->excludes("--step");
+  shot->add_option_function<std::string>(
+          "--beats",
+          [opt](const std::string& text) {
+            if (text == "all") {
+              opt->beats.text = text;
+              opt->beats.all = true;
+            } else if (!ParseIndexRange(text, &opt->beats)) {
+              Refuse("--beats", text, "all, or A..B, beats from A to B inclusive, 0 <= A <= B");
+            }
+          },
+          "Write a numbered PNG sequence of the lesson's beats: all, or A..B (inclusive, from 0)")
+      ->group("Sequence")
+      ->excludes("--beat")
+      ->excludes(steps);
+  shot->add_option("--video", opt->video_path,
+                   "Also make out.mp4 or out.gif from the sequence with ffmpeg when it is installed (otherwise "
+                   "the ffmpeg command is printed)")
+      ->group("Sequence");
+  shot->add_option_function<std::string>(
+          "--fps",
+          [opt](const std::string& text) {
+            if (!ParseFiniteDouble(text, &opt->fps) || opt->fps < 0.1 || opt->fps > 60)
+              Refuse("--fps", text, "a number from 0.1 to 60");
+          },
+          "Frames per second of --video (default 2)")
+      ->group("Sequence");
+
+  CLI::App* exporter = app.add_subcommand(
+      "export", "Render every beat of every lesson in a directory to PNGs, with an index (index.md) of the "
+                "images and the beats' texts");
+  exporter->add_option("--lessons", opt->lessons_path, "Directory of lesson files (*.json), or one lesson file")
+      ->required();
+  exporter->add_option("--out", opt->out_path, "Directory to write the images and index.md into (made if missing)")
+      ->required();
+  exporter->add_option("--size", opt->size_text, "Image size WxH in pixels, 320x240..7680x4320")
+      ->default_str("1920x1080");
+  exporter->add_flag("--light", opt->light, "Light theme (for projectors and slides)");
+  AddUiScaleOption(exporter, opt);
+  exporter->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  AddGlOption(exporter, opt);
+  AddCaptureOptions(exporter, opt, false);
 
   CLI::App* trace = app.add_subcommand("trace", "Run a problem, record every step and write a trace file");
   AddProblemOptions(trace, &opt->flags);
@@ -346,10 +461,35 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
       if (bench->count(std::string("--") + stage.name) > 0) opt->precision_given = true;
   }
   if (*drift) opt->command = Command::kDrift;
+  if (*exporter) opt->command = Command::kExport;
   if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
     std::fprintf(stderr, "--size is %s; allowed: WxH with W in %d..%d and H in %d..%d\n",
                  Excerpt(opt->size_text).c_str(), kMinWidth, kMaxWidth, kMinHeight, kMaxHeight);
     return 2;
+  }
+  const int scale = opt->capture.pixel_scale;
+  if (opt->width * scale > kMaxWidth || opt->height * scale > kMaxHeight) {
+    std::fprintf(stderr,
+                 "--capture-scale %d at --size %dx%d makes a %dx%d image; allowed: at most %dx%d (a smaller --size "
+                 "or --capture-scale)\n",
+                 scale, opt->width, opt->height, opt->width * scale, opt->height * scale, kMaxWidth, kMaxHeight);
+    return 2;
+  }
+  if (!opt->video_path.empty()) {
+    const auto ends_with = [&](const char* ext) {
+      const std::string e = ext;
+      return opt->video_path.size() > e.size() && opt->video_path.compare(opt->video_path.size() - e.size(),
+                                                                          e.size(), e) == 0;
+    };
+    if (!ends_with(".mp4") && !ends_with(".gif")) {
+      std::fprintf(stderr, "--video is %s; allowed: a file name ending in .mp4 or .gif\n",
+                   Excerpt(opt->video_path).c_str());
+      return 2;
+    }
+    if (opt->steps.text.empty() && opt->beats.text.empty()) {
+      std::fprintf(stderr, "--video makes an animation from a sequence: give --steps A..B or --beats all|A..B\n");
+      return 2;
+    }
   }
   return kGoOn;
 }

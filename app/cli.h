@@ -13,7 +13,25 @@
 
 namespace fs {
 
-enum class Command { kWindow, kShot, kTrace, kBench, kDrift };
+enum class Command { kWindow, kShot, kTrace, kBench, kDrift, kExport };
+
+// How a capture is drawn: shot's and export's flags, File > Capture in the window.
+enum class CaptionMode { kAuto, kOn, kOff };  // kAuto: on for one panel, off for the whole window
+constexpr int kCaptureScales[] = {1, 2, 4};
+struct CaptureOptions {
+  int pixel_scale = 1;       // 1, 2 or 4: the framebuffer and the fonts' pixels multiplied
+  bool transparent = false;  // alpha 0 where only the clear colour and window backgrounds are
+  CaptionMode caption = CaptionMode::kAuto;
+  std::string panel;         // a name of the panel table: the image is that panel's region
+  bool Caption() const { return caption == CaptionMode::kOn || (caption == CaptionMode::kAuto && !panel.empty()); }
+};
+
+// An inclusive range of steps or beats, "A..B" (or one number); last = -1 with all: every one.
+struct IndexRange {
+  std::string text;  // as given; empty: none asked for
+  int first = 0, last = 0;
+  bool all = false;
+};
 
 // Problem options given on the command line, applied on top of the lesson's problem.
 struct ProblemFlags {
@@ -45,6 +63,11 @@ struct Options {
   bool light = false;               // --light
   bool numbers = false;             // --numbers
   std::vector<std::string> panels;  // --panels: names of panel_list.h (empty: as is)
+  CaptureOptions capture;           // shot/export: --panel, --capture-scale, --transparent, --caption
+  IndexRange steps, beats;          // shot --steps A..B, --beats all|A..B: a numbered PNG sequence
+  std::string video_path;           // shot --video out.mp4|out.gif, made from the sequence by ffmpeg
+  double fps = 2.0;                 // shot --fps: frames per second of the video
+  std::string lessons_path;         // export --lessons DIR (or one lesson file)
   int measure_frames = 0;           // window: run this many frames, print the frame time, exit
   GlRequest gl = GlRequest::kAuto;  // --gl: how the window and shot reach OpenGL
   // bench
@@ -68,6 +91,9 @@ bool ParseDecimalU64(const std::string& text, uint64_t* out);
 bool ParseDecimal(const std::string& text, int64_t lo, int64_t hi, int64_t* out);
 // A finite number as strtod reads it, the whole text; false for NaN, inf and overflow.
 bool ParseFiniteDouble(const std::string& text, double* out);
+
+// "A..B" (0 <= A <= B) or "A" into *out; false otherwise.
+bool ParseIndexRange(const std::string& text, IndexRange* out);
 
 // Parses argv. Returns kGoOn and fills *opt to go on; otherwise the exit code to return now
 // (help printed: 0; bad flags: 2 with the message on stderr).

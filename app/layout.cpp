@@ -3,6 +3,7 @@
 // front is the one the user clicked, or the one a lesson beat or --panels brought forward.
 #include <cstdio>
 
+#include "imgui_internal.h"  // ImGui::FindWindowByName: where an area's window was laid out
 #include "panel_table.h"
 #include "ui_common.h"
 
@@ -15,12 +16,23 @@ struct Rect {
   ImVec2 min, max;
 };
 
+struct AreaName {
+  char text[32];
+  explicit AreaName(int area) { std::snprintf(text, sizeof text, "##area%d", area); }
+};
+
+// The window of an area as drawn in the current frame (or, before it is drawn, the last one),
+// or null when it was not drawn.
+const ImGuiWindow* AreaWindow(int area) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(AreaName(area).text);
+  return w != nullptr && (w->Active || w->WasActive) ? w : nullptr;
+}
+
 void DrawArea(AppState& s, int area, Rect r) {
   ImGui::SetNextWindowPos(r.min);
   ImGui::SetNextWindowSize(ImVec2(r.max.x - r.min.x, r.max.y - r.min.y));
-  char id[32];
-  std::snprintf(id, sizeof id, "##area%d", area);
-  if (!ImGui::Begin(id, nullptr, kPanelFlags | ImGuiWindowFlags_NoTitleBar)) {
+  const AreaName id(area);
+  if (!ImGui::Begin(id.text, nullptr, kPanelFlags | ImGuiWindowFlags_NoTitleBar)) {
     ImGui::End();
     return;
   }
@@ -47,6 +59,28 @@ void DrawArea(AppState& s, int area, Rect r) {
 }
 
 }  // namespace
+
+bool PanelRegion(const AppState& s, PanelId id, ImVec2* min, ImVec2* max) {
+  const int area = static_cast<int>(AreaOf(id));
+  const ImGuiWindow* w = AreaWindow(area);
+  if (w == nullptr || !s.view.shown[static_cast<int>(id)] || s.view.front[area] != static_cast<int>(id)) return false;
+  *min = w->Pos;
+  *max = ImVec2(w->Pos.x + w->Size.x, w->Pos.y + w->Size.y);
+  return true;
+}
+
+bool PanelAt(const AppState& s, ImVec2 pos, PanelId* id) {
+  for (int area = 0; area < kPanelAreaCount; ++area) {
+    const ImGuiWindow* w = AreaWindow(area);
+    const int front = s.view.front[area];
+    if (w == nullptr || front < 0 || !s.view.shown[front]) continue;
+    if (pos.x >= w->Pos.x && pos.y >= w->Pos.y && pos.x < w->Pos.x + w->Size.x && pos.y < w->Pos.y + w->Size.y) {
+      *id = static_cast<PanelId>(front);
+      return true;
+    }
+  }
+  return false;
+}
 
 void DrawPanelAreas(AppState& s, ImVec2 min, ImVec2 max) {
   bool used[kPanelAreaCount] = {};

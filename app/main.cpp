@@ -1,4 +1,4 @@
-// flashscope: the window (default) and the headless commands shot, trace and bench.
+// flashscope: the window (default) and the commands shot, export, trace, bench and drift.
 #include <cstdio>
 
 #include "cli.h"
@@ -18,8 +18,10 @@ int main(int argc, char** argv) {
     case fs::Command::kDrift:
       return fs::RunDriftCommand(opt);
     case fs::Command::kShot:
+    case fs::Command::kExport:
     case fs::Command::kWindow:
 #if FS_HAVE_GUI
+      if (opt.command == fs::Command::kExport) return fs::RunExport(opt);
       return opt.command == fs::Command::kShot ? fs::RunShot(opt) : fs::RunWindow(opt);
 #else
       std::fprintf(stderr,

@@ -325,7 +325,10 @@ float DrawMenuBar(AppState& s) {
     if (ImGui::BeginMenu("File")) {
       if (ImGui::MenuItem("Open lesson...")) s.dialogs.open_lesson = true;
       if (ImGui::MenuItem("Open trace file...")) s.dialogs.open_trace = true;
-      if (ImGui::MenuItem("Save PNG", "F12")) s.capture_requested = true;
+      if (ImGui::BeginMenu("Capture")) {
+        DrawCaptureMenu(s);
+        ImGui::EndMenu();
+      }
       if (ImGui::MenuItem("Save O and L as .npy", nullptr, false, s.trace != nullptr)) SaveOutputs(s);
       ImGui::Separator();
       if (ImGui::MenuItem("Quit")) s.quit = true;
@@ -354,7 +357,7 @@ float DrawMenuBar(AppState& s) {
       ImGui::Text("Home / End: first / last step");
       ImGui::Text("Up / Down: previous / next query row");
       ImGui::Text("PageUp / PageDown: lesson beats");
-      ImGui::Text("F12: save the window as PNG");
+      ImGui::Text("F12: save the window as PNG; Shift+F12: the panel under the mouse (File > Capture: scale, ...)");
       ImGui::EndMenu();
     }
     height = ImGui::GetWindowSize().y;
@@ -408,7 +411,7 @@ void HandleKeys(AppState& s, const std::vector<int>& glfw_keys) {
       case GLFW_KEY_DOWN: SetRow(s, s.row + 1); break;
       case GLFW_KEY_PAGE_UP: GoToBeat(s, s.beat - 1); break;
       case GLFW_KEY_PAGE_DOWN: GoToBeat(s, s.beat + 1); break;
-      case GLFW_KEY_F12: s.capture_requested = true; break;
+      case GLFW_KEY_F12: RequestCapture(s, io.KeyShift); break;
       default: break;
     }
   }

@@ -38,13 +38,25 @@ bool DrawNumericsControls(Problem& e);
 
 // The panels of the table in their areas, inside [min, max) of the display.
 void DrawPanelAreas(AppState& s, ImVec2 min, ImVec2 max);
+// Where panel `id` was drawn in the current frame (its area's window), when it is the tab in
+// front of its area; false otherwise.
+bool PanelRegion(const AppState& s, PanelId id, ImVec2* min, ImVec2* max);
+// The panel in front of the area under `pos` in the current frame, if any.
+bool PanelAt(const AppState& s, ImVec2 pos, PanelId* id);
 
 // The menu bar (File, View, Help); returns its height in pixels.
 float DrawMenuBar(AppState& s);
 // The status line at the bottom: backend, device, kernel time, last message.
 void DrawStatusBar(AppState& s, float y, float width, float height);
 
-// Keyboard: space play/pause, arrows step and row, Home/End, PageUp/PageDown beats, F12 capture.
+// The window's F12 (whole window) and Shift+F12 (the panel under the mouse): asks the frame loop
+// for a capture (capture_render.cpp), or says in the status line why there is nothing to capture.
+void RequestCapture(AppState& s, bool panel_under_mouse);
+// File > Capture: the whole window, one shown panel, the scale, background and caption.
+void DrawCaptureMenu(AppState& s);
+
+// Keyboard: space play/pause, arrows step and row, Home/End, PageUp/PageDown beats, F12 capture
+// (Shift+F12: the panel under the mouse).
 // `glfw_keys` are the GLFW key codes pressed (or auto-repeated) since the last frame, in order:
 // taps shorter than a frame, as presentation clickers send, are not lost.
 void HandleKeys(AppState& s, const std::vector<int>& glfw_keys);

@@ -1,5 +1,5 @@
 // Sections: style and fonts · the frame (layout of the panels) · where frames are drawn (a
-// GLFW window, or EGL without one) · the window loop · shot
+// GLFW window, or EGL without one) · the window loop. shot and export are in shot.cpp.
 #include "window.h"
 
 #include <sys/stat.h>
@@ -17,10 +17,10 @@
 #include <GLFW/glfw3.h>
 
 #include "app_state.h"
-#include "capture.h"
-#include "commands.h"
+#include "capture_render.h"
 #include "egl_context.h"
 #include "gl_choice.h"
+#include "gui.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
@@ -37,14 +37,12 @@ constexpr const char* kGlslVersionGlx = "#version 130";
 constexpr const char* kGlslVersionEgl = "#version 330 core";
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
-// ---- style and fonts: the one place where UI scale is applied -----------------------------
-struct AppliedStyle {
-  float scale = -1.0f;
-  bool light = false;
-};
+}  // namespace
 
-void ApplyStyle(const ViewOptions& view, AppliedStyle* applied, bool renderer_ready) {
-  if (applied->scale == view.ui_scale && applied->light == view.light_theme) return;
+// ---- style and fonts: the one place where UI scale is applied -----------------------------
+void ApplyStyle(const ViewOptions& view, int pixel_scale, AppliedStyle* applied, bool renderer_ready) {
+  if (applied->scale == view.ui_scale && applied->light == view.light_theme && applied->pixel_scale == pixel_scale)
+    return;
   ImGuiStyle style;
   if (view.light_theme)
     ImGui::StyleColorsLight(&style);
@@ -56,15 +54,17 @@ void ApplyStyle(const ViewOptions& view, AppliedStyle* applied, bool renderer_re
   style.ScaleAllSizes(view.ui_scale);
   ImGui::GetStyle() = style;
   viz::SetLightTheme(view.light_theme);
-  if (applied->scale != view.ui_scale) {
+  if (applied->scale != view.ui_scale || applied->pixel_scale != pixel_scale) {
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
+    io.FontGlobalScale = 1.0f / static_cast<float>(pixel_scale);
+    const float raster = view.ui_scale * static_cast<float>(pixel_scale);
     struct stat st;
     if (stat(FS_FONT_PATH, &st) == 0) {
-      io.Fonts->AddFontFromFileTTF(FS_FONT_PATH, kBaseFontPx * view.ui_scale);
+      io.Fonts->AddFontFromFileTTF(FS_FONT_PATH, kBaseFontPx * raster);
     } else {
       ImFontConfig cfg;
-      cfg.SizePixels = 13.0f * view.ui_scale;
+      cfg.SizePixels = 13.0f * raster;
       io.Fonts->AddFontDefault(&cfg);
     }
     if (renderer_ready) {
@@ -72,7 +72,7 @@ void ApplyStyle(const ViewOptions& view, AppliedStyle* applied, bool renderer_re
       ImGui_ImplOpenGL3_CreateFontsTexture();
     }
   }
-  *applied = {view.ui_scale, view.light_theme};
+  *applied = {view.ui_scale, view.light_theme, pixel_scale};
 }
 
 // ---- the frame: menu, controls, the panels in their areas (layout.cpp), status line ------
@@ -93,22 +93,9 @@ void DrawFrame(AppState& s) {
 }
 
 // ---- where frames are drawn: a GLFW window (GLX), or an EGL context with no window ---------
-using Clock = std::chrono::steady_clock;
+namespace {
 
-struct Gui {
-  GLFWwindow* window = nullptr;      // GLX
-  bool glfw_ready = false;           // glfwInit succeeded
-  std::unique_ptr<EglContext> egl;   // EGL
-  bool renderer_ready = false;       // Dear ImGui's OpenGL 3 renderer started
-  GlApi gl;
-  AppliedStyle style;
-  std::vector<int> keys_pressed;  // GLFW key codes since the last frame (HandleKeys)
-  // EGL: what the missing window would tell ImGui (its size, the time between frames).
-  ImVec2 headless_size;
-  Clock::time_point last_frame;
-  bool had_frame = false;
-  std::string description;  // "GLX (DISPLAY is set (\":0\")): llvmpipe ..., OpenGL 4.5 ..."
-};
+using Clock = std::chrono::steady_clock;
 
 // Installed before ImGui's backend, which chains to it: every press is queued, however short.
 void QueueKey(GLFWwindow* window, int key, int /*scancode*/, int action, int /*mods*/) {
@@ -135,6 +122,8 @@ std::string OpenWindow(Gui* gui, int width, int height, bool visible, const char
   glfwSetKeyCallback(gui->window, QueueKey);
   return "";
 }
+
+}  // namespace
 
 void CloseGui(Gui* gui) {
   if (ImGui::GetCurrentContext() != nullptr) {
@@ -172,17 +161,30 @@ std::string OpenGui(Gui* gui, const GlChoice& choice, int width, int height, boo
   }
   gui->description = std::string(GlPathName(choice.path)) + " (" +
                      (gui->egl ? gui->egl->Where() : choice.reason) + "): " + GlDescription(gui->gl);
+  gui->glsl = choice.path == GlPath::kEgl ? kGlslVersionEgl : kGlslVersionGlx;
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, nothing to remember
   if (gui->window != nullptr) ImGui_ImplGlfw_InitForOpenGL(gui->window, true);
-  gui->renderer_ready = ImGui_ImplOpenGL3_Init(choice.path == GlPath::kEgl ? kGlslVersionEgl : kGlslVersionGlx);
+  gui->renderer_ready = ImGui_ImplOpenGL3_Init(gui->glsl);
   if (!gui->renderer_ready) {
     CloseGui(gui);
     return "Dear ImGui's OpenGL 3 renderer cannot start on " + gui->description;
   }
   return "";
 }
+
+std::string RestartImGui(Gui* gui) {
+  if (gui->renderer_ready) ImGui_ImplOpenGL3_Shutdown();
+  ImGui::DestroyContext();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;
+  gui->style = AppliedStyle{};
+  gui->renderer_ready = ImGui_ImplOpenGL3_Init(gui->glsl);
+  return gui->renderer_ready ? "" : "Dear ImGui's OpenGL 3 renderer cannot start again on " + gui->description;
+}
+
+namespace {
 
 // What ImGui's GLFW backend does at the start of a frame, for a context with no window: the
 // display size, the time since the last frame (1/60 s before the first), and no pointer.
@@ -201,7 +203,7 @@ void HeadlessNewFrame(Gui* gui) {
 
 void BeginFrame(AppState& s, Gui* gui) {
   // The first call builds the fonts before the renderer exists; it uploads them itself.
-  ApplyStyle(s.view, &gui->style, gui->style.scale > 0.0f);
+  ApplyStyle(s.view, 1, &gui->style, gui->style.scale > 0.0f);
   ImGui_ImplOpenGL3_NewFrame();
   if (gui->window != nullptr)
     ImGui_ImplGlfw_NewFrame();
@@ -209,16 +211,16 @@ void BeginFrame(AppState& s, Gui* gui) {
     HeadlessNewFrame(gui);
 }
 
-void RenderFrame(const GlApi& gl, const AppState& s, int fb_width, int fb_height) {
+}  // namespace
+
+void RenderFrame(const GlApi& gl, const AppState& s, int fb_width, int fb_height, bool transparent) {
   ImGui::Render();
   gl.Viewport(0, 0, fb_width, fb_height);
   const ImVec4 bg = s.view.light_theme ? ImVec4(0.94f, 0.94f, 0.94f, 1) : ImVec4(0.08f, 0.08f, 0.10f, 1);
-  gl.ClearColor(bg.x, bg.y, bg.z, bg.w);
+  gl.ClearColor(bg.x, bg.y, bg.z, transparent ? 0.0f : bg.w);
   gl.Clear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
-
-}  // namespace
 
 // ---- the window loop ------------------------------------------------------------------------
 // With a display, the window until it is closed. Through EGL there is no window: the frames go
@@ -276,10 +278,8 @@ int RunWindow(const Options& opt) {
     RenderFrame(gui.gl, s, fb_w, fb_h);
     if (s.capture_requested) {
       s.capture_requested = false;
-      const std::string path = UniquePath(s.capture_dir, CaptureName(s));
-      if (gui.window != nullptr) gui.gl.ReadBuffer(GL_BACK);
-      const std::string err = CapturePng(gui.gl, path, fb_w, fb_h);
-      s.status = err.empty() ? Status{"Saved " + path, false} : Status{"Capture failed: " + err, true};
+      SaveWindowCapture(&gui, s, ImGui::GetIO().DisplaySize);
+      if (image.framebuffer != 0) gui.gl.BindFramebuffer(GL_FRAMEBUFFER, image.framebuffer);
     }
     if (gui.window != nullptr)
       glfwSwapBuffers(gui.window);
@@ -295,66 +295,6 @@ int RunWindow(const Options& opt) {
   if (gui.window == nullptr) ReleaseOffscreen(gui.gl, &image);
   CloseGui(&gui);
   return 0;
-}
-
-// ---- shot: the same frame into an offscreen image of the requested size ---------------------
-int RunShot(const Options& opt) {
-  const auto t0 = Clock::now();
-  // Everything that can be refused is settled before a window exists, and a refusal writes
-  // no PNG: a picture of something other than what was asked for would mislead.
-  if (opt.open_path.empty()) {
-    try {
-      CheckTraceBudget(ResolveProblem(opt, true));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "flashscope shot: %s\n", e.what());
-      return 2;
-    }
-  }
-  AppState s;
-  if (!InitState(s, opt)) {
-    std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());
-    return 1;
-  }
-  if (s.status.error) std::fprintf(stderr, "flashscope shot: %s\n", s.status.text.c_str());  // e.g. no CUDA
-  Gui gui;
-  const GlChoice choice = ChooseGlFromEnvironment(opt.gl);
-  if (const std::string err = OpenGui(&gui, choice, 64, 64, false, "FlashScope shot"); !err.empty()) {
-    std::fprintf(stderr, "flashscope shot: %s\n", err.c_str());
-    return 1;
-  }
-  gui.headless_size = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
-  OffscreenImage image;
-  int code = 0;
-  if (const std::string image_err = MakeOffscreen(gui.gl, opt.width, opt.height, &image); !image_err.empty()) {
-    std::fprintf(stderr, "flashscope shot: %s\n", image_err.c_str());
-    code = 1;
-  } else {
-    // A few frames so that auto-sized items settle; the last one is captured.
-    constexpr int kSettleFrames = 3;
-    for (int frame = 0; frame < kSettleFrames; ++frame) {
-      BeginFrame(s, &gui);
-      ImGuiIO& io = ImGui::GetIO();
-      io.DisplaySize = gui.headless_size;
-      io.DisplayFramebufferScale = ImVec2(1, 1);
-      io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover effects in the picture
-      PrepareFrame(s, INFINITY);                  // everything the panels show, finished
-      ImGui::NewFrame();
-      DrawFrame(s);
-      RenderFrame(gui.gl, s, opt.width, opt.height);
-    }
-    const std::string err = CapturePng(gui.gl, opt.out_path, opt.width, opt.height);
-    if (!err.empty()) {
-      std::fprintf(stderr, "flashscope shot: %s\n", err.c_str());
-      code = 1;
-    } else {
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      std::printf("wrote %s (%dx%d, step %d, %s) in %.0f ms\ndrawn through %s\n", opt.out_path.c_str(), opt.width,
-                  opt.height, s.step, SourceLine(s).c_str(), ms, gui.description.c_str());
-    }
-  }
-  ReleaseOffscreen(gui.gl, &image);
-  CloseGui(&gui);
-  return code;
 }
 
 }  // namespace fs

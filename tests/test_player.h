@@ -17,19 +17,19 @@ namespace {
 const std::string kLessons = std::string(FS_SOURCE_DIR) + "/scenarios/lessons/";
 const char kNoCuda[] = "this build has no CUDA support (the tests say so)";
 
-fs::AppState NoGpu() {
+inline fs::AppState NoGpu() {
   fs::AppState s;
   s.backend_kind = fs::BackendKind::kCpu;
   s.cuda_unavailable = kNoCuda;
   return s;
 }
 
-bool Shown(const fs::AppState& s, fs::PanelId id) { return s.view.shown[static_cast<int>(id)]; }
+inline bool Shown(const fs::AppState& s, fs::PanelId id) { return s.view.shown[static_cast<int>(id)]; }
 
 // What the shown panels write, laid out in their areas as the window and shot lay them out at
 // 1920 x 1080; the third frame's (tabs brought forward take a frame). Lines are joined with
 // spaces: where a paragraph wraps depends on the width.
-std::string ShownText(fs::AppState& s) {
+inline std::string ShownText(fs::AppState& s) {
   fs_test::HeadlessFrame frame(ImVec2(1920, 1080));
   std::string text;
   for (int i = 0; i < 3; ++i) text = frame.Text([&] { fs::DrawPanelAreas(s, ImVec2(420, 20), ImVec2(1920, 1050)); });
