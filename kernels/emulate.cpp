@@ -48,6 +48,7 @@ FS_ALWAYS_INLINE void PvFeatures(const float* pbar, const float* v, int cols, in
 
 FS_FMA_CLONES void AllDotColumns(const float* q, const float* kt, int d, int count, float* s) {
   int c = 0;
+  for (; c + 64 <= count; c += 64) DotColumns<64>(q, kt + c, d, count, s + c);
   for (; c + 32 <= count; c += 32) DotColumns<32>(q, kt + c, d, count, s + c);
   for (; c + 16 <= count; c += 16) DotColumns<16>(q, kt + c, d, count, s + c);
   for (; c < count; ++c) DotColumns<1>(q, kt + c, d, count, s + c);
@@ -76,6 +77,7 @@ FS_FMA_CLONES void ExpRow(const float* s, float m_new, bool empty, const Precisi
 
 FS_FMA_CLONES void PvRow(const float* pbar, const float* v, int cols, int d, float* o) {
   int t = 0;
+  for (; t + 64 <= d; t += 64) PvFeatures<64>(pbar, v + t, cols, d, o + t);
   for (; t + 32 <= d; t += 32) PvFeatures<32>(pbar, v + t, cols, d, o + t);
   for (; t + 16 <= d; t += 16) PvFeatures<16>(pbar, v + t, cols, d, o + t);
   for (; t < d; ++t) PvFeatures<1>(pbar, v + t, cols, d, o + t);
