@@ -13,8 +13,13 @@
 namespace fs {
 
 // One FMA, fused exactly like the GPU's FFMA. The hot loops below are cloned for CPUs with
-// an FMA unit (vector FMAs) and without it (glibc's exact software fmaf): same result.
-#define FS_FMA_CLONES __attribute__((target_clones("fma", "default")))
+// AVX2 and FMA (256-bit vectors, integer lanes included), with FMA alone, and without it
+// (glibc's exact software fmaf): same result.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FS_FMA_CLONES __attribute__((target_clones("arch=x86-64-v3", "fma", "default")))
+#else
+#define FS_FMA_CLONES  // one build for the target (WebAssembly has fma and its own SIMD flags)
+#endif
 #define FS_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace {
@@ -54,6 +59,34 @@ FS_FMA_CLONES void AllDotColumns(const float* q, const float* kt, int d, int cou
   for (; c < count; ++c) DotColumns<1>(q, kt + c, d, count, s + c);
 }
 
+// ExpF (fmath.h) without its branches, so that a row of them vectorizes: the in-range path
+// runs on x (on +0 where x is out of range or NaN, a result then not used), and the special
+// cases are chosen after it with bit masks. Equal to ExpF bit for bit for every float.
+FS_ALWAYS_INLINE float ExpFSelected(float x) {
+  constexpr float kOverflow = 88.72283935546875f, kUnderflow = -104.0f;  // ExpF's limits
+  const uint32_t nan = 0u - static_cast<uint32_t>(x != x);                 // all ones where true
+  const uint32_t over = 0u - static_cast<uint32_t>(x > kOverflow);
+  const uint32_t under = 0u - static_cast<uint32_t>(x < kUnderflow);
+  const uint32_t special = nan | over | under;
+  const float xr = BitsToFloat(FloatToBits(x) & ~special);
+  const float k = rintf(xr * kLog2e);
+  float r = std::fmaf(-k, kLn2Hi, xr);
+  r = std::fmaf(-k, kLn2Lo, r);
+  float p = 1.0f / 5040.0f;
+  p = std::fmaf(p, r, 1.0f / 720.0f);
+  p = std::fmaf(p, r, 1.0f / 120.0f);
+  p = std::fmaf(p, r, 1.0f / 24.0f);
+  p = std::fmaf(p, r, 1.0f / 6.0f);
+  p = std::fmaf(p, r, 0.5f);
+  p = std::fmaf(p, r, 1.0f);
+  p = std::fmaf(p, r, 1.0f);
+  const int ki = static_cast<int>(k);
+  const int k1 = ki / 2;
+  const float e = (p * Pow2i(k1)) * Pow2i(ki - k1);
+  // NaN: x itself; above the range: +inf; below it: +0.
+  return BitsToFloat((FloatToBits(e) & ~special) | (0x7F800000u & over) | (FloatToBits(x) & nan));
+}
+
 // exps[c] = exp(S_c - m_new) in the scores format (0 for a row with nothing visible yet) and
 // P-bar_c = exps[c] in the pbar format, for c < count: ExpShifted per column, the columns side
 // by side (the FP32 case has no rounding to branch on, and vectorizes).
@@ -63,7 +96,8 @@ FS_FMA_CLONES void ExpRow(const float* s, float m_new, bool empty, const Precisi
     std::fill(exps, exps + count, 0.0f);
     std::fill(pbar, pbar + count, 0.0f);
   } else if (pr.scores == Format::kFp32 && pr.pbar == Format::kFp32) {
-    for (int c = 0; c < count; ++c) exps[c] = ExpF(s[c] - m_new);
+    for (int c = 0; c < count; ++c) exps[c] = s[c] - m_new;
+    ExpRowF32(exps, count, exps);
     std::copy(exps, exps + count, pbar);
   } else {
     for (int c = 0; c < count; ++c) {
@@ -241,6 +275,10 @@ void PutRow(float* rec, const TraceLayout& layout, TraceField f, int r, const fl
 
 float WarpOrderSum(const float* values, int count) { return WarpReduce(values, count, 0.0f, SumOf); }
 float WarpOrderMax(const float* values, int count) { return WarpReduce(values, count, kNegInf, MaxOf); }
+
+FS_FMA_CLONES void ExpRowF32(const float* x, int count, float* out) {
+  for (int c = 0; c < count; ++c) out[c] = ExpFSelected(x[c]);
+}
 
 Trace EmulateTraced(const Problem& p, const Inputs& in, const RunOptions& run) {
   CheckInputsFit(p, in);

@@ -25,6 +25,10 @@ void ScoreRow(const Problem& p, const Inputs& in, int row, const float* kt, int 
 // P V product of one row added into o (v: cols rows of d floats). The features side by side.
 void PvRow(const float* pbar, const float* v, int cols, int d, float* o);
 
+// out[c] = ExpF(x[c]) for c < count (x and out may be the same array), bit for bit, the columns
+// side by side.
+void ExpRowF32(const float* x, int count, float* out);
+
 // The warp's max of values[c] for c < count: lane partials, then the xor butterfly (the sum
 // is WarpOrderSum in emulate.h).
 float WarpOrderMax(const float* values, int count);
