@@ -29,19 +29,6 @@ std::unique_ptr<Backend> ChooseBackend(BackendKind kind, std::string* note) {
   return MakeCpuBackend();
 }
 
-// Runs `body`; returns what it threw ("" when nothing), letting a cancelled run through.
-template <typename Body>
-std::string ErrorOf(Body body) {
-  try {
-    body();
-  } catch (const RunCancelled&) {
-    throw;
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // A run of the problem to show, finished (or refused: `error`), not yet shown.
 struct ProblemRun {
   Problem problem;
@@ -166,12 +153,19 @@ bool CancelRuns(AppState& s) {
   if (!s.runs) return false;
   const bool show = s.runs->Cancel(RunLane::kShow);
   const bool compare = s.runs->Cancel(RunLane::kCompare);
-  if (compare) s.compare = Comparison{};  // asked for again by the next frame that shows it
+  const bool lab = s.runs->Cancel(RunLane::kLab);
+  // What was cancelled says so where it would have been shown, until the trace changes.
+  constexpr const char* kCancelled = "cancelled (it runs again when the problem changes)";
+  if (compare && s.compare.pending) {
+    s.compare.pending = false;
+    s.compare.error = std::string("The comparison was ") + kCancelled + ".";
+  }
+  if (lab && !s.lab.alternate && s.lab.alternate_error.empty()) s.lab.alternate_error = kCancelled;
   if (show) {
     s.edit = s.problem;
     SetStatus(s, "Run cancelled; showing " + Describe(s.problem) + " as before.", false);
   }
-  return show || compare;
+  return show || compare || lab;
 }
 
 bool InitState(AppState& s, const Options& opt) {

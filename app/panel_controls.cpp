@@ -354,8 +354,8 @@ namespace {
 // A run under way on the worker: what it runs, how far it is, and a button that stops it.
 void DrawRunProgress(AppState& s) {
   if (!s.runs) return;
-  RunProgressView v = s.runs->Progress(RunLane::kShow);
-  if (!v.busy) v = s.runs->Progress(RunLane::kCompare);
+  RunProgressView v;
+  for (int lane = 0; lane < kRunLaneCount && !v.busy; ++lane) v = s.runs->Progress(static_cast<RunLane>(lane));
   if (!v.busy) return;
   char label[200];
   std::snprintf(label, sizeof label, "running %s: %.0f%%", v.what.c_str(), 100.0 * v.fraction);

@@ -67,7 +67,9 @@ bool RunWorker::Busy() const {
 std::vector<RunApply> RunWorker::TakeFinished() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<RunApply> out;
-  out.swap(finished_);
+  for (Finished& f : finished_)
+    if (f.generation == lanes_[f.lane].generation) out.push_back(std::move(f.apply));
+  finished_.clear();
   return out;
 }
 
@@ -90,8 +92,9 @@ void RunWorker::Loop() {
       return false;
     });
     if (quit_) return;
-    // Show runs first: a comparison is of the trace they replace.
-    Lane* lane = lanes_[0].waiting ? &lanes_[0] : &lanes_[1];
+    // Show runs first: the other lanes' runs are of the trace they replace.
+    Lane* lane = lanes_;
+    while (!lane->waiting) ++lane;
     RunJob job = std::move(lane->waiting);
     lane->waiting = nullptr;
     lane->running = true;
@@ -119,7 +122,8 @@ void RunWorker::Loop() {
     lock.lock();
     lane->running = false;
     // A job replaced or cancelled while it finished is dropped as well: the latest request wins.
-    if (apply && lane->generation == generation && !quit_) finished_.push_back(std::move(apply));
+    if (apply && lane->generation == generation && !quit_)
+      finished_.push_back(Finished{static_cast<int>(lane - lanes_), generation, std::move(apply)});
     changed_.notify_all();
   }
 }

@@ -18,7 +18,7 @@ namespace fs {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FS_FMA_CLONES __attribute__((target_clones("arch=x86-64-v3", "fma", "default")))
 #else
-#define FS_FMA_CLONES  // one build for the target (WebAssembly has fma and its own SIMD flags)
+#define FS_FMA_CLONES  // one build for the target: std::fmaf is exact wherever it runs
 #endif
 #define FS_ALWAYS_INLINE inline __attribute__((always_inline))
 

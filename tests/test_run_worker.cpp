@@ -5,6 +5,7 @@
 #include "catch2/catch.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -38,6 +39,17 @@ void FramesUntilIdle(fs::AppState& s) {
   }
   REQUIRE_FALSE(s.runs->Busy());
   fs::PrepareFrame(s, 0.0);  // what finished last
+}
+
+// A recorded GPU trace opened with a worker attached and the Compare panel shown, one frame
+// drawn: its comparison is asked for.
+fs::AppState ComparingGpuTrace(const std::string& file) {
+  fs::AppState s;
+  REQUIRE(fs::OpenTraceFile(s, std::string(FS_SOURCE_DIR) + "/tests/data/" + file));
+  s.runs = std::make_shared<fs::RunWorker>();
+  s.view.shown[static_cast<int>(fs::PanelId::kCompare)] = true;
+  fs::PrepareFrame(s, 0.0);
+  return s;
 }
 
 // A problem that runs long enough to be caught under way: 2080 steps, about 200 MiB of trace,
@@ -138,11 +150,7 @@ TEST_CASE("a lesson beat with its own problem runs on the worker, then shows its
 }
 
 TEST_CASE("the comparison of a GPU trace runs the CPU emulation on the worker", "[app][run_worker]") {
-  fs::AppState s;
-  REQUIRE(fs::OpenTraceFile(s, std::string(FS_SOURCE_DIR) + "/tests/data/gpu_random_causal_diag_n50_d16.fstrace"));
-  s.runs = std::make_shared<fs::RunWorker>();
-  s.view.shown[static_cast<int>(fs::PanelId::kCompare)] = true;
-  fs::PrepareFrame(s, 0.0);
+  fs::AppState s = ComparingGpuTrace("gpu_random_causal_diag_n50_d16.fstrace");
   CHECK(s.compare.of == s.trace);
   FramesUntilIdle(s);
   CHECK_FALSE(s.compare.pending);
@@ -165,4 +173,37 @@ TEST_CASE("the status bar shows a run under way with its progress and a Cancel b
   fs::CancelRuns(s);
   REQUIRE(s.runs->WaitIdle(5000));
   CHECK_THAT(status_bar(), !Contains("Cancel"));
+}
+
+TEST_CASE("the precision lab's run of the other softmax variant goes through the worker", "[app][run_worker]") {
+  fs::AppState s = WindowState();
+  s.view.shown[static_cast<int>(fs::PanelId::kPrecision)] = true;
+  fs::PrepareFrame(s, 0.0);
+  CHECK(s.lab.alternate_of == s.trace);
+  FramesUntilIdle(s);
+  REQUIRE(s.lab.alternate != nullptr);
+  CHECK(s.lab.alternate_error.empty());
+  CHECK(s.lab.alternate->problem.softmax == fs::Softmax::kStabilized);  // the shown one is standard
+  // The same run on the caller's thread, as shot does it, gives the same bits.
+  fs::AppState sync;
+  sync.backend_kind = fs::BackendKind::kCpu;
+  REQUIRE(fs::ApplyProblem(sync, s.problem));
+  sync.view.shown[static_cast<int>(fs::PanelId::kPrecision)] = true;
+  fs::PrepareFrame(sync, 0.0);
+  REQUIRE(sync.lab.alternate != nullptr);
+  CHECK(sync.lab.alternate->data.size() == s.lab.alternate->data.size());
+  CHECK(std::memcmp(sync.lab.alternate->data.data(), s.lab.alternate->data.data(),
+                    s.lab.alternate->data.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("a cancelled comparison says so and is not run again for the same trace", "[app][run_worker]") {
+  fs::AppState s = ComparingGpuTrace("gpu_random_n256_d64.fstrace");
+  REQUIRE(s.compare.pending);
+  fs::CancelRuns(s);  // whether it had started or not
+  REQUIRE(s.runs->WaitIdle(5000));
+  fs::PrepareFrame(s, 0.0);
+  CHECK_FALSE(s.compare.pending);
+  CHECK(s.compare.other == nullptr);
+  CHECK_THAT(s.compare.error, Contains("cancelled"));
+  CHECK_FALSE(s.runs->Busy());  // the next frame did not ask again
 }
