@@ -357,10 +357,10 @@ void DrawRunProgress(AppState& s) {
   RunProgressView v;
   for (int lane = 0; lane < kRunLaneCount && !v.busy; ++lane) v = s.runs->Progress(static_cast<RunLane>(lane));
   if (!v.busy) return;
-  char label[200];
-  std::snprintf(label, sizeof label, "running %s: %.0f%%", v.what.c_str(), 100.0 * v.fraction);
   ImGui::SameLine();
-  ImGui::ProgressBar(static_cast<float>(v.fraction), ImVec2(ImGui::GetFontSize() * 24.0f, 0.0f), label);
+  ImGui::ProgressBar(static_cast<float>(v.fraction), ImVec2(ImGui::GetFontSize() * 6.0f, 0.0f));  // "42%"
+  ImGui::SameLine();
+  ImGui::Text("running %s", v.what.c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Cancel")) CancelRuns(s);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the run; what is shown stays");
