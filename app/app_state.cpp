@@ -259,12 +259,14 @@ void GoToBeat(AppState& s, int b) {
   const Beat& beat = s.lesson->beats[s.beat];
   // A beat re-runs only when its problem is not the one the previous beat showed, so that
   // problem options given by hand stay while the beats agree. The rest of the beat follows its
-  // run; with a worker, only if the lesson is still at this beat by then.
+  // run; with a worker the lesson may have moved on by then, so the beat it is at is shown, if
+  // the problem just shown is that beat's.
   if (beat.problem != from.problem && beat.problem != s.problem) {
-    const int at = s.beat;
     const std::string lesson_path = s.lesson->path;
-    RequestProblem(s, beat.problem, [at, lesson_path](AppState& s) {
-      if (s.lesson && s.lesson->path == lesson_path && s.beat == at) ShowBeat(s, s.lesson->beats[at]);
+    RequestProblem(s, beat.problem, [lesson_path](AppState& s) {
+      if (!s.lesson || s.lesson->path != lesson_path) return;
+      const Beat& now = s.lesson->beats[s.beat];
+      if (now.problem == s.problem) ShowBeat(s, now);
     });
     return;
   }

@@ -207,3 +207,18 @@ TEST_CASE("a cancelled comparison says so and is not run again for the same trac
   CHECK_THAT(s.compare.error, Contains("cancelled"));
   CHECK_FALSE(s.runs->Busy());  // the next frame did not ask again
 }
+
+TEST_CASE("beats stepped through faster than their runs end at the last beat, with its step", "[app][run_worker]") {
+  fs::AppState s;
+  s.backend_kind = fs::BackendKind::kCpu;
+  REQUIRE(fs::OpenLesson(s, std::string(FS_SOURCE_DIR) + "/scenarios/lessons/beta_fix.json"));
+  fs::GoToBeat(s, 2);  // beta 1.0001, on the caller's thread
+  s.runs = std::make_shared<fs::RunWorker>();
+  fs::GoToBeat(s, 0);  // the lesson's problem again: a run
+  fs::GoToBeat(s, 1);  // the same problem as beat 0: no run of its own
+  FramesUntilIdle(s);
+  const fs::Beat& beat = s.lesson->beats[1];
+  CHECK(s.beat == 1);
+  CHECK(s.problem == beat.problem);
+  CHECK(s.step == beat.step);
+}
