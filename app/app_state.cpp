@@ -18,8 +18,8 @@ void SetStatus(AppState& s, const std::string& text, bool error) {
   s.status.error = error;
 }
 
-std::unique_ptr<Backend> ChooseBackend(AppState& s, std::string* note) {
-  if (s.backend_kind == BackendKind::kCuda) {
+std::unique_ptr<Backend> ChooseBackend(BackendKind kind, std::string* note) {
+  if (kind == BackendKind::kCuda) {
     try {
       return MakeCudaBackend();
     } catch (const BackendError& e) {
@@ -27,6 +27,94 @@ std::unique_ptr<Backend> ChooseBackend(AppState& s, std::string* note) {
     }
   }
   return MakeCpuBackend();
+}
+
+// A run of the problem to show, finished (or refused: `error`), not yet shown.
+struct ProblemRun {
+  Problem problem;
+  std::shared_ptr<const Inputs> inputs;
+  std::shared_ptr<const Trace> trace;
+  std::string note;   // the backend asked for was not available
+  std::string error;  // why the problem was refused or failed
+};
+
+// Runs p on the backend of `kind`, on the calling thread; RunCancelled passes through.
+ProblemRun RunProblem(const Problem& p, BackendKind kind, const RunOptions& run) {
+  ProblemRun r;
+  r.problem = p;
+  r.error = ErrorOf([&] {
+    Validate(p);
+    CheckTraceBudget(p);
+    auto inputs = std::make_shared<Inputs>(MakeInputs(p));
+    auto backend = ChooseBackend(kind, &r.note);
+    r.trace = std::make_shared<Trace>(backend->RunTraced(p, *inputs, run));
+    r.inputs = std::move(inputs);
+  });
+  return r;
+}
+
+// Shows a finished run, or says why there is none and keeps what was shown. Returns success.
+bool ShowProblemRun(AppState& s, const ProblemRun& r) {
+  const Problem& p = r.problem;
+  if (!r.error.empty()) {
+    SetStatus(s, r.note + "Not applied: " + r.error, true);
+    s.edit = s.problem;
+    return false;
+  }
+  const bool same_shape = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
+                          s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal;
+  s.problem = p;
+  s.edit = p;
+  s.inputs = r.inputs;
+  s.trace = r.trace;
+  s.trace_file.clear();
+  s.exact_row_of = -1;
+  if (!same_shape) s.step = 0;
+  SetStep(s, s.step);
+  SetRow(s, s.row);
+  // A result whose values left their formats is shown, and said (not an error: it is what
+  // the precision lab is for).
+  const std::string numeric = NonFiniteOutputNote(p, s.trace->o, s.trace->lse);
+  SetStatus(s, r.note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps." +
+                   (numeric.empty() ? "" : " " + numeric + "."),
+            !r.note.empty());
+  return true;
+}
+
+// The comparison of `shown` with the other backend's run of its problem, on the calling thread.
+Comparison CompareRun(const std::shared_ptr<const Trace>& shown, std::shared_ptr<const Inputs> inputs,
+                      const std::string& cuda_unavailable, const RunOptions& run) {
+  Comparison c;
+  c.of = shown;
+  c.error = ErrorOf([&] {
+    const bool shown_is_gpu = shown->backend == "CUDA";
+    std::unique_ptr<Backend> other;
+    if (shown_is_gpu) {
+      other = MakeCpuBackend();
+    } else {
+      if (!cuda_unavailable.empty())
+        throw BackendError("comparing with the GPU needs a CUDA device: " + cuda_unavailable +
+                           ". A trace recorded on a GPU (flashscope trace --backend cuda) can be opened here and "
+                           "compared with this CPU emulation.");
+      other = MakeCudaBackend();
+    }
+    if (!inputs) inputs = std::make_shared<const Inputs>(MakeInputs(shown->problem));
+    auto trace = std::make_shared<Trace>(other->RunTraced(shown->problem, *inputs, run));
+    c.diff = CompareTraces(*shown, *trace);
+    c.other = std::move(trace);
+  });
+  return c;
+}
+
+// What a beat shows once its problem is on screen: step, row, panels, cell, drift, throughput.
+void ShowBeat(AppState& s, const Beat& beat) {
+  if (beat.step >= 0) SetStep(s, beat.step);
+  if (beat.row >= 0) SetRow(s, beat.row);
+  if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
+  if (beat.numbers >= 0) s.view.numbers_in_cells = beat.numbers == 1;
+  if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
+  if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
+  ApplyThroughputBeat(s, beat);
 }
 
 // Softmax of a row from the recorded FP32 scores, in FP64: used when no inputs are at hand.
@@ -46,37 +134,39 @@ std::vector<double> SoftmaxOfRecordedScores(const Trace& t, int row) {
 
 }  // namespace
 
-bool ApplyProblem(AppState& s, const Problem& p) {
-  std::string note;
-  try {
-    Validate(p);
-    CheckTraceBudget(p);
-    auto inputs = std::make_shared<Inputs>(MakeInputs(p));
-    auto backend = ChooseBackend(s, &note);
-    auto trace = std::make_shared<Trace>(backend->RunTraced(p, *inputs));
-    const bool same_shape = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
-                            s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal;
-    s.problem = p;
-    s.edit = p;
-    s.inputs = std::move(inputs);
-    s.trace = std::move(trace);
-    s.trace_file.clear();
-    s.exact_row_of = -1;
-    if (!same_shape) s.step = 0;
-    SetStep(s, s.step);
-    SetRow(s, s.row);
-    // A result whose values left their formats is shown, and said (not an error: it is what
-    // the precision lab is for).
-    const std::string numeric = NonFiniteOutputNote(p, s.trace->o, s.trace->lse);
-    SetStatus(s, note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps." +
-                     (numeric.empty() ? "" : " " + numeric + "."),
-              !note.empty());
-    return true;
-  } catch (const std::exception& e) {
-    SetStatus(s, note + std::string("Not applied: ") + e.what(), true);
-    s.edit = s.problem;
-    return false;
+bool ApplyProblem(AppState& s, const Problem& p) { return ShowProblemRun(s, RunProblem(p, s.backend_kind, {})); }
+
+void RequestProblem(AppState& s, const Problem& p, const RunApply& then) {
+  if (!s.runs) {
+    if (ApplyProblem(s, p) && then) then(s);
+    return;
   }
+  const BackendKind kind = s.backend_kind;
+  s.runs->Submit(RunLane::kShow, Describe(p), [p, kind, then](const RunOptions& run) -> RunApply {
+    auto r = std::make_shared<const ProblemRun>(RunProblem(p, kind, run));
+    return [r, then](AppState& s) {
+      if (ShowProblemRun(s, *r) && then) then(s);
+    };
+  });
+}
+
+bool CancelRuns(AppState& s) {
+  if (!s.runs) return false;
+  const bool show = s.runs->Cancel(RunLane::kShow);
+  const bool compare = s.runs->Cancel(RunLane::kCompare);
+  const bool lab = s.runs->Cancel(RunLane::kLab);
+  // What was cancelled says so where it would have been shown, until the trace changes.
+  constexpr const char* kCancelled = "cancelled (it runs again when the problem changes)";
+  if (compare && s.compare.pending) {
+    s.compare.pending = false;
+    s.compare.error = std::string("The comparison was ") + kCancelled + ".";
+  }
+  if (lab && !s.lab.alternate && s.lab.alternate_error.empty()) s.lab.alternate_error = kCancelled;
+  if (show) {
+    s.edit = s.problem;
+    SetStatus(s, "Run cancelled; showing " + Describe(s.problem) + " as before.", false);
+  }
+  return show || compare || lab;
 }
 
 bool InitState(AppState& s, const Options& opt) {
@@ -125,13 +215,20 @@ bool InitState(AppState& s, const Options& opt) {
 
 bool OpenLesson(AppState& s, const std::string& path) {
   try {
-    Lesson lesson = LoadLesson(path);
-    if (!ApplyProblem(s, lesson.beats.front().problem)) return false;
-    s.lesson = std::move(lesson);
-    s.beat = 0;
-    s.view.s_range_whole = true;  // a lesson compares scores across blocks
-    GoToBeat(s, 0);
-    SetStatus(s, "Lesson: " + s.lesson->title + " (" + path + ")", false);
+    auto lesson = std::make_shared<const Lesson>(LoadLesson(path));
+    const RunApply show = [lesson, path](AppState& s) {
+      s.lesson = *lesson;
+      s.beat = 0;
+      s.view.s_range_whole = true;  // a lesson compares scores across blocks
+      GoToBeat(s, 0);
+      SetStatus(s, "Lesson: " + s.lesson->title + " (" + path + ")", false);
+    };
+    if (s.runs) {
+      RequestProblem(s, lesson->beats.front().problem, show);
+      return true;
+    }
+    if (!ApplyProblem(s, lesson->beats.front().problem)) return false;
+    show(s);
     return true;
   } catch (const std::exception& e) {
     SetStatus(s, std::string("Lesson not opened: ") + e.what(), true);
@@ -166,15 +263,19 @@ void GoToBeat(AppState& s, int b) {
   s.beat = std::clamp(b, 0, last);
   const Beat& beat = s.lesson->beats[s.beat];
   // A beat re-runs only when its problem is not the one the previous beat showed, so that
-  // problem options given by hand stay while the beats agree.
-  if (beat.problem != from.problem && beat.problem != s.problem && !ApplyProblem(s, beat.problem)) return;
-  if (beat.step >= 0) SetStep(s, beat.step);
-  if (beat.row >= 0) SetRow(s, beat.row);
-  if (!beat.panels.empty()) ShowOnlyPanels(s.view, beat.panels);
-  if (beat.numbers >= 0) s.view.numbers_in_cells = beat.numbers == 1;
-  if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
-  if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
-  ApplyThroughputBeat(s, beat);
+  // problem options given by hand stay while the beats agree. The rest of the beat follows its
+  // run; with a worker the lesson may have moved on by then, so the beat it is at is shown, if
+  // the problem just shown is that beat's.
+  if (beat.problem != from.problem && beat.problem != s.problem) {
+    const std::string lesson_path = s.lesson->path;
+    RequestProblem(s, beat.problem, [lesson_path](AppState& s) {
+      if (!s.lesson || s.lesson->path != lesson_path) return;
+      const Beat& now = s.lesson->beats[s.beat];
+      if (now.problem == s.problem) ShowBeat(s, now);
+    });
+    return;
+  }
+  ShowBeat(s, beat);
 }
 
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names) {
@@ -207,6 +308,8 @@ void UpdateScoreRange(AppState& s) {
 }
 
 void PrepareFrame(AppState& s, double budget_ms) {
+  if (s.runs)
+    for (const RunApply& apply : s.runs->TakeFinished()) apply(s);
   if (s.view.s_range_whole) UpdateScoreRange(s);
   if (s.view.shown[static_cast<int>(PanelId::kCompare)]) UpdateComparison(s);
   UpdateLab(s, budget_ms);
@@ -279,28 +382,23 @@ void Tick(AppState& s, double dt_s) {
 
 void UpdateComparison(AppState& s) {
   if (!s.trace || s.compare.of == s.trace) return;
+  if (!s.runs) {
+    s.compare = CompareRun(s.trace, s.inputs, s.cuda_unavailable, {});
+    return;
+  }
   s.compare = Comparison{};
   s.compare.of = s.trace;
-  try {
-    const bool shown_is_gpu = s.trace->backend == "CUDA";
-    std::unique_ptr<Backend> other;
-    if (shown_is_gpu) {
-      other = MakeCpuBackend();
-    } else {
-      if (!s.cuda_unavailable.empty())
-        throw BackendError("comparing with the GPU needs a CUDA device: " + s.cuda_unavailable +
-                           ". A trace recorded on a GPU (flashscope trace --backend cuda) can be opened here and "
-                           "compared with this CPU emulation.");
-      other = MakeCudaBackend();
-    }
-    const std::shared_ptr<const Inputs> inputs =
-        s.inputs ? s.inputs : std::make_shared<const Inputs>(MakeInputs(s.trace->problem));
-    auto trace = std::make_shared<Trace>(other->RunTraced(s.trace->problem, *inputs));
-    s.compare.diff = CompareTraces(*s.trace, *trace);
-    s.compare.other = std::move(trace);
-  } catch (const std::exception& e) {
-    s.compare.error = e.what();
-  }
+  s.compare.pending = true;
+  const std::shared_ptr<const Trace> shown = s.trace;
+  const std::shared_ptr<const Inputs> inputs = s.inputs;
+  const std::string cuda_unavailable = s.cuda_unavailable;
+  s.runs->Submit(RunLane::kCompare, "the comparison with the other backend",
+                 [shown, inputs, cuda_unavailable](const RunOptions& run) -> RunApply {
+                   auto c = std::make_shared<Comparison>(CompareRun(shown, inputs, cuda_unavailable, run));
+                   return [c](AppState& s) {
+                     if (s.compare.of == c->of) s.compare = std::move(*c);  // else it is of a trace gone
+                   };
+                 });
 }
 
 const std::vector<double>& ExactRow(AppState& s) {

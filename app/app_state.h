@@ -1,6 +1,11 @@
 // Everything the window shows and edits, as plain structs with defaults. Panels read and
 // edit an AppState; only the functions below run kernels or load files, and they turn every
 // error into a status message: the app keeps running and keeps what it had.
+//
+// Runs: with a RunWorker attached (the window), RequestProblem, GoToBeat, OpenLesson and
+// UpdateComparison hand their runs to the worker's thread, and PrepareFrame applies what has
+// finished at the start of the next frame; without one (shot, the command line, tests) the
+// same code runs on the caller's thread and is applied before it returns.
 #pragma once
 
 #include <array>
@@ -16,6 +21,7 @@
 #include "ladder_state.h"
 #include "lesson.h"
 #include "problem.h"
+#include "run_worker.h"
 #include "trace.h"
 #include "trace_diff.h"
 
@@ -61,6 +67,7 @@ struct Comparison {
   std::shared_ptr<const Trace> other;
   TraceDiff diff;
   std::string error;                    // why there is no comparison
+  bool pending = false;                 // the other backend's run is under way on the worker
 };
 
 struct Status {
@@ -98,6 +105,9 @@ struct AppState {
   LabState lab;                    // precision, errors, bits and drift panels
   LadderState ladder;              // the throughput panel
 
+  // Runs off the UI thread (the window's); null: runs happen on the caller's thread.
+  std::shared_ptr<RunWorker> runs;
+
   // Requests handled by the frame loop.
   bool capture_requested = false;
   std::string capture_dir = ".";
@@ -111,9 +121,16 @@ struct AppState {
 // trace file that cannot be opened leaves the state empty: showing another problem instead
 // would look like the file.
 bool InitState(AppState& s, const Options& opt);
-// Runs `p` on the chosen backend and shows it. On any error the status line says what was
-// wrong and what is allowed, and the state keeps what it showed before. Returns success.
+// Runs `p` on the chosen backend, on the caller's thread, and shows it. On any error the status
+// line says what was wrong and what is allowed, and the state keeps what it showed before.
+// Returns success.
 bool ApplyProblem(AppState& s, const Problem& p);
+// ApplyProblem on the worker when the state has one (replacing a run asked for before and not
+// yet shown), otherwise now; `then` runs once the result is shown (not after a refusal).
+void RequestProblem(AppState& s, const Problem& p, const RunApply& then = nullptr);
+// Stops the runs under way and drops the waiting ones; what is shown stays. Returns whether
+// there was one.
+bool CancelRuns(AppState& s);
 bool OpenLesson(AppState& s, const std::string& path);
 bool OpenTraceFile(AppState& s, const std::string& path);
 // Shows exactly the named panels (kPanelNames); in each area the first one named comes to the
@@ -122,9 +139,10 @@ void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names);
 // Moves to lesson beat b (clamped): its problem when it differs from the previous beat's, then
 // its step, row, panels, bit-view cell, drift runs and throughput report.
 void GoToBeat(AppState& s, int b);
-// Computes what the shown panels need before a frame is drawn (comparison, precision lab, the
-// live ladder); `budget_ms` bounds the drift experiment's share of the frame, and an infinite
-// budget finishes everything (a live ladder's pass included) before returning.
+// Applies the worker's finished runs, then computes what the shown panels need before a frame
+// is drawn (comparison, precision lab, the live ladder); `budget_ms` bounds the drift
+// experiment's share of the frame, and an infinite budget finishes everything (a live ladder's
+// pass included) before returning.
 void PrepareFrame(AppState& s, double budget_ms);
 void SetStep(AppState& s, int step);     // clamped to the trace
 void SetRow(AppState& s, int row);       // clamped to the problem
@@ -138,7 +156,8 @@ void Tick(AppState& s, double dt_s);
 // The exact softmax of the current row, computed on demand.
 const std::vector<double>& ExactRow(AppState& s);
 // Runs the other backend (CPU emulation for a GPU trace, CUDA for a CPU one) on the shown
-// problem and compares the traces; a no-op when that comparison is already up to date.
+// problem and compares the traces, on the worker when there is one (Comparison::pending until
+// it is done); a no-op when that comparison is already up to date or under way.
 void UpdateComparison(AppState& s);
 // Writes the shown O and L as .npy files next to the captures; the status line says where.
 void SaveOutputs(AppState& s);

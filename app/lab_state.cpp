@@ -91,11 +91,24 @@ void EnsureAlternate(AppState& s, bool with_summary) {
       lab.alternate_error = lab.inputs_error;
       return;
     }
-    try {
-      lab.alternate = std::make_shared<const Trace>(LabBackend(s)->RunTraced(OtherVariant(s.trace->problem), *lab.raw));
-    } catch (const std::exception& e) {
-      lab.alternate_error = e.what();
-    }
+    const std::shared_ptr<const Trace> of = s.trace;
+    const std::shared_ptr<const Inputs> raw = lab.raw;
+    const std::shared_ptr<Backend> backend = LabBackend(s);
+    // The run, on the worker when there is one; its result applies while the trace is shown.
+    const RunJob job = [of, raw, backend](const RunOptions& run) -> RunApply {
+      std::shared_ptr<const Trace> alternate;
+      const std::string error = ErrorOf(
+          [&] { alternate = std::make_shared<const Trace>(backend->RunTraced(OtherVariant(of->problem), *raw, run)); });
+      return [of, alternate, error](AppState& s) {
+        if (s.lab.alternate_of != of) return;
+        s.lab.alternate = alternate;
+        s.lab.alternate_error = error;
+      };
+    };
+    if (s.runs)
+      s.runs->Submit(RunLane::kLab, "the other softmax variant", job);
+    else
+      job(RunOptions{})(s);
   }
   if (with_summary && lab.alternate && !lab.alternate_summary && SummaryAllowed(s)) {
     try {

@@ -39,6 +39,8 @@ void DrawComparePanel(AppState& s) {
   const Comparison& c = s.compare;
   if (!s.trace) {
     ImGui::TextDisabled("Nothing to compare yet.");
+  } else if (c.pending) {
+    ImGui::TextDisabled("Running the other backend on this problem (progress in the status bar)...");
   } else if (!c.error.empty()) {
     ImGui::TextWrapped("%s", c.error.c_str());
   } else if (c.other) {

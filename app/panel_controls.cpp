@@ -236,7 +236,7 @@ void DrawProblemSection(AppState& s) {
   ImGui::TextColored(over ? viz::ToneColorV(viz::Tone::kBad) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
                      "trace: %s of %s", FormatBytes(double(bytes), used, sizeof used),
                      FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
-  if (apply && e != s.problem) ApplyProblem(s, e);
+  if (apply && e != s.problem) RequestProblem(s, e);
 
   Heading("Backend");
   int kind = s.backend_kind == BackendKind::kCuda ? 1 : 0;
@@ -249,7 +249,7 @@ void DrawProblemSection(AppState& s) {
     ImGui::SetTooltip("%s", s.cuda_unavailable.c_str());
   if (backend_changed) {
     s.backend_kind = kind == 1 ? BackendKind::kCuda : BackendKind::kCpu;
-    if (s.trace_file.empty()) ApplyProblem(s, s.problem);
+    if (s.trace_file.empty()) RequestProblem(s, s.problem);
   }
   ImGui::Separator();
 }
@@ -368,6 +368,25 @@ float DrawMenuBar(AppState& s) {
   return height;
 }
 
+namespace {
+
+// A run under way on the worker: what it runs, how far it is, and a button that stops it.
+void DrawRunProgress(AppState& s) {
+  if (!s.runs) return;
+  RunProgressView v;
+  for (int lane = 0; lane < kRunLaneCount && !v.busy; ++lane) v = s.runs->Progress(static_cast<RunLane>(lane));
+  if (!v.busy) return;
+  ImGui::SameLine();
+  ImGui::ProgressBar(static_cast<float>(v.fraction), ImVec2(ImGui::GetFontSize() * 6.0f, 0.0f));  // "42%"
+  ImGui::SameLine();
+  ImGui::Text("running %s", v.what.c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Cancel")) CancelRuns(s);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the run; what is shown stays");
+}
+
+}  // namespace
+
 void DrawStatusBar(AppState& s, float y, float width, float height) {
   ImGui::SetNextWindowPos(ImVec2(0, y));
   ImGui::SetNextWindowSize(ImVec2(width, height));
@@ -382,6 +401,7 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
   if (!gpu && ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", s.cuda_unavailable.empty() ? "CUDA is available: choose it under Backend"
                                                         : ("No GPU kernel: " + s.cuda_unavailable).c_str());
+  DrawRunProgress(s);
   ImGui::SameLine();
   ImGui::TextUnformatted(SourceLine(s).c_str());
   if (!s.status.text.empty()) {

@@ -253,6 +253,7 @@ int RunWindow(const Options& opt) {
   gui.headless_size = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
   AppState s;
   InitState(s, opt);
+  s.runs = std::make_shared<RunWorker>();  // from here on, runs go off the UI thread
 
   auto last = Clock::now();
   const auto measure_start = last;

@@ -44,15 +44,15 @@ class CpuBackend : public Backend {
   std::string Name() const override { return "CPU emulation"; }
   std::string DeviceName() const override { return CpuName(); }
 
-  Trace RunTraced(const Problem& p, const Inputs& in) override {
-    Trace t = EmulateTraced(p, in);
+  Trace RunTraced(const Problem& p, const Inputs& in, const RunOptions& run = {}) override {
+    Trace t = EmulateTraced(p, in, run);
     t.device = DeviceName();
     t.host = HostName();
     t.recorded_at = UtcNow();
     return t;
   }
 
-  Output Run(const Problem& p, const Inputs& in) override { return Emulate(p, in); }
+  Output Run(const Problem& p, const Inputs& in, const RunOptions& run = {}) override { return Emulate(p, in, run); }
 };
 
 }  // namespace

@@ -27,10 +27,11 @@ class Backend {
   virtual BackendKind Kind() const = 0;
   virtual std::string Name() const = 0;        // "CPU emulation" or "CUDA"
   virtual std::string DeviceName() const = 0;  // e.g. "NVIDIA H100 80GB HBM3"
-  // Every step recorded (B = H = 1).
-  virtual Trace RunTraced(const Problem& p, const Inputs& in) = 0;
+  // Every step recorded (B = H = 1). `run` gives the threads and a progress callback that can
+  // cancel (RunCancelled); a backend that runs on a device may ignore it.
+  virtual Trace RunTraced(const Problem& p, const Inputs& in, const RunOptions& run = {}) = 0;
   // Final O and L only, with the kernel's time.
-  virtual Output Run(const Problem& p, const Inputs& in) = 0;
+  virtual Output Run(const Problem& p, const Inputs& in, const RunOptions& run = {}) = 0;
 };
 
 std::unique_ptr<Backend> MakeCpuBackend();

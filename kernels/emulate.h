@@ -16,8 +16,15 @@
 // and after the last block O = R_out(O~ / l), L = R_st(m + R_st(LogF(l))).
 // rowsum and rowmax follow the warp's order: lane-local partials over c = lane, lane + 32, ...
 // then an xor butterfly over offsets 16, 8, 4, 2, 1.
+//
+// Q blocks are independent, as the GPU's thread blocks are: a run spreads them over threads
+// (parallel.h), each writing its steps to their places in the trace, so the result is the same
+// bit for bit with any number of threads. Within a row, independent columns (the dot products
+// of S, the features of P V) are computed side by side, each in its own order.
 #pragma once
 
+#include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include "inputs.h"
@@ -32,10 +39,23 @@ struct Output {
   double ms = 0.0;         // wall time of the run
 };
 
+// How a run is carried out; its results do not depend on it.
+struct RunOptions {
+  int threads = 0;  // 0: DefaultThreads() (parallel.h); 1: everything on the caller's thread
+  // Called after every step with the fraction of the loop's steps done (0 to 1], from one
+  // thread at a time; returning false stops the run, which then throws RunCancelled.
+  std::function<bool(double)> progress;
+};
+
+// A run stopped by its progress callback; nothing of it is kept.
+struct RunCancelled : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Every step recorded; TraceBudgetError when the trace would exceed kTraceBudgetBytes.
-Trace EmulateTraced(const Problem& p, const Inputs& in);
+Trace EmulateTraced(const Problem& p, const Inputs& in, const RunOptions& run = {});
 // Same arithmetic, nothing recorded.
-Output Emulate(const Problem& p, const Inputs& in);
+Output Emulate(const Problem& p, const Inputs& in, const RunOptions& run = {});
 
 // The warp's reduction order, exposed for tests: sum of values[c] for c < count.
 float WarpOrderSum(const float* values, int count);

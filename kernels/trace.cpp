@@ -201,8 +201,9 @@ Trace Trace::Allocate(const Problem& p) {
   t.problem = p;
   t.layout = TraceLayout::For(p);
   t.steps = PlanSteps(p);
-  t.data.resize(t.steps.size() * t.layout.step_floats);
-  std::memset(t.data.data(), 0xFF, t.data.size() * sizeof(float));
+  float poison;
+  std::memcpy(&poison, &kPoisonBits, sizeof poison);
+  t.data.assign(t.steps.size() * t.layout.step_floats, poison);  // one pass over the memory, not two
   t.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   t.lse.assign(p.n, NAN);
   return t;

@@ -131,7 +131,8 @@ class CudaBackend : public Backend {
   std::string Name() const override { return "CUDA"; }
   std::string DeviceName() const override { return device_name_; }
 
-  Trace RunTraced(const Problem& p, const Inputs& in) override {
+  // The kernel runs to its end: `run` (threads, progress) is for the CPU twin.
+  Trace RunTraced(const Problem& p, const Inputs& in, const RunOptions& = {}) override {
     CheckInputsFit(p, in);
     Trace t = Trace::Allocate(p);  // TraceBudgetError here, before any GPU memory is taken
     HeadBuffers buf(p, in);
@@ -168,7 +169,7 @@ class CudaBackend : public Backend {
     return t;
   }
 
-  Output Run(const Problem& p, const Inputs& in) override {
+  Output Run(const Problem& p, const Inputs& in, const RunOptions& = {}) override {
     CheckInputsFit(p, in);
     HeadBuffers buf(p, in);
     CudaEvent start, stop;
