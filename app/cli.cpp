@@ -357,6 +357,9 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
                    "(x.png: x_000.png, x_001.png, ...)")
       ->required();
   AddCaptureOptions(shot, opt, true);
+  shot->add_option("--layout-report", opt->layout_report,
+                   "Also write the layout's own measurements of the (last) frame as JSON: content wider than its "
+                   "region (clipped), and every chart's size");
   auto* steps = shot->add_option_function<std::string>(
                         "--steps",
                         [opt](const std::string& text) {

@@ -53,6 +53,7 @@ struct Options {
   int row = -1;                     // --row
   int beat = -1;                    // --beat
   std::string out_path;             // shot/trace/bench --out
+  std::string layout_report;        // shot --layout-report
   std::string save_o, save_l;       // trace --save-o / --save-l: O and L as .npy
   std::string summary_path;         // trace --summary: the precision summary (JSON; "-" = stdout)
   int drift_runs = 8;               // drift --runs

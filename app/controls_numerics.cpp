@@ -24,9 +24,12 @@ bool DrawNumericsControls(Problem& e) {
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("A preset sets every stage; the table below overrides single stages");
 
-  // Stages two per line: name, then its format.
-  const float combo_w = ImGui::CalcTextSize("fp32").x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
-  if (ImGui::BeginTable("stages", 4, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoSavedSettings)) {
+  // Stages two per line (name, then its format) where they fit, one per line otherwise.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float combo_w = ImGui::CalcTextSize("fp32").x + ImGui::GetFrameHeight() + 2 * style.FramePadding.x;
+  const float pair_w = ImGui::CalcTextSize("output").x + combo_w + 4 * style.CellPadding.x;
+  const int columns = ImGui::GetContentRegionAvail().x >= 2 * pair_w + style.ItemSpacing.x ? 4 : 2;
+  if (ImGui::BeginTable("stages", columns, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoSavedSettings)) {
     for (const PrecisionStage& stage : kPrecisionStages) {
       ImGui::TableNextColumn();
       ImGui::AlignTextToFramePadding();
@@ -51,7 +54,7 @@ bool DrawNumericsControls(Problem& e) {
 
   int variant = e.softmax == Softmax::kStabilized ? 1 : 0;
   bool variant_changed = ImGui::RadioButton("standard", &variant, 0);
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("stabilized"));
   variant_changed |= ImGui::RadioButton("stabilized", &variant, 1);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Per block and row, with tied maxima (r_s > 1): m' = beta r_m for r_m > 0, 0 for r_m < 0");

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "imgui_internal.h"  // ImGui::FindWindowByName: where an area's window was laid out
+#include "layout_audit.h"
 #include "panel_table.h"
 #include "ui_common.h"
 
@@ -11,6 +12,7 @@ namespace fs {
 namespace {
 
 constexpr float kTopShare = 0.56f;  // of the height, for the upper areas when the bottom is used
+constexpr float kMinAreaFonts = 28.0f;  // the narrowest an upper area may be beside the other
 
 struct Rect {
   ImVec2 min, max;
@@ -50,11 +52,19 @@ void DrawArea(AppState& s, int area, Rect r) {
       if (!open) continue;
       if (requested < 0) view.front[area] = index;
       if (index == requested) view.front_requested[area] = false;
-      panel.draw(s);
+      // Each panel in a child region of its own: content taller than the area scrolls, and
+      // its width is the panel's.
+      if (ImGui::BeginChild(panel.name, ImVec2(0, 0), false)) {
+        AuditScope(panel.name);
+        panel.draw(s);
+        AuditWindow(panel.name);
+      }
+      ImGui::EndChild();
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
   }
+  AuditWindow(id.text + 2);  // "area0": its tab bar
   ImGui::End();
 }
 
@@ -89,12 +99,26 @@ void DrawPanelAreas(AppState& s, ImVec2 min, ImVec2 max) {
   const int top_left = static_cast<int>(PanelArea::kTopLeft), top_right = static_cast<int>(PanelArea::kTopRight);
   const int bottom = static_cast<int>(PanelArea::kBottom);
   const bool top = used[top_left] || used[top_right];
-  const float split = used[bottom] ? (top ? min.y + kTopShare * (max.y - min.y) : min.y) : max.y;
-  const float mid = used[top_left] && used[top_right] ? 0.5f * (min.x + max.x) : (used[top_left] ? max.x : min.x);
   Rect rects[kPanelAreaCount];
-  rects[top_left] = {min, ImVec2(mid, split)};
-  rects[top_right] = {ImVec2(mid, min.y), ImVec2(max.x, split)};
-  rects[bottom] = {ImVec2(min.x, split), max};
+  // The upper areas side by side where each gets kMinAreaFonts font sizes of width; otherwise
+  // every area used takes the full width, one above the other, in equal shares.
+  if (used[top_left] && used[top_right] && max.x - min.x < 2.0f * kMinAreaFonts * ImGui::GetFontSize()) {
+    int count = 0;
+    for (int area : {top_left, top_right, bottom}) count += used[area];
+    float y = min.y;
+    for (int area : {top_left, top_right, bottom}) {
+      if (!used[area]) continue;
+      const float h = (max.y - min.y) / count;
+      rects[area] = {ImVec2(min.x, y), ImVec2(max.x, y + h)};
+      y += h;
+    }
+  } else {
+    const float split = used[bottom] ? (top ? min.y + kTopShare * (max.y - min.y) : min.y) : max.y;
+    const float mid = used[top_left] && used[top_right] ? 0.5f * (min.x + max.x) : (used[top_left] ? max.x : min.x);
+    rects[top_left] = {min, ImVec2(mid, split)};
+    rects[top_right] = {ImVec2(mid, min.y), ImVec2(max.x, split)};
+    rects[bottom] = {ImVec2(min.x, split), max};
+  }
   for (int area = 0; area < kPanelAreaCount; ++area)
     if (used[area]) DrawArea(s, area, rects[area]);
 }

@@ -11,6 +11,7 @@
 
 #include "imgui.h"
 #include "imgui_stdlib.h"
+#include "layout_audit.h"
 #include "panel_table.h"
 #include "ui_common.h"
 
@@ -25,6 +26,39 @@ const char* FormatBytes(double bytes, char* buf, int size) {
   }
   std::snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   return buf;
+}
+
+void ColoredParagraph(const ImVec4& color, const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, color);
+  Paragraph(text);
+  ImGui::PopStyleColor();
+}
+
+float MinChartHeight() { return 120.0f * ImGui::GetFontSize() / 16.0f; }
+
+float MinChartWidgetHeight() { return MinChartHeight() + 4.0f * ImGui::GetTextLineHeightWithSpacing(); }
+
+void SameLineIfFits(float next_width) {
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + spacing + next_width <= right) ImGui::SameLine();
+}
+
+std::string FitText(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  for (size_t cut = text.rfind(' '); cut != std::string::npos && cut > 0; cut = text.rfind(' ', cut - 1)) {
+    const std::string shorter = text.substr(0, cut) + "...";
+    if (ImGui::CalcTextSize(shorter.c_str()).x <= width) return shorter;
+  }
+  return "...";
+}
+
+float ButtonWidth(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+}
+
+float CheckWidth(const char* label) {
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
 }
 
 void Heading(const char* text) {
@@ -126,11 +160,11 @@ void DrawLessonSection(AppState& s) {
   ImGui::BeginDisabled(s.beat == 0);
   if (ImGui::Button("< Previous")) GoToBeat(s, s.beat - 1);
   ImGui::EndDisabled();
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth("Next >"));
   ImGui::BeginDisabled(s.beat + 1 >= static_cast<int>(lesson.beats.size()));
   if (ImGui::Button("Next >")) GoToBeat(s, s.beat + 1);
   ImGui::EndDisabled();
-  ImGui::SameLine();
+  SameLineIfFits(ImGui::CalcTextSize("PageUp / PageDown").x);
   ImGui::TextDisabled("PageUp / PageDown");
   ImGui::Separator();
 }
@@ -142,26 +176,26 @@ void DrawStepSection(AppState& s) {
   Heading("Step through the loop");
   ImGui::Text("Step %d of %d", s.step + 1, t.StepCount());
   if (s.problem.order == LoopOrder::kFa1)  // K/V blocks outer, the Q blocks that visit them inner
-    ImGui::Text("K/V block %d of %d, Q block %d (of %d..%d)", st.kv_block, s.problem.KvBlocks() - 1, st.q_block,
+    WrappedText("K/V block %d of %d, Q block %d (of %d..%d)", st.kv_block, s.problem.KvBlocks() - 1, st.q_block,
                 FirstQBlock(s.problem, st.kv_block), s.problem.QBlocks() - 1);
   else
-    ImGui::Text("Q block %d of %d, K/V block %d of %d", st.q_block, s.problem.QBlocks() - 1, st.kv_block,
+    WrappedText("Q block %d of %d, K/V block %d of %d", st.q_block, s.problem.QBlocks() - 1, st.kv_block,
                 LastKvBlock(s.problem, st.q_block));
   if (ImGui::Button("|<")) SetStep(s, 0);
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth("<"));
   if (ImGui::Button("<")) SetStep(s, s.step - 1);
-  ImGui::SameLine();
+  SameLineIfFits(ImGui::GetFontSize() * 4);
   if (ImGui::Button(s.play.playing ? "Pause" : "Play", ImVec2(ImGui::GetFontSize() * 4, 0))) {
     if (!s.play.playing && s.step + 1 >= t.StepCount()) SetStep(s, 0);
     s.play.playing = !s.play.playing;
   }
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth(">"));
   if (ImGui::Button(">")) SetStep(s, s.step + 1);
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth(">|"));
   if (ImGui::Button(">|")) SetStep(s, t.StepCount() - 1);
   if (ImGui::Button("next m jump")) StepToNextMJump(s);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("The next step where the followed row's running max m rises");
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth("next Q block"));
   if (ImGui::Button("next Q block")) StepToNextQBlock(s);
   int step = s.step + 1;
   if (ImGui::SliderInt("step", &step, 1, t.StepCount())) SetStep(s, step - 1);
@@ -177,13 +211,13 @@ void DrawStepSection(AppState& s) {
 bool DrawLoopOrderSwitch(Problem& e) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("loop order");
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("FA1"));
   int order = e.order == LoopOrder::kFa1 ? 1 : 0;
   bool changed = ImGui::RadioButton("FA1", &order, 1);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("FlashAttention-1: K/V blocks outer, Q blocks inner; O, l and m go back to HBM after "
                       "every step (FP32, standard softmax)");
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("FA2"));
   changed |= ImGui::RadioButton("FA2", &order, 0);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("FlashAttention-2: Q blocks outer, K/V blocks inner; O-tilde, m and l stay on chip");
@@ -233,15 +267,15 @@ void DrawProblemSection(AppState& s) {
   char used[32], budget[32];
   const uint64_t bytes = TraceBytes(e);
   const bool over = bytes > kTraceBudgetBytes;
-  ImGui::TextColored(over ? viz::ToneColorV(viz::Tone::kBad) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
-                     "trace: %s of %s", FormatBytes(double(bytes), used, sizeof used),
-                     FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
+  ColoredParagraph(over ? viz::ToneColorV(viz::Tone::kBad) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                   std::string("trace: ") + FormatBytes(double(bytes), used, sizeof used) + " of " +
+                       FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
   if (apply && e != s.problem) RequestProblem(s, e);
 
   Heading("Backend");
   int kind = s.backend_kind == BackendKind::kCuda ? 1 : 0;
   bool backend_changed = ImGui::RadioButton("CPU emulation", &kind, 0);
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("CUDA"));
   ImGui::BeginDisabled(!s.cuda_unavailable.empty());
   backend_changed |= ImGui::RadioButton("CUDA", &kind, 1);
   ImGui::EndDisabled();
@@ -267,7 +301,7 @@ void DrawViewSection(AppState& s) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", panel.title, panel.tooltip);
   }
   ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("light theme"));
   ImGui::Checkbox("light theme", &s.view.light_theme);
   float scale = s.view.ui_scale;
   ImGui::SliderFloat("UI scale", &scale, 0.75f, 3.0f, "%.2f");
@@ -312,10 +346,15 @@ void DrawControlsPanel(AppState& s) {
     ImGui::End();
     return;
   }
+  AuditScope("controls");
+  // Widgets take the width their labels leave (the longest label is "precision").
+  ImGui::PushItemWidth(-(ImGui::CalcTextSize("precision").x + ImGui::GetStyle().ItemInnerSpacing.x));
   DrawLessonSection(s);
   DrawStepSection(s);
   DrawProblemSection(s);
   DrawViewSection(s);
+  ImGui::PopItemWidth();
+  AuditWindow("controls");
   ImGui::End();
 }
 
@@ -379,7 +418,10 @@ void DrawRunProgress(AppState& s) {
   ImGui::SameLine();
   ImGui::ProgressBar(static_cast<float>(v.fraction), ImVec2(ImGui::GetFontSize() * 6.0f, 0.0f));  // "42%"
   ImGui::SameLine();
-  ImGui::Text("running %s", v.what.c_str());
+  // What runs, cut to leave the line room for the Cancel button.
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float room = right - ImGui::GetCursorScreenPos().x - ButtonWidth("Cancel") - 2 * ImGui::GetStyle().ItemSpacing.x;
+  ImGui::TextUnformatted(FitText("running " + v.what, room).c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Cancel")) CancelRuns(s);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the run; what is shown stays");
@@ -402,18 +444,31 @@ void DrawStatusBar(AppState& s, float y, float width, float height) {
     ImGui::SetTooltip("%s", s.cuda_unavailable.empty() ? "CUDA is available: choose it under Backend"
                                                         : ("No GPU kernel: " + s.cuda_unavailable).c_str());
   DrawRunProgress(s);
-  ImGui::SameLine();
-  ImGui::TextUnformatted(SourceLine(s).c_str());
+  // One line: the source when the message leaves room for it; a message too long for the
+  // line is cut at a word with "..." (the whole of it in the tooltip).
+  const std::string source = SourceLine(s);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float bar_w = ImGui::CalcTextSize("|").x + 2 * gap;
+  const float status_w = s.status.text.empty() ? 0.0f : ImGui::CalcTextSize(s.status.text.c_str()).x + bar_w;
+  if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(source.c_str()).x + status_w <= right) {
+    ImGui::SameLine();
+    ImGui::TextUnformatted(source.c_str());
+  } else if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("%s", source.c_str());
+  }
   if (!s.status.text.empty()) {
     ImGui::SameLine();
     ImGui::TextDisabled("|");
     ImGui::SameLine();
+    const std::string shown = FitText(s.status.text, right - ImGui::GetCursorScreenPos().x);
     if (s.status.error)
-      ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "%s", s.status.text.c_str());
+      ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "%s", shown.c_str());
     else
-      ImGui::TextUnformatted(s.status.text.c_str());
+      ImGui::TextUnformatted(shown.c_str());
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.status.text.c_str());
   }
+  AuditWindow("status line");
   ImGui::End();
 }
 

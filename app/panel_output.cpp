@@ -7,6 +7,7 @@
 
 #include "heatmap.h"
 #include "panels.h"
+#include "printf.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -48,13 +49,12 @@ void DrawOutputPanel(AppState& s) {
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - 2 * gap) / 3.0f;
-  const float h = std::max(6.0f * ImGui::GetTextLineHeight(),
-                           ImGui::GetContentRegionAvail().y - 4.0f * ImGui::GetTextLineHeightWithSpacing());
+  const float h = std::max(MinChartHeight(), ImGui::GetContentRegionAvail().y - 5.0f * ImGui::GetTextLineHeightWithSpacing());
   const bool numbers = s.view.numbers_in_cells;
 
   // V_j: from the inputs; a trace file records what the kernel computed, not its inputs.
   ImGui::BeginGroup();
-  ImGui::Text("V block %d (keys %d..%d)", now.kv_block, now.col0, now.col0 + now.cols - 1);
+  Paragraph(Printf("V block %d (keys %d..%d)", now.kv_block, now.col0, now.col0 + now.cols - 1), w);
   if (s.inputs) {
     const float* v = s.inputs->v.data() + static_cast<size_t>(now.col0) * p.d;
     viz::HeatmapSpec spec = MatrixSpec(v, now.cols, p.d, now.col0, "key", "V", w, h, numbers, -1);
@@ -68,7 +68,7 @@ void DrawOutputPanel(AppState& s) {
 
   // O~ (FA2) or O_i after its update (FA1) of this step.
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(fa1 ? "O_i after this step (normalized)" : "O~ after this step (not divided by l)");
+  Paragraph(fa1 ? "O_i after this step (normalized)" : "O~ after this step (not divided by l)", w);
   viz::HeatmapSpec acc = MatrixSpec(t.OAcc(s.step), now.rows, p.d, now.row0, "query", fa1 ? "O_i" : "O~", w, h,
                                     numbers, r);
   viz::Heatmap("Oacc", acc);
@@ -78,7 +78,7 @@ void DrawOutputPanel(AppState& s) {
   // The final O and L of the block's rows, once written.
   ImGui::BeginGroup();
   if (now.last_for_q_block) {
-    ImGui::TextUnformatted("O = O~ / l, written to HBM");
+    Paragraph("O = O~ / l, written to HBM", w);
     viz::HeatmapSpec out = MatrixSpec(t.o.data() + static_cast<size_t>(now.row0) * p.d, now.rows, p.d, now.row0,
                                       "query", "O", w, h, numbers, r);
     viz::Heatmap("O", out);

@@ -7,6 +7,7 @@
 #include "cell_formula.h"
 #include "heatmap.h"
 #include "panels.h"
+#include "printf.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -32,7 +33,7 @@ void ZoomTables(const Trace& t, int step, int row, int col) {
   for (int f = 0; f < 2; ++f) {
     if (f == 1) ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::Text("%s around query %d, key %d", names[f], row, st.col0 + col);
+    Paragraph(Printf("%s around query %d, key %d", names[f], row, st.col0 + col), w);
     if (ImGui::BeginTable(names[f], cols + 1, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame,
                           ImVec2(w, 0))) {
       ImGui::TableNextRow();
@@ -69,7 +70,7 @@ void DrawScoresPanel(AppState& s) {
   const Trace& t = *s.trace;
   const Problem& p = t.problem;
   const StepInfo& now = t.steps[s.step];
-  ImGui::Text("Tile (Q block %d, K/V block %d): query rows %d..%d, keys %d..%d", now.q_block, now.kv_block, now.row0,
+  WrappedText("Tile (Q block %d, K/V block %d): query rows %d..%d, keys %d..%d", now.q_block, now.kv_block, now.row0,
               now.row0 + now.rows - 1, now.col0, now.col0 + now.cols - 1);
   const bool fa1 = p.order == LoopOrder::kFa1;
   // Hatched cells: keys above the causal diagonal, or columns past N that pad the last block.
@@ -88,18 +89,20 @@ void DrawScoresPanel(AppState& s) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("On: one colour range for every tile, so a later block's larger score stands out.\n"
                       "Off: the range refits to each tile.");
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth(fa1 ? "log P-tilde" : "log P-bar"));
   ImGui::Checkbox(fa1 ? "log P-tilde" : "log P-bar", &s.view.p_log);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("A log colour scale over 5 decades, for rows with one dominant key.");
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
-  const float title_h = ImGui::GetTextLineHeightWithSpacing();
+  // The titles above the tiles, as wrapped to the tile's width.
+  const float title_h = ImGui::CalcTextSize("S (scaled scores; colours: whole problem)", nullptr, false, w).y +
+                        ImGui::GetStyle().ItemSpacing.y;
   // With numbers asked for, room under the tiles for a zoom whose cells always fit them.
   const bool zoom = s.view.numbers_in_cells;
   const float zoom_h = zoom ? (kZoomRows + 2) * ImGui::GetFrameHeightWithSpacing() : 0.0f;
   const float h = ImGui::GetContentRegionAvail().y - title_h - zoom_h;
-  const float side = std::max(80.0f, std::min(w, h));
+  const float side = std::max(MinChartHeight(), std::min(w, h));
 
   const int r = s.row - now.row0;
   CellRef inspected;
@@ -122,8 +125,8 @@ void DrawScoresPanel(AppState& s) {
   spec.selected_row = r;
 
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(s.view.s_range_whole ? "S (scaled scores; colours: whole problem)"
-                                              : "S (scaled scores; colours: this tile)");
+  Paragraph(s.view.s_range_whole ? "S (scaled scores; colours: whole problem)" : "S (scaled scores; colours: this tile)",
+            w);
   spec.values = t.S(s.step);
   spec.value_label = "S";
   spec.number_format = "%.1f";
@@ -135,7 +138,7 @@ void DrawScoresPanel(AppState& s) {
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(fa1 ? "P-tilde = exp(S - r_m)" : "P-bar = exp(S - m_new)");
+  Paragraph(fa1 ? "P-tilde = exp(S - r_m)" : "P-bar = exp(S - m_new)", w);
   spec.values = t.P(s.step);
   spec.value_label = fa1 ? "P-tilde" : "P-bar";
   spec.number_format = "%.2f";

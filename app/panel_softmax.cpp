@@ -7,6 +7,7 @@
 
 #include "line_chart.h"
 #include "panels.h"
+#include "printf.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -31,9 +32,12 @@ RowHistory HistoryOf(const Trace& t, int row) {
 // The row's history up to the current step (`computed` points), on the axis of the whole loop
 // (blocks 0..last), the blocks still to come shaded.
 void SmallChart(const char* id, const char* title, const RowHistory& h, const std::vector<float>& y, int computed,
-                float cursor, float width, float height, ImU32 color) {
+                float cursor, float width, float height, ImU32 color, float title_h) {
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(title);
+  // Titles wrapped to the width, padded to the tallest so the three charts line up.
+  const float y0 = ImGui::GetCursorPosY();
+  Paragraph(title, width);
+  ImGui::SetCursorPosY(std::max(ImGui::GetCursorPosY(), y0 + title_h));
   viz::LineSeries series;
   series.label = title;
   series.x = h.block.data();
@@ -70,27 +74,33 @@ void DrawSoftmaxPanel(AppState& s) {
   const int computed = static_cast<int>(std::count_if(h.block.begin(), h.block.end(),
                                                       [&](float b) { return b <= cursor; }));
 
-  ImGui::Text("Query row %d, after K/V block %d of %d:", s.row, now.kv_block, static_cast<int>(h.block.size()) - 1);
-  ImGui::SameLine();
   if (t.problem.order == LoopOrder::kFa1)  // m_i and l_i came from HBM; l and O go back there
-    ImGui::Text("from HBM: m_old = %.5g  l_old = %.6g   r_m = %.5g  l_blk = %.6g   m_new = %.5g   rescale = %.5g  "
-                "scale_blk = exp(r_m - m_new) = %.5g   l = %.6g",
+    WrappedText("Query row %d, after K/V block %d of %d: from HBM: m_old = %.5g  l_old = %.6g   r_m = %.5g  "
+                "l_blk = %.6g   m_new = %.5g   rescale = %.5g   scale_blk = exp(r_m - m_new) = %.5g   l = %.6g",
+                s.row, now.kv_block, static_cast<int>(h.block.size()) - 1,
                 t.MOld(s.step)[r], t.LOld(s.step)[r], t.RMax(s.step)[r], t.LBlk(s.step)[r], t.MNew(s.step)[r],
                 t.Rescale(s.step)[r], t.ScaleBlk(s.step)[r], t.L(s.step)[r]);
   else
-    ImGui::Text("m_old = %.5g   m_new = %.5g   rescale = exp(m_old - m_new) = %.5g   l = %.6g", t.MOld(s.step)[r],
+    WrappedText("Query row %d, after K/V block %d of %d:  m_old = %.5g   m_new = %.5g   "
+                "rescale = exp(m_old - m_new) = %.5g   l = %.6g",
+                s.row, now.kv_block, static_cast<int>(h.block.size()) - 1, t.MOld(s.step)[r],
                 t.MNew(s.step)[r], t.Rescale(s.step)[r], t.L(s.step)[r]);
 
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float chart_w = (avail_w - 2 * gap) / 3.0f;
-  const float chart_h = std::max(90.0f, 0.36f * ImGui::GetContentRegionAvail().y);
-  SmallChart("m", "running max m", h, h.m, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesM));
+  const float chart_h = std::max(MinChartWidgetHeight(), 0.36f * ImGui::GetContentRegionAvail().y);
+  float title_h = 0.0f;  // the tallest of the three titles, wrapped to a chart's width
+  for (const char* title : {"running max m", "running sum l", "rescale factor exp(m_old - m_new)"})
+    title_h = std::max(title_h, ImGui::CalcTextSize(title, nullptr, false, chart_w).y);
+  SmallChart("m", "running max m", h, h.m, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesM),
+             title_h);
   ImGui::SameLine();
-  SmallChart("l", "running sum l", h, h.l, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesL));
+  SmallChart("l", "running sum l", h, h.l, computed, cursor, chart_w, chart_h, viz::ToneColor(viz::Tone::kSeriesL),
+             title_h);
   ImGui::SameLine();
   SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, computed, cursor, chart_w, chart_h,
-             viz::ToneColor(viz::Tone::kRescale));
+             viz::ToneColor(viz::Tone::kRescale), title_h);
 
   // Running probabilities of every key against the exact softmax.
   const std::vector<double> running = RunningProbabilities(t, s.row, s.step);
@@ -104,16 +114,17 @@ void DrawSoftmaxPanel(AppState& s) {
     seen_mass += exact[c];
     worst = std::max(worst, std::fabs(running[c] - exact[c]));
   }
-  ImGui::Text("Probabilities of row %d: running exp(S - m)/l over the %d keys seen so far vs the exact softmax",
+  WrappedText("Probabilities of row %d: running exp(S - m)/l over the %d keys seen so far vs the exact softmax",
               s.row, seen);
-  ImGui::SameLine();
   if (!(t.L(s.step)[r] > 0.0f))  // every exp(S - m) underflowed (e.g. a huge stabilized shift)
-    ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "  l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]);
+    ColoredParagraph(viz::ToneColorV(viz::Tone::kBad),
+                     Printf("l = %g: the running probabilities are 0 / 0", t.L(s.step)[r]));
   else if (now.last_for_q_block)
-    ImGui::TextColored(viz::ToneColorV(viz::Tone::kGood), "  last block: max difference %.2e (exact up to rounding)",
-                       worst);
+    ColoredParagraph(viz::ToneColorV(viz::Tone::kGood),
+                     Printf("last block: max difference %.2e (exact up to rounding)", worst));
   else
-    ImGui::TextDisabled("  not final: the keys seen hold %.1f%% of the exact mass", 100.0 * seen_mass);
+    ColoredParagraph(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                     Printf("not final: the keys seen hold %.1f%% of the exact mass", 100.0 * seen_mass));
   viz::BarSeries bars[2];
   bars[0].label = "running";
   bars[0].values = run_f.data();
@@ -126,7 +137,7 @@ void DrawSoftmaxPanel(AppState& s) {
   viz::BarChartSpec spec;
   spec.x_label = "key (column)";
   spec.y_label = "probability";
-  spec.size = ImVec2(-1, std::max(80.0f, ImGui::GetContentRegionAvail().y));
+  spec.size = ImVec2(-1, std::max(MinChartWidgetHeight(), ImGui::GetContentRegionAvail().y));
   CellRef inspected;  // the inspected cell's key, framed
   if (InspectedCell(s, &inspected) && inspected.row == s.row) spec.marked = t.steps[inspected.step].col0 + inspected.col;
   viz::BarChart("probs", spec, bars, 2);

@@ -105,7 +105,16 @@ void SramTable(const Problem& p) {
   rows.push_back({fa1 ? "O_i from HBM" : "O~ accumulator", o_shape, f * p.br * p.d, false});
   rows.push_back({fa1 ? "m_i, l_i from HBM" : "m and l", ml_shape, f * 2 * p.br, false});
   double regs = 0;
-  if (ImGui::BeginTable("sram", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+  for (const Row& r : rows)
+    if (!r.smem) regs += r.bytes;
+  // A table where its columns fit; one line per block where they do not.
+  const float table_w = ImGui::CalcTextSize("O~ accumulatorXX32 x (32+1)XXsmemXX999.9 KiB").x +
+                        8 * ImGui::GetStyle().CellPadding.x;
+  if (ImGui::GetContentRegionAvail().x < table_w) {
+    for (const Row& r : rows)
+      Paragraph(std::string(r.name) + ": " + r.shape + ", " + (r.smem ? "smem" : "regs") + ", " +
+                FormatBytes(r.bytes, buf, sizeof buf));
+  } else if (ImGui::BeginTable("sram", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("on chip now");
     ImGui::TableSetupColumn("shape");
     ImGui::TableSetupColumn("where");
@@ -121,7 +130,6 @@ void SramTable(const Problem& p) {
       ImGui::TextUnformatted(r.smem ? "smem" : "regs");
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(FormatBytes(r.bytes, buf, sizeof buf));
-      if (!r.smem) regs += r.bytes;
     }
     ImGui::EndTable();
   }

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "excerpt.h"
 #include "gui.h"
+#include "layout_audit.h"
 #include "lesson.h"
 #include "window.h"
 
@@ -228,11 +229,15 @@ int RunShot(const Options& opt) {
   // written: an unwritable path is found at once, and a failure leaves no file behind.
   AtomicFileSet outputs;
   std::vector<AtomicFile*> files;
+  AtomicFile* layout_file = nullptr;
   try {
     for (const ShotFrame& f : frames) files.push_back(&outputs.Add(f.path, "--out"));
+    if (!opt.layout_report.empty()) layout_file = &outputs.Add(opt.layout_report, "--layout-report");
   } catch (const FileWriteError& e) {
     return ShotFailed(e.what(), 1);
   }
+  LayoutAudit audit;  // what the last frame drawn measured
+  if (layout_file) StartLayoutAudit(&audit);
   Headless headless;
   const GlChoice choice = ChooseGlFromEnvironment(opt.gl);
   if (const std::string err = OpenGui(&headless.gui, choice, 64, 64, false, "FlashScope shot"); !err.empty())
@@ -258,7 +263,9 @@ int RunShot(const Options& opt) {
     if (sequence)
       std::printf("%s: %s %d\n", f.path.c_str(), by_beats ? "beat" : "step", f.index);
   }
+  StartLayoutAudit(nullptr);
   try {
+    if (layout_file) layout_file->Write(LayoutAuditJson(audit) + "\n");
     outputs.CommitAll();
   } catch (const FileWriteError& e) {
     return ShotFailed(e.what(), 1);

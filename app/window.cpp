@@ -25,6 +25,7 @@
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "colormap.h"
+#include "layout_audit.h"
 #include "panels.h"
 
 namespace fs {
@@ -77,11 +78,16 @@ void ApplyStyle(const ViewOptions& view, int pixel_scale, AppliedStyle* applied,
 
 // ---- the frame: menu, controls, the panels in their areas (layout.cpp), status line ------
 void DrawFrame(AppState& s) {
+  BeginAuditFrame();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float menu_h = DrawMenuBar(s);
   const float status_h = ImGui::GetFrameHeight() + 2.0f * ImGui::GetStyle().WindowPadding.y;
   const float top = menu_h, bottom = display.y - status_h;
-  const float controls_w = std::max(300.0f, std::min(0.22f * display.x, 420.0f * s.view.ui_scale));
+  // The controls keep room for their widgets at the UI scale, but never more than 40% of the
+  // width; what does not fit wraps or scrolls.
+  const float scale = s.view.ui_scale;
+  const float controls_w = std::min(std::min(std::max(0.22f * display.x, 300.0f * scale), 420.0f * scale),
+                                    std::max(0.4f * display.x, 300.0f));
   const float x0 = controls_w, right_w = display.x - controls_w;
 
   ImGui::SetNextWindowPos(ImVec2(0, top));

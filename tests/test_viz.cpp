@@ -1048,7 +1048,7 @@ TEST_CASE("Heatmap marks the selected row outside the grid only, and draws a log
   CHECK(r.range_max == Approx(1.0f));
   const float cw = (r.grid_max.x - r.grid_min.x) / cols, ch = (r.grid_max.y - r.grid_min.y) / rows;
   // Cell i holds 10^(-5 + i/3): the bottom, 10^-2 three fifths of the way up, the top.
-  for (const auto [i, t] : {std::make_pair(0, 0.0f), std::make_pair(9, 0.6f), std::make_pair(rows * cols - 1, 1.0f)}) {
+  for (const auto& [i, t] : {std::make_pair(0, 0.0f), std::make_pair(9, 0.6f), std::make_pair(rows * cols - 1, 1.0f)}) {
     INFO("cell " << i);
     const ImVec2 a(r.grid_min.x + (i % cols) * cw, r.grid_min.y + (i / cols) * ch), b(a.x + cw, a.y + ch);
     const ImU32 got = FilledRectColor(dl, from, a, b), want = viz::MapColor(viz::ColorMap::kViridis, t);

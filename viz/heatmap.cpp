@@ -9,6 +9,8 @@
 #include <limits>
 #include <vector>
 
+#include "chart_audit.h"
+
 namespace viz {
 namespace {
 
@@ -327,6 +329,7 @@ HeatmapResult Heatmap(const char* id, const HeatmapSpec& spec) {
   const ImVec2 g1(g0.x + grid_w, g0.y + grid_h);
   result.grid_min = g0;
   result.grid_max = g1;
+  RecordChart("heatmap", id, ImVec2(grid_w, grid_h));
   const float cw = grid_w / grid.cols, ch = grid_h / grid.rows;
   auto cell_min = [&](int r, int c) { return ImVec2(g0.x + c * cw, g0.y + r * ch); };
   auto cell_max = [&](int r, int c) { return ImVec2(g0.x + (c + 1) * cw, g0.y + (r + 1) * ch); };

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "chart_audit.h"
 #include "colormap.h"
 
 namespace viz {
@@ -417,6 +418,7 @@ void LineChart(const char* id, const LineChartSpec& spec, const LineSeries* seri
   std::vector<float> x_px;
   const Axis x = MakeXAxis(f, xmin, xmax, spec.integer_x, &x_text, &x_px);
   DrawAxes(f, spec.x_label, spec.y_label, x_px, x_text, y, y_text);
+  RecordChart("line chart", id, ImVec2(f.plot_max.x - f.plot_min.x, f.plot_max.y - f.plot_min.y));
 
   // Series: one polyline per run of usable points.
   ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -556,6 +558,7 @@ void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,
     }
   }
   DrawAxes(f, spec.x_label, spec.y_label, x_px, x_text, y, y_text);
+  RecordChart("bar chart", id, ImVec2(f.plot_max.x - f.plot_min.x, f.plot_max.y - f.plot_min.y));
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 m = ImGui::GetIO().MousePos;
@@ -700,6 +703,7 @@ HistogramResult Histogram(const char* id, const HistogramSpec& spec) {
   std::vector<float> x_px;
   const Axis x = MakeXAxis(f, lo, hi, false, &x_text, &x_px);
   DrawAxes(f, spec.x_label, spec.y_label, x_px, x_text, y, y_text);
+  RecordChart("histogram", id, ImVec2(f.plot_max.x - f.plot_min.x, f.plot_max.y - f.plot_min.y));
   result.plot_min = f.plot_min;
   result.plot_max = f.plot_max;
 

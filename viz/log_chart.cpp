@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "chart_audit.h"
 #include "colormap.h"
 
 namespace viz {
@@ -153,6 +154,7 @@ LogChartResult LogChart(const char* id, const LogChartSpec& spec) {
   const ImVec2 p0(std::floor(min.x + label_w + 0.6f * font), std::floor(legend_y + 1.5f * line_h));
   const ImVec2 p1(std::floor(max.x - 1.2f * font),
                   std::floor(max.y - line_h - 0.3f * font - (spec.x_label && spec.x_label[0] ? line_h : 0.0f)));
+  RecordChart("log chart", id, ImVec2(p1.x - p0.x, p1.y - p0.y));
   if (p1.x <= p0.x + font || p1.y <= p0.y + font) return out;  // no room to draw
   out.plot_min = p0, out.plot_max = p1;
   const auto to_x = [&](double v) { return static_cast<float>(p0.x + LogFraction(v, xr.lo, xr.hi) * (p1.x - p0.x)); };

@@ -172,9 +172,12 @@ void TileLegend(ImU32 accent) {
   const TileState states[] = {TileState::kInSram, TileState::kVisited, TileState::kIdle,
                               TileState::kSkipped};
   ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
   bool first = true;
   for (TileState s : states) {
-    if (!first) ImGui::SameLine(0.0f, font);
+    // Swatch and name stay together; an entry that would pass the region's edge starts a line.
+    const float entry_w = sw + 0.3f * font + ImGui::CalcTextSize(TileStateName(s)).x;
+    if (!first && ImGui::GetItemRectMax().x + font + entry_w <= right) ImGui::SameLine(0.0f, font);
     first = false;
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const ImVec2 a(p.x, p.y + 0.5f * (line_h - sw)), b(a.x + sw, a.y + sw);

@@ -41,7 +41,8 @@ struct TileGridResult {
 // drawing narrower than about one and a half text heights.
 TileGridResult TileGrid(const char* id, const TileGridSpec& spec);
 
-// One line of swatches explaining the four states, for placing under a row of tile grids.
+// Swatches explaining the four states, on one line where the region is wide enough (an entry
+// that does not fit starts the next line).
 void TileLegend(ImU32 accent = 0);
 
 }  // namespace viz
