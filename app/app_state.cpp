@@ -70,6 +70,7 @@ bool ShowProblemRun(AppState& s, const ProblemRun& r) {
   s.trace_file.clear();
   s.exact_row_of = -1;
   if (!same_shape) s.step = 0;
+  s.anim = StepAnimation{};  // a new run is shown as it is, not slid into
   SetStep(s, s.step);
   SetRow(s, s.row);
   // A result whose values left their formats is shown, and said (not an error: it is what
@@ -170,9 +171,10 @@ bool CancelRuns(AppState& s) {
 }
 
 bool InitState(AppState& s, const Options& opt) {
-  s.view.ui_scale = opt.ui_scale;
+  s.view.ui_scale = opt.ui_scale > 0.0f ? opt.ui_scale : 1.0f;
   s.view.light_theme = opt.light;
   s.view.numbers_in_cells = opt.numbers;
+  s.view.animate = opt.animate;
   s.backend_kind = ResolveBackend(opt.backend);
   s.cuda_unavailable = CudaUnavailableReason();
   if (s.cuda_unavailable.empty()) s.ladder.runner = RunBench;
@@ -242,6 +244,7 @@ bool OpenTraceFile(AppState& s, const std::string& path) {
     s.problem = trace->problem;
     s.edit = trace->problem;
     s.trace = std::move(trace);
+    s.anim = StepAnimation{};
     s.inputs.reset();
     s.trace_file = path;
     s.exact_row_of = -1;
@@ -318,7 +321,9 @@ void PrepareFrame(AppState& s, double budget_ms) {
 
 void SetStep(AppState& s, int step) {
   const int last = s.trace ? s.trace->StepCount() - 1 : 0;
+  const int before = s.step;
   s.step = std::clamp(step, 0, std::max(0, last));
+  if (s.view.animate && s.step != before && before <= last) s.anim = StepAnimation{before, 0.0};
   // Keep the followed row inside the Q block of this step, so every panel shows one story.
   if (s.trace && s.trace->StepCount() > 0) {
     const StepInfo& st = s.trace->steps[s.step];
@@ -366,6 +371,7 @@ bool StepToNextQBlock(AppState& s) {
 }
 
 void Tick(AppState& s, double dt_s) {
+  if (s.anim.Active()) s.anim.t = std::min(1.0, s.anim.t + 1000.0 * dt_s / std::max(1.0f, s.view.animate_ms));
   if (!s.play.playing || !s.trace) return;
   s.play.carry_s += dt_s;
   const double period = 1.0 / std::max(0.1f, s.play.steps_per_second);

@@ -38,6 +38,10 @@ struct ViewOptions {
   // of refitted per tile; lessons turn it on. P-bar on a log colour scale.
   bool s_range_whole = false;
   bool p_log = false;
+  // Animated stepping: a step's blocks slide from HBM into SRAM and the running probabilities
+  // move to their new values over animate_ms (Tick advances it; shot never animates).
+  bool animate = false;
+  float animate_ms = 350.0f;
   // The cell under the mouse in a tile heatmap, as of frame `hover_frame`: the cell inspector's
   // subject, highlighted in every panel where it lives (InspectedCell, panels.h).
   bool has_hover = false;
@@ -46,6 +50,13 @@ struct ViewOptions {
   bool light_theme = false;
   float ui_scale = 1.0f;
   bool run_time_shown = true;      // off in shot's and export's images: same inputs, same pixels
+};
+
+// The step animated from, and how far (0..1) the animation to the current step has come.
+struct StepAnimation {
+  int from = -1;
+  double t = 1.0;
+  bool Active() const { return from >= 0 && t < 1.0; }
 };
 
 struct Playback {
@@ -95,6 +106,7 @@ struct AppState {
   int step = 0;
   int row = 0;
   Playback play;
+  StepAnimation anim;
   ViewOptions view;
   Status status;
   Dialogs dialogs;

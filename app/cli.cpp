@@ -247,7 +247,8 @@ void AddUiScaleOption(CLI::App* app, Options* opt) {
           Refuse("--scale", text, "a number from 0.5 to 4");
         opt->ui_scale = static_cast<float>(v);
       },
-      "UI scale (fonts and spacing), 0.5..4");
+      "UI scale (fonts and spacing), 0.5..4; default: the monitor's (its content scale) in the window, 1 in shot "
+      "and export");
 }
 
 void AddGlOption(CLI::App* app, Options* opt) {
@@ -343,6 +344,8 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddProblemOptions(&app, &opt->flags);
   AddViewOptions(&app, opt);
   app.add_option("--open", opt->open_path, "Open a trace file recorded with `flashscope trace`");
+  app.add_flag("--animate", opt->animate,
+               "Animate each step: blocks slide from HBM into SRAM, the running probabilities move (about 350 ms)");
   AddIntOption(&app, "--measure-frames", &opt->measure_frames, 1, 100000,
                "Draw this many frames without vsync, print the mean frame time and exit (without a display: "
                "through EGL, into an offscreen image of --size)");

@@ -60,9 +60,10 @@ struct Options {
   std::string csv_path;             // drift --csv
   std::string size_text;           // --size WxH as given
   int width = 1920, height = 1080;  // parsed --size
-  float ui_scale = 1.0f;            // --scale
+  float ui_scale = 0.0f;            // --scale; 0: the monitor's (the window), 1 (shot, export)
   bool light = false;               // --light
   bool numbers = false;             // --numbers
+  bool animate = false;             // --animate (the window only: a picture never animates)
   std::vector<std::string> panels;  // --panels: names of panel_list.h (empty: as is)
   CaptureOptions capture;           // shot/export: --panel, --capture-scale, --transparent, --caption
   IndexRange steps, beats;          // shot --steps A..B, --beats all|A..B: a numbered PNG sequence

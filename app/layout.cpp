@@ -11,7 +11,7 @@
 namespace fs {
 namespace {
 
-constexpr float kTopShare = 0.56f;  // of the height, for the upper areas when the bottom is used
+constexpr float kTopShare = 0.5f;  // of the height, for the upper areas when the bottom is used
 constexpr float kMinAreaFonts = 28.0f;  // the narrowest an upper area may be beside the other
 
 struct Rect {

@@ -36,7 +36,9 @@ void ColoredParagraph(const ImVec4& color, const std::string& text) {
 
 float MinChartHeight() { return 120.0f * ImGui::GetFontSize() / 16.0f; }
 
-float MinChartWidgetHeight() { return MinChartHeight() + 4.0f * ImGui::GetTextLineHeightWithSpacing(); }
+float MinChartWidgetHeight(bool legend) {
+  return MinChartHeight() + (legend ? 5.0f : 3.0f) * ImGui::GetTextLineHeight();  // a legend may take two lines
+}
 
 void SameLineIfFits(float next_width) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
@@ -303,6 +305,10 @@ void DrawViewSection(AppState& s) {
   ImGui::Checkbox("numbers in cells", &s.view.numbers_in_cells);
   SameLineIfFits(CheckWidth("light theme"));
   ImGui::Checkbox("light theme", &s.view.light_theme);
+  SameLineIfFits(CheckWidth("animate steps"));
+  ImGui::Checkbox("animate steps", &s.view.animate);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Blocks slide from HBM into SRAM and the running probabilities move to their new values");
   float scale = s.view.ui_scale;
   ImGui::SliderFloat("UI scale", &scale, 0.75f, 3.0f, "%.2f");
   if (ImGui::IsItemDeactivatedAfterEdit()) s.view.ui_scale = scale;

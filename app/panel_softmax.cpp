@@ -89,7 +89,7 @@ void DrawSoftmaxPanel(AppState& s) {
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float chart_w = (avail_w - 2 * gap) / 3.0f;
-  const float chart_h = std::max(MinChartWidgetHeight(), 0.36f * ImGui::GetContentRegionAvail().y);
+  const float chart_h = std::max(MinChartWidgetHeight(false), 0.36f * ImGui::GetContentRegionAvail().y);
   float title_h = 0.0f;  // the tallest of the three titles, wrapped to a chart's width
   for (const char* title : {"running max m", "running sum l", "rescale factor exp(m_old - m_new)"})
     title_h = std::max(title_h, ImGui::CalcTextSize(title, nullptr, false, chart_w).y);
@@ -102,8 +102,19 @@ void DrawSoftmaxPanel(AppState& s) {
   SmallChart("rescale", "rescale factor exp(m_old - m_new)", h, h.rescale, computed, cursor, chart_w, chart_h,
              viz::ToneColor(viz::Tone::kRescale), title_h);
 
-  // Running probabilities of every key against the exact softmax.
-  const std::vector<double> running = RunningProbabilities(t, s.row, s.step);
+  // Running probabilities of every key against the exact softmax; while a step animates within
+  // the row's loop, on their way from the last step's values (the seen ones shrink by the
+  // rescale factor, the new block's grow in).
+  std::vector<double> running = RunningProbabilities(t, s.row, s.step);
+  if (s.anim.Active() && s.anim.from < t.StepCount() && t.steps[s.anim.from].q_block == now.q_block) {
+    const std::vector<double> was = RunningProbabilities(t, s.row, s.anim.from);
+    const double a = 1.0 - (1.0 - s.anim.t) * (1.0 - s.anim.t);  // eased out, as the tiles
+    for (size_t c = 0; c < running.size(); ++c) {
+      const double from = std::isnan(was[c]) ? 0.0 : was[c];
+      if (!std::isnan(running[c])) running[c] = from + (running[c] - from) * a;
+      else if (!std::isnan(was[c])) running[c] = from * (1.0 - a);
+    }
+  }
   const std::vector<double>& exact = ExactRow(s);
   std::vector<float> run_f(running.begin(), running.end()), exact_f(exact.begin(), exact.end());
   double worst = 0.0, seen_mass = 0.0;

@@ -13,6 +13,8 @@
 namespace fs {
 namespace {
 
+constexpr float kSideBySideFonts = 44.0f;  // the panel width, in font sizes, for SRAM beside traffic
+
 using viz::TileState;
 
 // Per-step tile states of each matrix.
@@ -58,8 +60,15 @@ TileStates StatesAt(const Trace& t, int step) {
   return out;
 }
 
+// Where a grid's blocks in SRAM slide in from during an animated step.
+struct Slide {
+  int from_row = -1, from_col = -1;
+  float t = 1.0f;
+};
+
 void Grid(const char* id, const char* label, const std::vector<TileState>& states, int rows, int cols,
-          float width, float height, ImU32 accent, float mark_row = -1.0f, float mark_col = -1.0f) {
+          float width, float height, ImU32 accent, float mark_row = -1.0f, float mark_col = -1.0f,
+          Slide slide = {}) {
   viz::TileGridSpec spec;
   spec.label = label;
   spec.tile_rows = rows;
@@ -70,6 +79,9 @@ void Grid(const char* id, const char* label, const std::vector<TileState>& state
   spec.size = ImVec2(width, height);
   spec.mark_row = mark_row;
   spec.mark_col = mark_col;
+  spec.slide_from_row = slide.from_row;
+  spec.slide_from_col = slide.from_col;
+  spec.slide_t = slide.t;
   viz::TileGrid(id, spec);
 }
 
@@ -227,7 +239,11 @@ void DrawTilesPanel(AppState& s) {
   const TileStates st = StatesAt(t, s.step);
   const float avail_w = ImGui::GetContentRegionAvail().x;
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
-  const float grid_h = std::max(120.0f, ImGui::GetContentRegionAvail().y - 13.5f * text_h);
+  // The grids take the height the text below them leaves (more lines when the SRAM and traffic
+  // sections stack), and never less than a chart's least height.
+  const bool side_by_side = avail_w >= kSideBySideFonts * ImGui::GetFontSize();
+  const float text_lines = (side_by_side ? 16.0f : 27.0f) + (p.causal ? 2.0f : 0.0f);
+  const float grid_h = std::max(MinChartHeight(), ImGui::GetContentRegionAvail().y - text_lines * text_h);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float col_w = std::min(grid_h * 0.35f, (avail_w - 5 * gap) * 0.12f);
   const float s_w = std::min(grid_h, avail_w - 4 * (col_w + gap) - gap);
@@ -244,21 +260,34 @@ void DrawTilesPanel(AppState& s) {
     q_mark = (inspected.row + 0.5f) / float(p.QBlocks() * p.br);
     k_mark = (t.steps[inspected.step].col0 + inspected.col + 0.5f) / float(p.KvBlocks() * p.bc);
   }
-  Grid("q", "Q", st.q, p.QBlocks(), 1, col_w, grid_h, accent, q_mark);
+  // Animated stepping: the blocks of this step slide in from where the last step had them.
+  Slide q_slide, kv_slide, s_slide;
+  if (s.anim.Active() && s.anim.from < t.StepCount()) {
+    const StepInfo& was = t.steps[s.anim.from];
+    const float at = static_cast<float>(s.anim.t);
+    q_slide = {was.q_block, 0, at};
+    kv_slide = {was.kv_block, 0, at};
+    s_slide = {was.q_block, was.kv_block, at};
+  }
+  Grid("q", "Q", st.q, p.QBlocks(), 1, col_w, grid_h, accent, q_mark, -1.0f, q_slide);
   ImGui::SameLine();
-  Grid("k", "K", st.k, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark);
+  Grid("k", "K", st.k, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark, -1.0f, kv_slide);
   ImGui::SameLine();
-  Grid("v", "V", st.v, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark);
+  Grid("v", "V", st.v, p.KvBlocks(), 1, col_w, grid_h, accent, k_mark, -1.0f, kv_slide);
   ImGui::SameLine();
-  Grid("o", "O", st.o, p.QBlocks(), 1, col_w, grid_h, accent, q_mark);
+  Grid("o", "O", st.o, p.QBlocks(), 1, col_w, grid_h, accent, q_mark, -1.0f, q_slide);
   ImGui::SameLine();
-  Grid("s", "S = QK^T tiles (SRAM only)", st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent, q_mark,
-       k_mark);
+  // The S grid's label, shortened where the grid is narrower than it.
+  const char* s_label = ImGui::CalcTextSize("S = QK^T tiles (SRAM only)").x <= s_w ? "S = QK^T tiles (SRAM only)"
+                        : ImGui::CalcTextSize("S tiles (SRAM)").x <= s_w    ? "S tiles (SRAM)"
+                                                                            : "S";
+  Grid("s", s_label, st.s, p.QBlocks(), p.KvBlocks(), s_w, std::min(grid_h, s_w), accent, q_mark,
+       k_mark, s_slide);
 
   ImGui::Separator();
   // Side by side where each half has room for the SRAM table's columns, one above the other
   // otherwise (the panel then scrolls).
-  if (avail_w >= 44.0f * ImGui::GetFontSize()) {
+  if (side_by_side) {
     if (ImGui::BeginTable("sram_and_traffic", 2, ImGuiTableFlags_SizingStretchSame)) {
       ImGui::TableNextColumn();
       Heading("SRAM (on chip)");

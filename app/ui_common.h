@@ -20,8 +20,8 @@ const char* FormatBytes(double bytes, char* buf, int size);
 // proportion at larger scales. A panel whose charts do not fit its area scrolls instead.
 float MinChartHeight();
 // The least height of a chart widget whose plotting area is MinChartHeight: room added for its
-// legend, tick labels and axis label.
-float MinChartWidgetHeight();
+// tick labels and axis labels, and its legend when it has one.
+float MinChartWidgetHeight(bool legend = true);
 
 // Keeps the next item on the current line when `next_width` pixels still fit in the region,
 // so a row of buttons or labels wraps instead of running past the panel's edge.

@@ -231,6 +231,14 @@ void RenderFrame(const GlApi& gl, const AppState& s, int fb_width, int fb_height
 // ---- the window loop ------------------------------------------------------------------------
 // With a display, the window until it is closed. Through EGL there is no window: the frames go
 // into an offscreen image of --size, and only --measure-frames makes sense.
+// The UI scale of the window's monitor (its content scale: 2 on a 200% display), within the
+// slider's range; 1 without a window.
+float MonitorScale(GLFWwindow* window) {
+  float x = 1.0f, y = 1.0f;
+  if (window != nullptr) glfwGetWindowContentScale(window, &x, &y);
+  return std::clamp(std::max(x, y), 0.75f, 3.0f);
+}
+
 int RunWindow(const Options& opt) {
   const GlChoice choice = ChooseGlFromEnvironment(opt.gl);
   if (choice.path == GlPath::kEgl && opt.measure_frames == 0) {
@@ -259,6 +267,7 @@ int RunWindow(const Options& opt) {
   gui.headless_size = ImVec2(static_cast<float>(opt.width), static_cast<float>(opt.height));
   AppState s;
   InitState(s, opt);
+  if (opt.ui_scale <= 0.0f) s.view.ui_scale = MonitorScale(gui.window);
   s.runs = std::make_shared<RunWorker>();  // from here on, runs go off the UI thread
 
   auto last = Clock::now();

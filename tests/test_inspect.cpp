@@ -90,3 +90,29 @@ TEST_CASE("The inspected cell is the hovered one for a frame, then the clicked o
   fs::SetStep(play.s, play.s.step + 1);  // the clicked cell belongs to another step now
   frame.Text([&] { CHECK_FALSE(fs::InspectedCell(play.s, &got)); });
 }
+
+TEST_CASE("Animated stepping: a step slides in over animate_ms, and only when asked for", "[inspect][app]") {
+  Player play("intro.json");
+  play.Beat(0);
+  fs::SetStep(play.s, 1);
+  CHECK_FALSE(play.s.anim.Active());  // off by default: a step is shown at once
+  play.s.view.animate = true;
+  play.s.view.animate_ms = 400.0f;
+  fs::SetStep(play.s, 2);
+  REQUIRE(play.s.anim.Active());
+  CHECK(play.s.anim.from == 1);
+  CHECK(play.s.anim.t == 0.0);
+  fs::Tick(play.s, 0.1);  // a quarter of the way
+  CHECK(play.s.anim.t == Approx(0.25));
+  fs::Tick(play.s, 1.0);
+  CHECK(play.s.anim.t == 1.0);
+  CHECK_FALSE(play.s.anim.Active());
+  fs::SetStep(play.s, 2);  // the same step: nothing to animate
+  CHECK_FALSE(play.s.anim.Active());
+  fs::SetStep(play.s, 3);
+  REQUIRE(play.s.anim.Active());
+  fs::Problem other = play.s.problem;
+  other.seed += 1;
+  REQUIRE(fs::ApplyProblem(play.s, other));  // a new run is shown as it is
+  CHECK_FALSE(play.s.anim.Active());
+}

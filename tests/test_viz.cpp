@@ -1169,3 +1169,44 @@ TEST_CASE("Status colours keep their contrast on both themes, and panels take co
     }
   }
 }
+
+TEST_CASE("TileGrid slides the block in SRAM from where it was while a step animates", "[viz]") {
+  HeadlessImGui imgui;
+  const viz::TileState states[4] = {viz::TileState::kVisited, viz::TileState::kVisited, viz::TileState::kInSram,
+                                    viz::TileState::kIdle};
+  viz::TileGridSpec tg;
+  tg.tile_rows = 4;
+  tg.tile_cols = 1;
+  tg.states = states;
+  tg.size = ImVec2(100, 400);
+  tg.aspect = 4.0f;
+  tg.accent = IM_COL32(230, 159, 0, 255);
+  // The accent's filled rectangles: their top edges.
+  const auto accent_tops = [&](const ImDrawList* dl, int from) {
+    std::vector<float> tops;
+    for (int i = from; i + 3 < dl->VtxBuffer.Size; ++i)
+      if (dl->VtxBuffer[i].col == tg.accent) tops.push_back(dl->VtxBuffer[i].pos.y);
+    return tops;
+  };
+  imgui.BeginFrame();
+  const ImDrawList* dl = ImGui::GetWindowDrawList();
+  int from = dl->VtxBuffer.Size;
+  viz::TileGrid("still", tg);
+  const float top = ImGui::GetItemRectMin().y;
+  std::vector<float> tops = accent_tops(dl, from);
+  REQUIRE_FALSE(tops.empty());
+  const float still = *std::min_element(tops.begin(), tops.end()) - top;  // block 2's top
+  tg.slide_from_row = 0;
+  tg.slide_from_col = 0;
+  tg.slide_t = 0.5f;  // eased: 1 - 0.5^2 = 75% of the way from block 0 to block 2
+  from = dl->VtxBuffer.Size;
+  viz::TileGrid("sliding", tg);
+  const float top2 = ImGui::GetItemRectMin().y;
+  tops = accent_tops(dl, from);
+  REQUIRE_FALSE(tops.empty());
+  const float moving = *std::min_element(tops.begin(), tops.end()) - top2;
+  const float tile_h = still / 2.0f;  // block 2 starts two tiles down
+  CHECK(moving == Approx(0.75f * still).margin(1.0f));
+  CHECK(moving > tile_h);
+  imgui.EndFrame();
+}

@@ -103,9 +103,13 @@ TileGridResult TileGrid(const char* id, const TileGridSpec& spec) {
   auto tile_min = [&](int r, int c) { return ImVec2(g0.x + c * tw, g0.y + r * th); };
   auto tile_max = [&](int r, int c) { return ImVec2(g0.x + (c + 1) * tw, g0.y + (r + 1) * th); };
 
+  const bool sliding = spec.slide_t < 1.0f && spec.slide_from_row >= 0 && spec.slide_from_col >= 0 &&
+                       spec.slide_from_row < rows && spec.slide_from_col < cols;
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
-      FillTile(draw, tile_min(r, c), tile_max(r, c), spec.states[size_t(r) * cols + c], accent, g0);
+      TileState state = spec.states[size_t(r) * cols + c];
+      if (sliding && state == TileState::kInSram) state = TileState::kIdle;  // the block is on its way
+      FillTile(draw, tile_min(r, c), tile_max(r, c), state, accent, g0);
     }
   }
   // Tile boundaries, skipped when tiles would be thinner than the lines.
@@ -137,10 +141,18 @@ TileGridResult TileGrid(const char* id, const TileGridSpec& spec) {
   }
   // Tiles in SRAM get an outline in the text colour so they stand out in both themes.
   const float t = std::max(1.5f, 0.12f * font);
+  const float ease = sliding ? 1.0f - (1.0f - spec.slide_t) * (1.0f - spec.slide_t) : 1.0f;  // eases out
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
       if (spec.states[size_t(r) * cols + c] != TileState::kInSram) continue;
-      draw->AddRect(tile_min(r, c), tile_max(r, c), TextColor(), 0.0f, 0, t);
+      ImVec2 a = tile_min(r, c), b = tile_max(r, c);
+      if (sliding) {
+        const ImVec2 fa = tile_min(spec.slide_from_row, spec.slide_from_col);
+        a = ImVec2(fa.x + (a.x - fa.x) * ease, fa.y + (a.y - fa.y) * ease);
+        b = ImVec2(a.x + tw, a.y + th);
+        draw->AddRectFilled(a, b, accent);
+      }
+      draw->AddRect(a, b, TextColor(), 0.0f, 0, t);
     }
   }
 

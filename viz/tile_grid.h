@@ -27,6 +27,11 @@ struct TileGridSpec {
   // A row and a column of the matrix marked across the drawing (e.g. the query and key of the
   // inspected cell), as fractions of its height and width in [0, 1); -1: none.
   float mark_row = -1.0f, mark_col = -1.0f;
+  // Animated stepping: the blocks in SRAM slide in from the tile (slide_from_row,
+  // slide_from_col) where they were, slide_t of the way (0..1, eased); 1 or a negative tile:
+  // drawn in place.
+  int slide_from_row = -1, slide_from_col = -1;
+  float slide_t = 1.0f;
 };
 
 constexpr ImU32 kLinkColor = IM_COL32(0, 230, 255, 255);  // cyan: the inspected cell in every panel
