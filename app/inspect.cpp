@@ -32,7 +32,7 @@ void DrawCellFormula(const AppState& s, const CellRef& ref, float width) {
     Explain("%s", f.error.c_str());
     return;
   }
-  Heading(f.title.c_str());
+  WrappedHeading(f.title, width);
   for (const std::string& line : f.lines) Paragraph(line, width);
 }
 

@@ -7,6 +7,7 @@
 
 #include "bit_view.h"
 #include "panels.h"
+#include "printf.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -24,16 +25,17 @@ void FieldsText(const FloatBits& b) {
   const ImVec4 sign = ImGui::ColorConvertU32ToFloat4(viz::kSignColor);
   const ImVec4 exponent = ImGui::ColorConvertU32ToFloat4(viz::kExponentColor);
   const ImVec4 mantissa = ImGui::ColorConvertU32ToFloat4(viz::kMantissaColor);
-  ImGui::TextColored(sign, "sign %d (%s)", b.sign, b.sign ? "negative" : "positive");
+  ColoredParagraph(sign, Printf("sign %d (%s)", b.sign, b.sign ? "negative" : "positive"));
   if (b.nan || b.infinite) {
-    ImGui::TextColored(exponent, "exponent all ones: %s", b.nan ? "NaN" : "infinity");
+    ColoredParagraph(exponent, Printf("exponent all ones: %s", b.nan ? "NaN" : "infinity"));
     return;
   }
   const int unbiased = b.exponent == 0 ? 1 - info.bias : static_cast<int>(b.exponent) - info.bias;
-  ImGui::TextColored(exponent, "exponent %s = %u - %d = %d%s", Binary(b.exponent, info.exponent_bits).c_str(),
-                     b.exponent, info.bias, unbiased, b.exponent == 0 ? " (subnormal or zero: no implicit 1)" : "");
-  ImGui::TextColored(mantissa, "mantissa %c.%s (binary), times 2^%d", b.exponent == 0 ? '0' : '1',
-                     Binary(b.mantissa, info.mantissa_bits).c_str(), unbiased);
+  ColoredParagraph(exponent, Printf("exponent %s = %u - %d = %d%s", Binary(b.exponent, info.exponent_bits).c_str(),
+                                   b.exponent, info.bias, unbiased,
+                                   b.exponent == 0 ? " (subnormal or zero: no implicit 1)" : ""));
+  ColoredParagraph(mantissa, Printf("mantissa %c.%s (binary), times 2^%d", b.exponent == 0 ? '0' : '1',
+                                    Binary(b.mantissa, info.mantissa_bits).c_str(), unbiased));
 }
 
 // Why the rounding went the way it did.
@@ -96,10 +98,10 @@ void DrawBitsPanel(AppState& s) {
   }
   DrawCellFormula(s, lab.cell);
   ImGui::Separator();
-  Heading(rep.title.c_str());
+  WrappedHeading(rep.title);
   Explain("%s", rep.meaning.c_str());
   const FloatBits& b = rep.bits;
-  ImGui::Text("Stored in %s: %.9g", FormatName(rep.format), rep.stored);
+  WrappedText("Stored in %s: %.9g", FormatName(rep.format), rep.stored);
   const FormatInfo info = InfoOf(rep.format);
   viz::BitViewSpec spec;
   spec.bits = b.bits;

@@ -28,6 +28,12 @@ const char* FormatBytes(double bytes, char* buf, int size) {
   return buf;
 }
 
+void WrappedHeading(const std::string& text, float width) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotHistogram));
+  Paragraph(text, width);
+  ImGui::PopStyleColor();
+}
+
 void ColoredParagraph(const ImVec4& color, const std::string& text) {
   ImGui::PushStyleColor(ImGuiCol_Text, color);
   Paragraph(text);
@@ -73,7 +79,8 @@ void Paragraph(const std::string& text, float width) {
   size_t start = 0;
   while (start < text.size()) {
     const size_t line_end = std::min(text.find('\n', start), text.size());
-    // The most whole words of this line that fit; a word wider than the width goes alone.
+    // The most whole words of this line that fit; a word wider than the width (a long path)
+    // is cut where the width ends and goes on on the next line.
     size_t fit = std::string::npos;
     for (size_t end = start;;) {
       const size_t word_end = std::min(text.find(' ', end), line_end);
@@ -82,8 +89,14 @@ void Paragraph(const std::string& text, float width) {
       if (word_end >= line_end) break;
       end = word_end + 1;
     }
+    size_t next = fit + 1;
+    if (ImGui::CalcTextSize(&text[start], &text[0] + fit).x > width) {
+      size_t cut = start + 1;  // at least one character a line
+      while (cut < fit && ImGui::CalcTextSize(&text[start], &text[0] + cut + 1).x <= width) ++cut;
+      fit = next = cut;
+    }
     ImGui::TextUnformatted(&text[start], &text[0] + fit);
-    start = fit + 1;
+    start = next;
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "line_chart.h"
 #include "panels.h"
+#include "printf.h"
 #include "ui_common.h"
 
 namespace fs {
@@ -43,7 +44,7 @@ void VariantsChart(const char* id, const char* x_label, const char* y_label, con
   viz::LineChartSpec spec;
   spec.x_label = x_label;
   spec.y_label = y_label;
-  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));
+  spec.size = ImVec2(width, std::max(height, ImGui::GetContentRegionAvail().y));  // the rest of the panel
   spec.integer_x = true;
   viz::LineChart(id, spec, series, 2);
 }
@@ -52,7 +53,7 @@ void OverRows(const AppState& s, float width, float height) {
   const LabState& lab = s.lab;
   const Problem& p = s.problem;
   ImGui::BeginGroup();
-  Heading("Over rows, this run: cumulative delta_lp - delta_hp");
+  WrappedHeading("Over rows, this run: cumulative delta_lp - delta_hp", width);
   if (!lab.summary || !lab.alternate_summary) {
     ImGui::TextDisabled("%s", !lab.summary_error.empty()     ? lab.summary_error.c_str()
                               : !lab.alternate_error.empty() ? lab.alternate_error.c_str()
@@ -66,8 +67,9 @@ void OverRows(const AppState& s, float width, float height) {
   const PrecisionSummary& standard = shown_standard ? *lab.summary : *lab.alternate_summary;
   const PrecisionSummary& stabilized = shown_standard ? *lab.alternate_summary : *lab.summary;
   char label[64];
-  ImGui::Text("sum over %d rows: standard %.4g, %s %.4g", p.n, standard.delta_drift,
-              StabilizedLabel(p, label, sizeof label), stabilized.delta_drift);
+  Paragraph(Printf("sum over %d rows: standard %.4g, %s %.4g", p.n, standard.delta_drift,
+                   StabilizedLabel(p, label, sizeof label), stabilized.delta_drift),
+            width);
   VariantsChart("rows", "query row (token)", "cumulative delta_lp - delta_hp", nullptr, ToFloats(standard.delta_cumsum),
                 ToFloats(stabilized.delta_cumsum), label, false, width, height);
   ImGui::EndGroup();
@@ -77,10 +79,11 @@ void OverRuns(AppState& s, float width, float height) {
   DriftRuns& d = s.lab.drift;
   const Problem& p = s.problem;
   ImGui::BeginGroup();
-  Heading("Over runs: cumulative sum of each run's drift");
-  ImGui::SetNextItemWidth(8 * ImGui::GetFontSize());
+  WrappedHeading("Over runs: cumulative sum of each run's drift", width);
+  ImGui::SetNextItemWidth(std::min(8 * ImGui::GetFontSize(), width - ImGui::CalcTextSize("runs R").x -
+                                                                 ImGui::GetStyle().ItemInnerSpacing.x));
   ImGui::SliderInt("runs R", &d.wanted, 1, kMaxLessonDriftRuns, "%d", ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SameLine();
+  SameLineIfFits(ButtonWidth("Cancel"));
   if (d.running) {
     if (ImGui::Button("Cancel")) CancelDriftRuns(s);
     ImGui::SameLine();
@@ -103,9 +106,10 @@ void OverRuns(AppState& s, float width, float height) {
     Explain("Press Run: seeds %llu.. of this problem, each with both softmax variants.",
             static_cast<unsigned long long>(p.seed));
   } else {
-    ImGui::Text("%d runs from seed %llu: standard %.4g, %s %.4g", static_cast<int>(d.runs.size()),
-                static_cast<unsigned long long>(d.of.seed), total_std, StabilizedLabel(d.of, label, sizeof label),
-                total_stab);
+    Paragraph(Printf("%d runs from seed %llu: standard %.4g, %s %.4g", static_cast<int>(d.runs.size()),
+                     static_cast<unsigned long long>(d.of.seed), total_std,
+                     StabilizedLabel(d.of, label, sizeof label), total_stab),
+              width);
   }
   VariantsChart("runs", "run", "cumulative drift", run_x.data(), cum_std, cum_stab,
                 StabilizedLabel(d.runs.empty() ? p : d.of, label, sizeof label), true, width, height);
@@ -122,11 +126,15 @@ void DrawDriftPanel(AppState& s) {
   Explain("delta = rowsum(dO * O) enters dQ in the backward pass. delta_lp uses this run's O, delta_hp the FP64 "
           "shadow's; summed over rows, rounding noise cancels and a bias grows. dO: %s.",
           s.problem.dout_path.empty() ? "made from the pattern and seed" : s.problem.dout_path.c_str());
+  // The two charts side by side where each gets 24 font sizes, one above the other otherwise;
+  // each at least a chart's least height, and the height the panel has left.
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
-  const float w = (ImGui::GetContentRegionAvail().x - gap) * 0.5f;
-  const float h = 120.0f;  // the least chart height; the charts take what the panel has left
+  const float avail_w = ImGui::GetContentRegionAvail().x;
+  const bool beside = (avail_w - gap) * 0.5f >= 24.0f * ImGui::GetFontSize();
+  const float w = beside ? (avail_w - gap) * 0.5f : avail_w;
+  const float h = MinChartWidgetHeight();
   OverRows(s, w, h);
-  ImGui::SameLine(0.0f, gap);
+  if (beside) ImGui::SameLine(0.0f, gap);
   OverRuns(s, w, h);
 }
 

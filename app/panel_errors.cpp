@@ -22,7 +22,7 @@ viz::HeatmapResult ErrorMap(const char* id, const char* title, const std::vector
   for (float v : values)
     if (std::isfinite(v)) worst = std::max(worst, std::fabs(v));
   ImGui::BeginGroup();
-  ImGui::Text("%s", title);
+  Paragraph(title, size.x);
   viz::HeatmapSpec spec;
   spec.values = values.data();
   spec.rows = rows;
@@ -59,14 +59,14 @@ void Verdict(const SignedError& e) {
     ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "The errors are not finite (O holds NaN or inf).");
     return;
   }
-  ImGui::Text("mean %.3e, 99%% CI [%.3e, %.3e] over %llu values:", e.mean, e.ci99_lo, e.ci99_hi,
+  WrappedText("mean %.3e, 99%% CI [%.3e, %.3e] over %llu values:", e.mean, e.ci99_lo, e.ci99_hi,
               static_cast<unsigned long long>(e.count));
   if (e.BiasedLow())
-    ImGui::TextColored(viz::ToneColorV(viz::Tone::kNote), "biased low: the whole interval is below 0");
+    ColoredParagraph(viz::ToneColorV(viz::Tone::kNote), "biased low: the whole interval is below 0");
   else if (e.BiasedHigh())
-    ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "biased high: the whole interval is above 0");
+    ColoredParagraph(viz::ToneColorV(viz::Tone::kBad), "biased high: the whole interval is above 0");
   else
-    ImGui::TextDisabled("no bias: the interval contains 0");
+    ColoredParagraph(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), "no bias: the interval contains 0");
 }
 
 }  // namespace
@@ -95,25 +95,28 @@ void DrawErrorsPanel(AppState& s) {
   const StepInfo& st = t.steps[s.step];
   Explain("Error = value - FP64 shadow computed from the same rounded inputs: only the kernel's arithmetic "
           "contributes. Blue: below the exact value, red: above. Click a cell for its bits.");
-  ImGui::Text("O: max |error| %.3g; FP32 alone would give %.3g", sum.o_max_abs_err, sum.fp32_floor_abs_err);
+  WrappedText("O: max |error| %.3g; FP32 alone would give %.3g", sum.o_max_abs_err, sum.fp32_floor_abs_err);
 
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const bool with_blk = !lab.o_bar_rounding.empty();
-  const int maps = with_blk ? 3 : 2;
-  const float w = (ImGui::GetContentRegionAvail().x - (maps - 1) * gap) / maps;
-  // The maps share the height with the histogram (at least kMinChartPx) and five text lines:
-  // the maps' titles, the histogram's heading, the verdict (two lines) and spacing.
-  constexpr float kMinChartPx = 120.0f;
+  // The maps side by side where each is 12 font sizes wide or more, fewer to a row otherwise.
+  const float avail_w = ImGui::GetContentRegionAvail().x;
+  const int maps = std::clamp(static_cast<int>((avail_w + gap) / (12.0f * ImGui::GetFontSize() + gap)), 1,
+                              with_blk ? 3 : 2);
+  const float w = (avail_w - (maps - 1) * gap) / maps;
+  // The maps share the height with the histogram and five text lines: the maps' titles, the
+  // histogram's heading, the verdict (two lines) and spacing; each at least a chart's least
+  // height, the panel scrolling when that is more than it has.
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
   const float avail_h = ImGui::GetContentRegionAvail().y - 5 * text_h;
-  const float hist_h = std::max(kMinChartPx, 0.45f * avail_h);
-  const float h = std::max(60.0f, avail_h - hist_h);
+  const float hist_h = std::max(MinChartWidgetHeight(), 0.45f * avail_h);
+  const float h = std::max(MinChartHeight(), avail_h - hist_h);
   int mr, mc;
   MarkedIn(lab, CellField::kO, s.step, 0, p.n, &mr, &mc);
   const viz::HeatmapResult ho =
       ErrorMap("O", "O - O_fp64 (N x d)", lab.o_error, p.n, p.d, 0, ImVec2(w, h), mr, mc, s.row);
   if (ho.clicked) SelectCell(s, CellRef{CellField::kO, s.step, ho.row, ho.col});
-  ImGui::SameLine(0.0f, gap);
+  if (maps > 1) ImGui::SameLine(0.0f, gap);
   if (lab.step_of == s.trace && lab.step_at == s.step && !lab.o_acc_error.empty()) {
     MarkedIn(lab, CellField::kOAcc, s.step, st.row0, st.rows, &mr, &mc);
     const viz::HeatmapResult ha = ErrorMap("Oacc", "O~ - shadow, this step", lab.o_acc_error, st.rows, p.d, st.row0,
@@ -126,7 +129,7 @@ void DrawErrorsPanel(AppState& s) {
     ImGui::TextDisabled("O~ of this step: no shadow");
   }
   if (with_blk && lab.step_at == s.step) {
-    ImGui::SameLine(0.0f, gap);
+    if (maps > 2) ImGui::SameLine(0.0f, gap);
     MarkedIn(lab, CellField::kOBar, s.step, st.row0, st.rows, &mr, &mc);
     const std::string title = std::string("R(O-bar) - O-bar: rounding to ") + FormatName(p.precision.block);
     const viz::HeatmapResult hb = ErrorMap("Obar", title.c_str(), lab.o_bar_rounding, st.rows, p.d, st.row0,
@@ -144,7 +147,7 @@ void DrawErrorsPanel(AppState& s) {
                   sum.feature, PatternName(p.pattern));
   else
     std::snprintf(what, sizeof what, "signed errors of all of O");
-  Heading(what);
+  WrappedHeading(what);
   Verdict(sum.o_err);
   viz::HistogramSpec hs;
   hs.values = sum.o_errors.data();
@@ -154,7 +157,7 @@ void DrawErrorsPanel(AppState& s) {
   hs.ci_hi = sum.o_err.ci99_hi;
   hs.label = "O - O_fp64";
   hs.x_label = "signed error";
-  hs.size = ImVec2(0, std::max(kMinChartPx, ImGui::GetContentRegionAvail().y));
+  hs.size = ImVec2(0, std::max(MinChartWidgetHeight(), ImGui::GetContentRegionAvail().y));
   viz::Histogram("hist", hs);
 }
 

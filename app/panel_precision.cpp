@@ -23,22 +23,31 @@ ImVec4 FormatColor(Format f) {
   return ImGui::GetStyleColorVec4(ImGuiCol_Text);
 }
 
-// The stages as a two-line table: names above, formats below in their colours.
+// The stages as two-line tables: names above, formats below in their colours; all stages in
+// one table where their columns fit, in tables of fewer otherwise.
 void StageTable(const Precision& pr) {
-  const int columns = static_cast<int>(std::size(kPrecisionStages));
-  if (!ImGui::BeginTable("stages", columns, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame |
-                                                ImGuiTableFlags_NoSavedSettings))
-    return;
-  for (const PrecisionStage& stage : kPrecisionStages) ImGui::TableSetupColumn(stage.name);
-  ImGui::TableHeadersRow();
-  ImGui::TableNextRow();
-  for (const PrecisionStage& stage : kPrecisionStages) {
-    ImGui::TableNextColumn();
-    const Format f = pr.*stage.member;
-    ImGui::TextColored(FormatColor(f), "%s", FormatName(f));
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", stage.name, stage.meaning);
+  const int stages = static_cast<int>(std::size(kPrecisionStages));
+  const float column_w = ImGui::CalcTextSize("output").x + 3.0f * ImGui::GetStyle().CellPadding.x;
+  const int per_table = std::clamp(static_cast<int>(ImGui::GetContentRegionAvail().x / column_w), 1, stages);
+  for (int first = 0; first < stages; first += per_table) {
+    const int columns = std::min(per_table, stages - first);
+    ImGui::PushID(first);
+    if (ImGui::BeginTable("stages", columns, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame |
+                                                 ImGuiTableFlags_NoSavedSettings)) {
+      for (int i = first; i < first + columns; ++i) ImGui::TableSetupColumn(kPrecisionStages[i].name);
+      ImGui::TableHeadersRow();
+      ImGui::TableNextRow();
+      for (int i = first; i < first + columns; ++i) {
+        const PrecisionStage& stage = kPrecisionStages[i];
+        ImGui::TableNextColumn();
+        const Format f = pr.*stage.member;
+        ImGui::TextColored(FormatColor(f), "%s", FormatName(f));
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", stage.name, stage.meaning);
+      }
+      ImGui::EndTable();
+    }
+    ImGui::PopID();
   }
-  ImGui::EndTable();
 }
 
 // Which rule set m' for a row: what the stabilized softmax's branches decided.
@@ -63,7 +72,7 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   const StepInfo& st = t.steps[step];
   const int r = row - st.row0;
   ImGui::BeginGroup();
-  Heading(VariantName(p).c_str());
+  WrappedHeading(VariantName(p), width);
   char line[160];
   std::snprintf(line, sizeof line,
                 "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the run",
@@ -126,7 +135,7 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
     std::snprintf(line, sizeof line, "row %d: r_m = %.6g, r_s = %.0f, m' = %.6g, m_new = %.6g", row, r_m, r_s,
                   t.MShift(step)[r], t.MNew(step)[r]);
     Paragraph(line, width);
-    ImGui::TextDisabled("%s", BranchText(p, r_m, r_s));
+    ColoredParagraph(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), BranchText(p, r_m, r_s));
   }
   ImGui::EndGroup();
   return result;
@@ -142,18 +151,14 @@ void DrawPrecisionPanel(AppState& s) {
   const Trace& t = *s.trace;
   const Problem& p = t.problem;
   const std::string preset = PrecisionName(p.precision);
-  Heading(("Precision: " + preset).c_str());
+  WrappedHeading("Precision: " + preset);
   for (const PrecisionPreset& pp : kPrecisionPresets)
-    if (preset == pp.name) {
-      ImGui::SameLine();
-      Explain("%s", pp.meaning);
-    }
+    if (preset == pp.name) Explain("%s", pp.meaning);
   StageTable(p.precision);
-  ImGui::Text("Softmax: %s, eps = %s", VariantName(p).c_str(), ShortNumber(p.eps).c_str());
-  ImGui::SameLine();
+  WrappedText("Softmax: %s, eps = %s", VariantName(p).c_str(), ShortNumber(p.eps).c_str());
   ImGui::Checkbox("side by side with the other variant", &s.lab.side_by_side);
   if (!s.lab.side_by_side) {
-    ImGui::SameLine();
+    SameLineIfFits(CheckWidth("show the other variant"));
     ImGui::Checkbox("show the other variant", &s.lab.show_alternate);
   }
   if (p.order == LoopOrder::kFa1)
@@ -170,11 +175,14 @@ void DrawPrecisionPanel(AppState& s) {
   const bool only_other = !lab.side_by_side && lab.show_alternate && other;
   const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
   const float avail_w = ImGui::GetContentRegionAvail().x;
-  const float w = both ? (avail_w - gap) * 0.5f : avail_w;
+  // The two variants side by side where each tile gets a chart's least height in width; one
+  // above the other otherwise.
+  const bool beside = both && (avail_w - gap) * 0.5f >= MinChartHeight() + 8.0f * ImGui::GetFontSize();
+  const float w = beside ? (avail_w - gap) * 0.5f : avail_w;
   const float text_h = ImGui::GetTextLineHeightWithSpacing();
   // Under and over each tile: its heading, the counts (up to two lines), the row's shift (two
   // lines) and the branch.
-  const float h = std::max(80.0f, std::min(w, ImGui::GetContentRegionAvail().y - 6.5f * text_h));
+  const float h = std::max(MinChartHeight(), std::min(w, ImGui::GetContentRegionAvail().y - 6.5f * text_h));
   const StepInfo& st = t.steps[s.step];
   const CellRef* marked = lab.has_cell ? &lab.cell : nullptr;
   if (!only_other) {
@@ -184,7 +192,7 @@ void DrawPrecisionPanel(AppState& s) {
       SelectCell(s, CellRef{CellField::kP, s.step, st.row0 + hit.row, hit.col});
     }
   }
-  if (both) ImGui::SameLine(0.0f, gap);
+  if (beside) ImGui::SameLine(0.0f, gap);
   if (both || only_other) {
     const viz::HeatmapResult hit = VariantTile("other", *other, s.step, s.row, w, h, s.view.numbers_in_cells, nullptr);
     if (hit.clicked) SetRow(s, st.row0 + hit.row);

@@ -66,7 +66,9 @@ float WrappedHeight(const std::string& text) {
 
 // A chart taking the height its note below leaves.
 void ChartAndNote(const char* id, viz::LogChartSpec spec, const std::string& note) {
-  spec.size = ImVec2(0, std::max(8 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().y - WrappedHeight(note)));
+  // At least a chart's least height (the view's region scrolls when that is more than it has).
+  spec.size = ImVec2(0, std::max(MinChartWidgetHeight(), ImGui::GetContentRegionAvail().y - WrappedHeight(note)));
+  spec.min_plot_height = MinChartHeight();
   viz::LogChart(id, spec);
   Explain("%s", note.c_str());
 }
@@ -85,42 +87,50 @@ void LiveControls(AppState& s) {
     l.live_wanted = !l.live_wanted;
     l.live_retry = l.live_wanted;
   }
-  ImGui::SameLine();
   char progress[96];
   if (live.phase == LadderPhase::kRunning || live.phase == LadderPhase::kStopping) {
     std::snprintf(progress, sizeof progress, "pass %d: %d of %d runs", live.passes + 1, live.done, live.expected);
+    SameLineIfFits(16 * ImGui::GetFontSize());
     ImGui::ProgressBar(live.expected > 0 ? static_cast<float>(live.done) / live.expected : 0.0f,
                        ImVec2(16 * ImGui::GetFontSize(), 0), progress);
-    ImGui::SameLine();
   }
-  ImGui::Text("%s; %d passes", LadderPhaseName(live.phase), live.passes);
+  const std::string phase = Printf("%s; %d passes", LadderPhaseName(live.phase), live.passes);
+  SameLineIfFits(ImGui::CalcTextSize(phase.c_str()).x);
+  ImGui::TextUnformatted(phase.c_str());
   if (live.phase == LadderPhase::kFailed) WrappedText("The bench stopped: %s", live.error.c_str());
 
   if (!ImGui::CollapsingHeader("shape and numerics of the live ladder")) return;
   LadderSettings e = l.settings;
   const float w = 7 * ImGui::GetFontSize();
+  // The width of an item of width `item` with its label after it.
+  const auto labelled = [](float item, const char* label) {
+    return item + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+  };
   bool changed = false;
+  bool first = true;
   for (auto [label, value] : {std::make_pair("B", &e.shape.batch), std::make_pair("H", &e.shape.heads),
                               std::make_pair("N", &e.shape.n)}) {
+    if (!first) SameLineIfFits(labelled(w, label));
+    first = false;
     ImGui::SetNextItemWidth(w);
     ImGui::InputInt(label, value, 0, 0);
     changed |= ImGui::IsItemDeactivatedAfterEdit();
-    ImGui::SameLine();
   }
+  SameLineIfFits(labelled(w, "d"));
   ImGui::SetNextItemWidth(w);
   if (ImGui::BeginCombo("d", std::to_string(e.shape.d).c_str())) {
     for (int d : kAllowedD)
       if (ImGui::Selectable(std::to_string(d).c_str(), d == e.shape.d)) e.shape.d = d, changed = true;
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("causal"));
   changed |= ImGui::Checkbox("causal", &e.shape.causal);
   changed |= ImGui::Checkbox("fp32", &e.fp32);
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("bf16"));
   changed |= ImGui::Checkbox("bf16", &e.bf16);
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("fp16"));
   changed |= ImGui::Checkbox("fp16", &e.fp16);
-  ImGui::SameLine();
+  SameLineIfFits(labelled(w * 1.4f, "precision"));
   ImGui::SetNextItemWidth(w * 1.4f);
   if (ImGui::BeginCombo("precision", e.precision.empty() ? "each format's own" : e.precision.c_str())) {
     if (ImGui::Selectable("each format's own", e.precision.empty())) e.precision.clear(), changed = true;
@@ -128,21 +138,21 @@ void LiveControls(AppState& s) {
       if (ImGui::Selectable(preset.name, e.precision == preset.name)) e.precision = preset.name, changed = true;
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
+  SameLineIfFits(labelled(w, "softmax"));
   ImGui::SetNextItemWidth(w);
   if (ImGui::BeginCombo("softmax", SoftmaxName(e.softmax))) {
     for (Softmax v : {Softmax::kStandard, Softmax::kStabilized})
       if (ImGui::Selectable(SoftmaxName(v), v == e.softmax)) e.softmax = v, changed = true;
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
+  SameLineIfFits(CheckWidth("fa2_mma tile sweep"));
   changed |= ImGui::Checkbox("fa2_mma tile sweep", &e.sweep);
   if (changed) {
     l.settings = e;
     l.settings_set = true;
   }
   const std::string problems = LadderSettingsProblems(l.settings, s.problem);
-  if (!problems.empty()) ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "Not run: %s", problems.c_str());
+  if (!problems.empty()) ColoredParagraph(viz::ToneColorV(viz::Tone::kBad), "Not run: " + problems);
 }
 
 void SourceSection(AppState& s) {
@@ -154,49 +164,55 @@ void SourceSection(AppState& s) {
   } else {
     int source = l.show_file ? 1 : 0;
     ImGui::RadioButton("live on this GPU", &source, 0);
-    ImGui::SameLine();
+    SameLineIfFits(CheckWidth("saved report"));
     ImGui::BeginDisabled(!l.file);
     ImGui::RadioButton("saved report", &source, 1);
     ImGui::EndDisabled();
     l.show_file = source == 1 && l.file;
     if (!l.show_file) LiveControls(s);
   }
-  ImGui::SetNextItemWidth(std::max(10 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x - 6 * ImGui::GetFontSize()));
+  ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x - ButtonWidth("Open") -
+                                                             ImGui::GetStyle().ItemSpacing.x));
   const bool enter = ImGui::InputTextWithHint("##report", "bench report (JSON)", &l.path_input,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if ((ImGui::Button("Open") || enter) && !l.path_input.empty()) OpenBenchReport(s, l.path_input);
-  if (!l.file_error.empty()) ImGui::TextColored(viz::ToneColorV(viz::Tone::kBad), "%s", l.file_error.c_str());
+  if (!l.file_error.empty()) ColoredParagraph(viz::ToneColorV(viz::Tone::kBad), l.file_error);
 }
 
 // The report's provenance and the shape shown (a choice where the report has several).
 void ReportHeader(AppState& s, const BenchReport& r) {
   LadderState& l = s.ladder;
   if (l.show_file) {
-    Heading((l.file_path + ": " + RecordedText(r)).c_str());
+    WrappedHeading(l.file_path + ": " + RecordedText(r));
   } else {
-    Heading(("live on " + r.device + ", warm-up " + std::to_string(r.warmup) + ", median of " +
-             std::to_string(r.repeats) + " runs, a pass about every second")
-                .c_str());
+    WrappedHeading("live on " + r.device + ", warm-up " + std::to_string(r.warmup) + ", median of " +
+                   std::to_string(r.repeats) + " runs, a pass about every second");
   }
   const std::vector<LadderShape> shapes = ReportShapes(r);
   if (l.show_file && shapes.size() > 1) {
-    ImGui::SetNextItemWidth(12 * ImGui::GetFontSize());
-    if (ImGui::BeginCombo("shape (B x H x N x d, c causal)", ShapeText(l.shown_shape).c_str())) {
+    // The combo, and its label after it where the line has room, under it otherwise.
+    const char* label = "shape (B x H x N x d, c causal)";
+    const float combo_w = std::min(12 * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x);
+    const bool label_fits = combo_w + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x <=
+                            ImGui::GetContentRegionAvail().x;
+    if (!label_fits) Paragraph(label);
+    ImGui::SetNextItemWidth(combo_w);
+    if (ImGui::BeginCombo(label_fits ? label : "##shape", ShapeText(l.shown_shape).c_str())) {
       for (const LadderShape& shape : shapes)
         if (ImGui::Selectable(ShapeText(shape).c_str(), shape == l.shown_shape)) l.shown_shape = shape;
       ImGui::EndCombo();
     }
   } else {
-    ImGui::Text("shape %s (B x H x N x d%s)", ShapeText(l.shown_shape).c_str(), l.shown_shape.causal ? ", causal" : "");
+    WrappedText("shape %s (B x H x N x d%s)", ShapeText(l.shown_shape).c_str(), l.shown_shape.causal ? ", causal" : "");
   }
-  ImGui::SameLine();
   const BenchCeilings& c = r.ceilings;
+  const ImVec4 dim = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
   if (c.gemm_bf16_tflops > 0 || c.gemm_fp32_tflops > 0)
-    ImGui::TextDisabled("ceilings: BF16 GEMM %.0f, FP32 GEMM %.1f TFLOP/s, copy %.0f GB/s", c.gemm_bf16_tflops,
-                        c.gemm_fp32_tflops, c.copy_gbps);
+    ColoredParagraph(dim, Printf("ceilings: BF16 GEMM %.0f, FP32 GEMM %.1f TFLOP/s, copy %.0f GB/s", c.gemm_bf16_tflops,
+                                 c.gemm_fp32_tflops, c.copy_gbps));
   else
-    ImGui::TextDisabled("no ceilings measured in this report");
+    ColoredParagraph(dim, "no ceilings measured in this report");
 }
 
 // ---- bars -------------------------------------------------------------------------------------------
@@ -498,7 +514,7 @@ void DrawThroughputPanel(AppState& s) {
   SourceSection(s);
   ImGui::Separator();
   for (size_t i = 0; i < std::size(kThroughputViews); ++i) {
-    if (i) ImGui::SameLine();
+    if (i) SameLineIfFits(CheckWidth(kThroughputViews[i]));
     ImGui::RadioButton(kThroughputViews[i], &l.view, static_cast<int>(i));
   }
   const BenchReport* report = ShownReport(s);

@@ -35,6 +35,8 @@ float CheckWidth(const char* label);
 
 // A heading in the accent colour.
 void Heading(const char* text);
+// A heading wrapped like Paragraph to `width` (0: the available width).
+void WrappedHeading(const std::string& text, float width = 0.0f);
 
 // Text wrapped at spaces only (ImGui's own wrapping also breaks after '.', which splits
 // numbers such as -2.40625 across lines).

@@ -71,8 +71,15 @@ void ScoreLines(const Trace& t, const Inputs* rounded, int k, int row, int key, 
     const char* what = std::isinf(m_old) ? ": the row's first block, m starts at its max"
                        : m_new > m_old    ? ": a new maximum, the past is rescaled"
                                           : ": unchanged";
-    f->lines.push_back(Printf("m: %s -> %s = max(m_old, %s of this block)%s", CellNumber(m_old).c_str(),
-                           CellNumber(m_new).c_str(), CellNumber(r_m).c_str(), what));
+    const float* shift = t.MShift(k);
+    if (p.softmax == Softmax::kStabilized && shift)  // the block's shift m' in place of its max
+      f->lines.push_back(Printf("m: %s -> %s = max(m_old, m' = %s: the stabilized rule's shift of this block's max "
+                                "r_m = %s)%s",
+                                CellNumber(m_old).c_str(), CellNumber(m_new).c_str(),
+                                CellNumber(RowValue(shift, st, row)).c_str(), CellNumber(r_m).c_str(), what));
+    else
+      f->lines.push_back(Printf("m: %s -> %s = max(m_old, %s of this block)%s", CellNumber(m_old).c_str(),
+                                CellNumber(m_new).c_str(), CellNumber(r_m).c_str(), what));
     f->lines.push_back(Printf("P-bar = exp(S - m_new) = exp(%s - %s) = exp(%s) = %s in FP64; stored %s (%s)%s",
                            CellNumber(s).c_str(), CellNumber(m_new).c_str(), CellNumber(double(s) - m_new).c_str(),
                            CellNumber(std::exp(double(s) - double(m_new))).c_str(), CellNumber(pbar).c_str(),

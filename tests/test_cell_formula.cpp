@@ -101,3 +101,16 @@ TEST_CASE("The formula names an exact 1, a masked key and padding, and explains 
   CHECK(fs::ExplainCell(tp, nullptr, fs::CellRef{fs::CellField::kS, 9, 0, 0}).error == "no such step");
 }
 
+
+TEST_CASE("Under the stabilized softmax the formula gives the block's shift m' that m_new takes", "[inspect]") {
+  const fs::Lesson beta = fs::LoadLesson(std::string(FS_SOURCE_DIR) + "/scenarios/lessons/beta_fix.json");
+  const fs::Problem& p = beta.beats[1].problem;
+  REQUIRE(p.softmax == fs::Softmax::kStabilized);
+  const fs::Trace t = fs::EmulateTraced(p, fs::MakeInputs(p));
+  const int row = 5;
+  const fs::CellFormula f = fs::ExplainCell(t, nullptr, fs::CellRef{fs::CellField::kS, 0, row, 0});
+  const std::string m = Line(f, "m: ");
+  CHECK_THAT(m, Contains("m' = " + fs::CellNumber(t.MShift(0)[row])));
+  CHECK_THAT(m, Contains("r_m = " + fs::CellNumber(t.RMax(0)[row])));
+  CHECK_THAT(m, Contains("-> " + fs::CellNumber(t.MNew(0)[row])));
+}

@@ -12,6 +12,7 @@
 #include "ladder.h"
 #include "test_player.h"
 #include "test_util.h"
+#include "ui_common.h"
 
 using Catch::Matchers::Contains;
 
@@ -202,4 +203,37 @@ TEST_CASE("Scores: padding columns past N are called padding, causal masks maske
   CHECK_THAT(text, Contains("Hatched: masked (-inf): keys above the causal diagonal"));
   s = Showing(fs_test::ProblemOf(128, 16, 32, 32), {"scores"}, 0);  // no hatching at all
   CHECK_THAT(ShownText(s), !Contains("Hatched"));
+}
+
+TEST_CASE("Paragraph wraps at spaces and cuts a word wider than the width, losing no character", "[screen]") {
+  fs_test::HeadlessFrame frame(ImVec2(800, 600));
+  const std::string path = "/a/very/long/path/to/a/bench/report/recorded/on/a/gpu/server/h100_ladder_sample.json";
+  const std::string text = "Opened " + path + ": recorded on an H100";
+  const float width = 120.0f;
+  std::vector<std::string> lines;
+  const std::string logged = frame.Text([&] { fs::Paragraph(text, width); });
+  std::string joined;
+  size_t start = 0;
+  while (start < logged.size()) {
+    size_t end = logged.find('\n', start);
+    if (end == std::string::npos) end = logged.size();
+    lines.push_back(logged.substr(start, end - start));
+    start = end + 1;
+  }
+  REQUIRE(lines.size() > 3);
+  frame.Text([&] {
+    for (const std::string& line : lines) {
+      INFO(line);
+      CHECK(ImGui::CalcTextSize(line.c_str()).x <= width);
+    }
+  });
+  // The words, and the path in pieces, in order: nothing dropped but the spaces wrapped at.
+  for (const std::string& line : lines) joined += line;
+  std::string without_spaces;
+  for (char c : text)
+    if (c != ' ') without_spaces += c;
+  std::string joined_without;
+  for (char c : joined)
+    if (c != ' ') joined_without += c;
+  CHECK(joined_without == without_spaces);
 }

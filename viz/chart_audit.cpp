@@ -1,5 +1,7 @@
 #include "chart_audit.h"
 
+#include "imgui_internal.h"
+
 namespace viz {
 namespace {
 
@@ -16,7 +18,10 @@ void RecordChartsInto(std::vector<ChartBox>* out) {
 void SetChartScope(const std::string& scope) { g_scope = scope; }
 
 void RecordChart(const char* kind, const char* id, ImVec2 size) {
-  if (g_out) g_out->push_back(ChartBox{g_scope, kind, id ? id : "", size.x, size.y});
+  // A chart in a region scrolled wholly out of view is not laid out (its window skips items),
+  // so there is nothing to measure until it is scrolled in.
+  if (g_out && !ImGui::GetCurrentWindowRead()->SkipItems)
+    g_out->push_back(ChartBox{g_scope, kind, id ? id : "", size.x, size.y});
 }
 
 }  // namespace viz

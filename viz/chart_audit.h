@@ -20,7 +20,8 @@ struct ChartBox {
 // Starts recording into `out` (cleared), or stops with null.
 void RecordChartsInto(std::vector<ChartBox>* out);
 void SetChartScope(const std::string& scope);
-// Called by the charts with the size of their plotting area.
+// Called by the charts with the size of their plotting area; charts in a region scrolled wholly
+// out of view are not recorded.
 void RecordChart(const char* kind, const char* id, ImVec2 size);
 
 }  // namespace viz

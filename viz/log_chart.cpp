@@ -107,8 +107,22 @@ LogChartResult LogChart(const char* id, const LogChartSpec& spec) {
   LogChartResult out;
   const float font = ImGui::GetFontSize(), line_h = ImGui::GetTextLineHeight();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const ImVec2 size(spec.size.x > 0 ? spec.size.x : std::max(avail.x, 10 * font),
-                    spec.size.y > 0 ? spec.size.y : 14 * font);
+  ImVec2 size(spec.size.x > 0 ? spec.size.x : std::max(avail.x, 10 * font), spec.size.y > 0 ? spec.size.y : 14 * font);
+  // Taller where the legend's lines at this width leave the plot less than min_plot_height.
+  if (spec.min_plot_height > 0.0f) {
+    const float y_label_w = spec.y_label && spec.y_label[0] ? ImGui::CalcTextSize(spec.y_label).x + 1.5f * font : 0.0f;
+    float lx = y_label_w, legend_lines = 0.0f;
+    for (int i = 0; i < spec.line_count; ++i) {
+      const LogLine& l = spec.lines[i];
+      if (!l.label || !l.label[0]) continue;
+      const float w = 1.8f * font + ImGui::CalcTextSize(l.label).x;
+      if (lx + w > size.x && lx > 0.0f) lx = 0.0f, legend_lines += 1.0f;
+      lx += w + font;
+    }
+    const float overhead = (legend_lines + 1.5f) * line_h + line_h + 0.3f * font +
+                           (spec.x_label && spec.x_label[0] ? line_h : 0.0f) + 2.0f;
+    size.y = std::max(size.y, spec.min_plot_height + overhead);
+  }
   ImGui::InvisibleButton(id, size);
   const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
   const bool hovered = ImGui::IsItemHovered();

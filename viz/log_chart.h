@@ -47,6 +47,7 @@ struct LogChartSpec {
   const char* x_label = "";
   const char* y_label = "";
   ImVec2 size = ImVec2(0, 0);            // pixels; 0 -> the available width, 14 text heights
+  float min_plot_height = 0.0f;          // > 0: taller than size.y where the legend leaves less plot
   double x_min = 0, x_max = 0;           // the axes' ranges; not both positive and ordered:
   double y_min = 0, y_max = 0;           // the whole decades that hold the data
   const double* x_ticks = nullptr;       // where to put x ticks; null -> LogTicks
