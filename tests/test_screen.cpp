@@ -237,3 +237,23 @@ TEST_CASE("Paragraph wraps at spaces and cuts a word wider than the width, losin
     if (c != ' ') joined_without += c;
   CHECK(joined_without == without_spaces);
 }
+
+TEST_CASE("The ties lesson's inspector beat: the bit view explains the exact 1 it names", "[screen][lesson]") {
+  Player play("ties.json");
+  play.Beat(3);
+  REQUIRE(play.s.lab.has_cell);
+  const fs::Trace& t = *play.s.trace;
+  const fs::CellRef& cell = play.s.lab.cell;
+  CHECK(t.steps[cell.step].col0 + cell.col == 124);
+  CHECK(t.P(cell.step)[(cell.row - t.steps[cell.step].row0) * t.problem.bc + cell.col] == 1.0f);
+  fs::ShowOnlyPanels(play.s.view, {"bits"});  // ShownText reads the first area's window
+  fs::PrepareFrame(play.s, INFINITY);
+  const std::string text = ShownText(play.s);
+  for (const char* quoted : {"Key 124", "S = 2.5166", "exp(0) = 1"}) {
+    INFO(quoted);
+    CHECK_THAT(play.Current().text, Contains(quoted));
+  }
+  CHECK_THAT(text, Contains("query 8, key 124 at step 4"));
+  CHECK_THAT(text, Contains("stored S = 2.5166 (fp32)"));
+  CHECK_THAT(text, Contains("= exp(0) = 1 in FP64; stored 1 (fp32): exactly 1"));
+}
