@@ -21,14 +21,7 @@ struct View {
   std::vector<std::string> charts;  // kinds and ids that must be in the report: "panel/id"
 };
 
-// shot drawing through EGL (no display needed), or under xvfb-run where EGL cannot start.
-int Shot(const std::string& args, const std::string& log) {
-  const int rc = fs_test::RunShell(std::string("env -u DISPLAY -u WAYLAND_DISPLAY ") + FS_FLASHSCOPE_BIN + " shot " +
-                                       args,
-                                   log);
-  if (rc == 0 || fs_test::ReadBytes(log).find("EGL") == std::string::npos) return rc;
-  return fs_test::RunFlashscope("shot " + args, log);
-}
+int Shot(const std::string& args, const std::string& log) { return fs_test::RunHeadless("shot " + args, log); }
 
 }  // namespace
 

@@ -15,6 +15,7 @@ namespace {
 using fs_test::FileNames;
 using fs_test::ReadBytes;
 using fs_test::RunFlashscope;
+using fs_test::RunHeadless;
 using fs_test::TempDir;
 using fs_test::WriteBytes;
 
@@ -69,7 +70,7 @@ TEST_CASE("shot on a full disk keeps the existing PNG and leaves no temporary fi
   const std::string png = dir.File("x.png"), log = dir.File("log");
   WriteBytes(png, kOldPng);
   // 16 KiB (32 blocks of 512 bytes): less than any PNG of the window.
-  const int code = RunFlashscope("shot --size 800x600 --out " + png, log, "trap '' XFSZ; ulimit -f 32; ");
+  const int code = RunHeadless("shot --size 800x600 --out " + png, log, "trap '' XFSZ; ulimit -f 32; ");
   INFO(ReadBytes(log));
   CHECK(code == 1);
   CHECK_THAT(ReadBytes(log), Contains(png + ": cannot save") && Contains("File too large"));
