@@ -108,7 +108,7 @@ void DrawSoftmaxPanel(AppState& s) {
   std::vector<double> running = RunningProbabilities(t, s.row, s.step);
   if (s.anim.Active() && s.anim.from < t.StepCount() && t.steps[s.anim.from].q_block == now.q_block) {
     const std::vector<double> was = RunningProbabilities(t, s.row, s.anim.from);
-    const double a = 1.0 - (1.0 - s.anim.t) * (1.0 - s.anim.t);  // eased out, as the tiles
+    const double a = viz::EaseOut(static_cast<float>(s.anim.t));  // eased as the tiles slide
     for (size_t c = 0; c < running.size(); ++c) {
       const double from = std::isnan(was[c]) ? 0.0 : was[c];
       if (!std::isnan(running[c])) running[c] = from + (running[c] - from) * a;

@@ -37,6 +37,12 @@ ImU32 ToU32(Rgb c, float alpha = 1.0f);
 // Diverging when the range straddles zero (vmin < 0 < vmax), else viridis.
 ColorMap DefaultMapFor(float vmin, float vmax);
 
+// Cyan: the cell in the bit view and the inspected cell, framed or marked in every panel.
+constexpr ImU32 kLinkColor = IM_COL32(0, 230, 255, 255);
+
+// Animated stepping's easing: fast at first, settling at 1 (t in 0..1).
+inline float EaseOut(float t) { return 1.0f - (1.0f - t) * (1.0f - t); }
+
 // Series colours for charts: colour-blind-safe hues that read on light and dark
 // backgrounds. Index wraps around.
 constexpr int kPaletteSize = 7;

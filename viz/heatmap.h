@@ -47,7 +47,7 @@ struct HeatmapSpec {
 };
 
 constexpr ImU32 kOutlineColor = IM_COL32(255, 64, 160, 255);  // magenta: apart from every map
-constexpr ImU32 kMarkColor = IM_COL32(0, 230, 255, 255);       // cyan
+constexpr ImU32 kMarkColor = kLinkColor;                       // cyan
 
 struct HeatmapResult {
   bool hovered = false;

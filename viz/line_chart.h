@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "colormap.h"
 #include "imgui.h"
 
 namespace viz {
@@ -57,7 +58,7 @@ struct BarChartSpec {
   int x_offset = 0;              // added to indices in tick labels and read-out
   bool legend = true;
   int marked = -1;               // this group framed in `marked_color` (e.g. the inspected key); -1: none
-  ImU32 marked_color = IM_COL32(0, 230, 255, 255);
+  ImU32 marked_color = kLinkColor;
 };
 
 void BarChart(const char* id, const BarChartSpec& spec, const BarSeries* series,

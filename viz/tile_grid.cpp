@@ -141,7 +141,7 @@ TileGridResult TileGrid(const char* id, const TileGridSpec& spec) {
   }
   // Tiles in SRAM get an outline in the text colour so they stand out in both themes.
   const float t = std::max(1.5f, 0.12f * font);
-  const float ease = sliding ? 1.0f - (1.0f - spec.slide_t) * (1.0f - spec.slide_t) : 1.0f;  // eases out
+  const float ease = sliding ? EaseOut(spec.slide_t) : 1.0f;
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
       if (spec.states[size_t(r) * cols + c] != TileState::kInSram) continue;

@@ -3,6 +3,7 @@
 // S (Br x Bc) look like the shapes they are.
 #pragma once
 
+#include "colormap.h"
 #include "imgui.h"
 
 namespace viz {
@@ -33,8 +34,6 @@ struct TileGridSpec {
   int slide_from_row = -1, slide_from_col = -1;
   float slide_t = 1.0f;
 };
-
-constexpr ImU32 kLinkColor = IM_COL32(0, 230, 255, 255);  // cyan: the inspected cell in every panel
 
 struct TileGridResult {
   bool hovered = false;
