@@ -32,21 +32,33 @@ std::unique_ptr<Backend> ChooseBackend(BackendKind kind, std::string* note) {
 // A run of the problem to show, finished (or refused: `error`), not yet shown.
 struct ProblemRun {
   Problem problem;
+  int step = -1, row = -1;  // where to go once shown (a windowed trace's re-run for another Q block)
   std::shared_ptr<const Inputs> inputs;
   std::shared_ptr<const Trace> trace;
   std::string note;   // the backend asked for was not available
   std::string error;  // why the problem was refused or failed
 };
 
-// Runs p on the backend of `kind`, on the calling thread; RunCancelled passes through.
-ProblemRun RunProblem(const Problem& p, BackendKind kind, const RunOptions& run) {
+// An earlier run of the same problem, whose inputs, O and L a windowed re-run takes.
+struct EarlierRun {
+  std::shared_ptr<const Trace> trace;
+  std::shared_ptr<const Inputs> inputs;
+};
+
+// Runs p on the backend of `kind`, on the calling thread; RunCancelled passes through. With
+// `earlier` (a run of p on the same backend), a windowed run takes its inputs, and its O and L
+// for the Q blocks outside the window (RunOptions::outputs_from).
+ProblemRun RunProblem(const Problem& p, BackendKind kind, RunOptions run, const EarlierRun& earlier = {}) {
   ProblemRun r;
   r.problem = p;
   r.error = ErrorOf([&] {
     Validate(p);
-    CheckTraceBudget(p);
-    auto inputs = std::make_shared<Inputs>(MakeInputs(p));
+    CheckTraceBudget(p, run.window);
     auto backend = ChooseBackend(kind, &r.note);
+    const bool reuse = earlier.trace && earlier.inputs && earlier.trace->problem == p &&
+                       earlier.trace->backend == backend->Name() && run.window >= 0;
+    auto inputs = reuse ? earlier.inputs : std::make_shared<const Inputs>(MakeInputs(p));
+    if (reuse) run.outputs_from = earlier.trace.get();
     r.trace = std::make_shared<Trace>(backend->RunTraced(p, *inputs, run));
     r.inputs = std::move(inputs);
   });
@@ -70,13 +82,22 @@ bool ShowProblemRun(AppState& s, const ProblemRun& r) {
   s.trace_file.clear();
   s.exact_row_of = -1;
   if (!same_shape) s.step = 0;
+  if (r.step >= 0) s.step = r.step;
+  const Trace& t = *s.trace;
+  if (!t.Holds(s.step) && t.HeldStepCount() > 0) s.step = t.HeldSteps().front();
   s.anim = StepAnimation{};  // a new run is shown as it is, not slid into
   SetStep(s, s.step);
-  SetRow(s, s.row);
+  SetRow(s, r.row >= 0 ? r.row : s.row);
   // A result whose values left their formats is shown, and said (not an error: it is what
   // the precision lab is for).
-  const std::string numeric = NonFiniteOutputNote(p, s.trace->o, s.trace->lse);
-  SetStatus(s, r.note + "Ran " + Describe(p) + ": " + std::to_string(s.trace->StepCount()) + " steps." +
+  const std::string numeric = NonFiniteOutputNote(p, t.o, t.lse);
+  std::string held;
+  if (t.Windowed()) {
+    held = " Recorded " + WindowNote(t) + ": every step would take " + std::to_string(TraceBytes(p) >> 20) +
+           " MiB, over the " + std::to_string(kTraceBudgetBytes >> 20) +
+           " MiB trace budget; stepping into another Q block runs it again.";
+  }
+  SetStatus(s, r.note + "Ran " + Describe(p) + ": " + std::to_string(t.StepCount()) + " steps." + held +
                    (numeric.empty() ? "" : " " + numeric + "."),
             !r.note.empty());
   return true;
@@ -100,7 +121,9 @@ Comparison CompareRun(const std::shared_ptr<const Trace>& shown, std::shared_ptr
       other = MakeCudaBackend();
     }
     if (!inputs) inputs = std::make_shared<const Inputs>(MakeInputs(shown->problem));
-    auto trace = std::make_shared<Trace>(other->RunTraced(shown->problem, *inputs, run));
+    RunOptions same_steps = run;  // the steps the shown trace holds
+    same_steps.window = shown->window;
+    auto trace = std::make_shared<Trace>(other->RunTraced(shown->problem, *inputs, same_steps));
     c.diff = CompareTraces(*shown, *trace);
     c.other = std::move(trace);
   });
@@ -135,20 +158,81 @@ std::vector<double> SoftmaxOfRecordedScores(const Trace& t, int row) {
 
 }  // namespace
 
-bool ApplyProblem(AppState& s, const Problem& p) { return ShowProblemRun(s, RunProblem(p, s.backend_kind, {})); }
+namespace {
+
+// The window a run of p records: the Q block of the step the state will show (the same step
+// when the loop is the same, otherwise the first), or of `step` when one is asked for.
+int WindowToShow(const AppState& s, const Problem& p, int step) {
+  const bool same_loop = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
+                         s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal &&
+                         s.trace->problem.order == p.order;
+  if (step < 0) step = same_loop ? s.step : 0;
+  const int q_block = same_loop && step < s.trace->StepCount() ? s.trace->steps[step].q_block : 0;
+  return TraceWindowFor(p, q_block);
+}
+
+// Runs p (recording `window`) and shows it at `step` and `row` (-1: as ShowProblemRun
+// chooses), on the worker when the state has one; `then` runs once it is shown.
+void RequestRun(AppState& s, const Problem& p, int window, int step, int row, const RunApply& then,
+                const EarlierRun& earlier = {}) {
+  const BackendKind kind = s.backend_kind;
+  const auto job = [p, kind, window, step, row, then, earlier](const RunOptions& run) -> RunApply {
+    RunOptions windowed = run;
+    windowed.window = window;
+    auto r = std::make_shared<ProblemRun>(RunProblem(p, kind, windowed, earlier));
+    r->step = step;
+    r->row = row;
+    return [r, then](AppState& s) {
+      if (ShowProblemRun(s, *r) && then) then(s);
+    };
+  };
+  if (s.runs) {
+    const std::string what = Describe(p) + (window >= 0 ? ", Q block " + std::to_string(window) : "");
+    s.runs->Submit(RunLane::kShow, what, job);
+  } else {
+    job(RunOptions{})(s);
+  }
+}
+
+// A windowed trace does not hold `step`: run the problem again for its Q block, then show
+// `step` (and `row`, when >= 0). A trace from a file cannot be run again: the nearest step it
+// holds is shown instead, and the status line says why. Returns whether the step is shown now.
+bool ShowStepOutsideWindow(AppState& s, int step, int row) {
+  const Trace& t = *s.trace;
+  if (!s.trace_file.empty()) {
+    const std::vector<int> held = t.HeldSteps();
+    int nearest = held.front();
+    for (int k : held)
+      if (std::abs(k - step) < std::abs(nearest - step)) nearest = k;
+    s.step = nearest;
+    SetStatus(s, "The trace file " + s.trace_file + " holds " + WindowNote(t) + "; step " + std::to_string(step) +
+                     " is in Q block " + std::to_string(t.steps[step].q_block) +
+                     ", which it did not record. Showing step " + std::to_string(nearest) + ".",
+              false);
+    return true;
+  }
+  RequestRun(s, s.problem, t.steps[step].q_block, step, row, nullptr, EarlierRun{s.trace, s.inputs});
+  return false;
+}
+
+}  // namespace
+
+bool ApplyProblem(AppState& s, const Problem& p) {
+  ProblemRun r;
+  {
+    RunOptions run;
+    run.window = WindowToShow(s, p, -1);
+    r = RunProblem(p, s.backend_kind, run);
+  }
+  return ShowProblemRun(s, r);
+}
 
 void RequestProblem(AppState& s, const Problem& p, const RunApply& then) {
   if (!s.runs) {
     if (ApplyProblem(s, p) && then) then(s);
     return;
   }
-  const BackendKind kind = s.backend_kind;
-  s.runs->Submit(RunLane::kShow, Describe(p), [p, kind, then](const RunOptions& run) -> RunApply {
-    auto r = std::make_shared<const ProblemRun>(RunProblem(p, kind, run));
-    return [r, then](AppState& s) {
-      if (ShowProblemRun(s, *r) && then) then(s);
-    };
-  });
+  RequestRun(s, p, WindowToShow(s, p, -1), -1, -1, then);
 }
 
 bool CancelRuns(AppState& s) {
@@ -249,9 +333,9 @@ bool OpenTraceFile(AppState& s, const std::string& path) {
     s.trace_file = path;
     s.exact_row_of = -1;
     s.lesson.reset();
-    SetStep(s, 0);
+    SetStep(s, s.trace->Windowed() && s.trace->HeldStepCount() > 0 ? s.trace->HeldSteps().front() : 0);
     SetRow(s, s.row);
-    SetStatus(s, "Opened " + path, false);
+    SetStatus(s, "Opened " + path + (s.trace->Windowed() ? " (it holds " + WindowNote(*s.trace) + ")" : ""), false);
     return true;
   } catch (const std::exception& e) {
     SetStatus(s, std::string("Trace file not opened: ") + e.what(), true);
@@ -301,7 +385,7 @@ void UpdateScoreRange(AppState& s) {
   if (!s.trace || s.s_range_of == s.trace) return;
   const Trace& t = *s.trace;
   float m = 0.0f;
-  for (int k = 0; k < t.StepCount(); ++k) {
+  for (int k : t.HeldSteps()) {  // of a windowed trace, its Q block's steps (the heading says so)
     const float* tile = t.S(k);
     for (int i = 0; i < t.problem.br * t.problem.bc; ++i)
       if (std::isfinite(tile[i])) m = std::max(m, std::fabs(tile[i]));
@@ -322,7 +406,12 @@ void PrepareFrame(AppState& s, double budget_ms) {
 void SetStep(AppState& s, int step) {
   const int last = s.trace ? s.trace->StepCount() - 1 : 0;
   const int before = s.step;
-  s.step = std::clamp(step, 0, std::max(0, last));
+  step = std::clamp(step, 0, std::max(0, last));
+  if (s.trace && s.trace->StepCount() > 0 && !s.trace->Holds(step)) {
+    if (!ShowStepOutsideWindow(s, step, -1)) return;  // its run shows it (or said why not)
+    step = s.step;                                     // a trace file's nearest held step
+  }
+  s.step = step;
   if (s.view.animate && s.step != before && before <= last) s.anim = StepAnimation{before, 0.0};
   // Keep the followed row inside the Q block of this step, so every panel shows one story.
   if (s.trace && s.trace->StepCount() > 0) {
@@ -338,7 +427,22 @@ void SetRow(AppState& s, int row) {
   const StepInfo& st = s.trace->steps[s.step];
   if (s.row >= st.row0 && s.row < st.row0 + st.rows) return;
   const auto steps = StepsOfRow(*s.trace, s.row);
-  if (!steps.empty()) s.step = steps[std::min<size_t>(st.kv_block, steps.size() - 1)];
+  if (steps.empty()) return;
+  const int step = steps[std::min<size_t>(st.kv_block, steps.size() - 1)];
+  if (s.trace->Holds(step)) {
+    s.step = step;
+    return;
+  }
+  const int wanted = s.row;
+  s.row = st.row0 + std::min(s.row % s.problem.br, st.rows - 1);  // stays in the shown Q block until then
+  if (s.trace_file.empty()) {
+    ShowStepOutsideWindow(s, step, wanted);
+  } else {
+    SetStatus(s, "The trace file " + s.trace_file + " holds " + WindowNote(*s.trace) + "; row " +
+                     std::to_string(wanted) + " is in Q block " + std::to_string(s.trace->steps[step].q_block) +
+                     ", which it did not record.",
+              false);
+  }
 }
 
 bool StepToNextMJump(AppState& s) {
@@ -373,6 +477,7 @@ bool StepToNextQBlock(AppState& s) {
 void Tick(AppState& s, double dt_s) {
   if (s.anim.Active()) s.anim.t = std::min(1.0, s.anim.t + 1000.0 * dt_s / std::max(1.0f, s.view.animate_ms));
   if (!s.play.playing || !s.trace) return;
+  if (s.runs && s.runs->Progress(RunLane::kShow).busy) return;  // e.g. the next Q block's run
   s.play.carry_s += dt_s;
   const double period = 1.0 / std::max(0.1f, s.play.steps_per_second);
   while (s.play.carry_s >= period) {

@@ -415,8 +415,12 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   AddGlOption(exporter, opt);
   AddCaptureOptions(exporter, opt, false);
 
-  CLI::App* trace = app.add_subcommand("trace", "Run a problem, record every step and write a trace file");
+  CLI::App* trace = app.add_subcommand(
+      "trace", "Run a problem, record every step (or one Q block's, past the trace budget) and write a trace file");
   AddProblemOptions(trace, &opt->flags);
+  AddIntOption(trace, "--q-block", &opt->q_block, 0, std::numeric_limits<int>::max(),
+               "Record only this Q block's steps (O and L whole); without it, every step, or Q block 0's when every "
+               "step would exceed the " + std::to_string(kTraceBudgetBytes >> 20) + " MiB trace budget");
   trace->add_option("--backend", opt->backend, "Where the kernel runs: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   trace->add_option("--lesson", opt->lesson_path, "Take the problem from a lesson file");

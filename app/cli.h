@@ -50,6 +50,7 @@ struct Options {
   std::string bench_json;           // --bench-json: a saved bench report for the throughput panel
   std::string backend = "auto";     // auto, cpu, cuda
   int step = -1;                    // --step
+  int q_block = -1;                 // trace --q-block: record only that Q block's steps
   int row = -1;                     // --row
   int beat = -1;                    // --beat
   std::string out_path;             // shot/trace/bench --out

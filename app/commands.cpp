@@ -78,8 +78,13 @@ int RunTraceCommand(const Options& opt) {
     AtomicFile* summary =
         opt.summary_path.empty() || opt.summary_path == "-" ? nullptr : &outputs.Add(opt.summary_path, "--summary");
     const Problem p = ResolveProblem(opt, false);
+    RunOptions run;
+    if (opt.q_block >= p.QBlocks())
+      throw std::invalid_argument("--q-block " + std::to_string(opt.q_block) + " is out of range: " + Describe(p) +
+                                  " has Q blocks 0.." + std::to_string(p.QBlocks() - 1));
+    run.window = opt.q_block >= 0 ? opt.q_block : TraceWindowFor(p, 0);
     const Inputs in = MakeInputs(p);
-    const Trace t = MakeBackend(opt.backend)->RunTraced(p, in);
+    const Trace t = MakeBackend(opt.backend)->RunTraced(p, in, run);
     WriteTrace(trace_file, t);
     WriteOutputsNpy(npy, t);
     const std::string summary_text =
@@ -90,8 +95,9 @@ int RunTraceCommand(const Options& opt) {
     const std::string numeric = NonFiniteOutputNote(p, t.o, t.lse);
     if (!numeric.empty()) std::fprintf(stderr, "flashscope trace: note: %s\n", numeric.c_str());
     // With the summary on standard output, the line about the trace goes to the error stream.
-    std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps, %s\n", opt.out_path.c_str(),
-                 Describe(p).c_str(), t.StepCount(), TraceProvenance(t).c_str());
+    const std::string held = t.Windowed() ? " (" + WindowNote(t) + " recorded)" : "";
+    std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps%s, %s\n", opt.out_path.c_str(),
+                 Describe(p).c_str(), t.StepCount(), held.c_str(), TraceProvenance(t).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flashscope trace: %s\n", e.what());
@@ -104,7 +110,9 @@ int RunDriftCommand(const Options& opt) {
     const Problem p = ResolveProblem(opt, false);
     const auto backend = MakeBackend(opt.backend);
     const auto runs = RunDrift(p, opt.drift_runs, [&](const Problem& q, const Inputs& in) {
-      return backend->RunTraced(q, in);
+      RunOptions run;
+      run.window = TraceWindowFor(q, 0);  // the summary's exact ones are of the steps recorded
+      return backend->RunTraced(q, in, run);
     });
     nlohmann::json doc = DriftJson(p, runs);
     doc["backend"] = backend->Name();

@@ -98,7 +98,11 @@ void EnsureAlternate(AppState& s, bool with_summary) {
     const RunJob job = [of, raw, backend](const RunOptions& run) -> RunApply {
       std::shared_ptr<const Trace> alternate;
       const std::string error = ErrorOf(
-          [&] { alternate = std::make_shared<const Trace>(backend->RunTraced(OtherVariant(of->problem), *raw, run)); });
+          [&] {
+            RunOptions same_steps = run;  // the steps the shown trace holds
+            same_steps.window = of->window;
+            alternate = std::make_shared<const Trace>(backend->RunTraced(OtherVariant(of->problem), *raw, same_steps));
+          });
       return [of, alternate, error](AppState& s) {
         if (s.lab.alternate_of != of) return;
         s.lab.alternate = alternate;
@@ -175,7 +179,11 @@ bool AdvanceDrift(AppState& s) {
     Problem p = d.of;
     p.seed = d.of.seed + d.runs.size();
     const auto backend = LabBackend(s);
-    auto one = RunDrift(p, 1, [&](const Problem& q, const Inputs& in) { return backend->RunTraced(q, in); });
+    auto one = RunDrift(p, 1, [&](const Problem& q, const Inputs& in) {
+      RunOptions run;
+      run.window = TraceWindowFor(q, 0);
+      return backend->RunTraced(q, in, run);
+    });
     d.runs.push_back(std::move(one.front()));
   } catch (const std::exception& e) {
     d.error = e.what();

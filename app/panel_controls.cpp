@@ -279,12 +279,20 @@ void DrawProblemSection(AppState& s) {
     }
   }
   apply |= DrawNumericsControls(e);
-  char used[32], budget[32];
+  char used[32], budget[32], one[32];
   const uint64_t bytes = TraceBytes(e);
-  const bool over = bytes > kTraceBudgetBytes;
-  ColoredParagraph(over ? viz::ToneColorV(viz::Tone::kBad) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
-                   std::string("trace: ") + FormatBytes(double(bytes), used, sizeof used) + " of " +
-                       FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget));
+  FormatBytes(double(kTraceBudgetBytes), budget, sizeof budget);
+  if (bytes <= kTraceBudgetBytes) {
+    ColoredParagraph(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                     std::string("trace: ") + FormatBytes(double(bytes), used, sizeof used) + " of " + budget);
+  } else {  // one Q block's steps at a time (Trace::window)
+    const int q_block = s.trace && s.trace->Windowed() ? s.trace->window : 0;
+    ColoredParagraph(viz::ToneColorV(viz::Tone::kWarn),
+                     std::string("trace: every step would take ") + FormatBytes(double(bytes), used, sizeof used) +
+                         ", over the " + budget + " budget: one Q block's steps are recorded at a time (" +
+                         FormatBytes(double(TraceBytes(e, std::min(q_block, e.QBlocks() - 1))), one, sizeof one) +
+                         "), and stepping into another Q block runs it again");
+  }
   if (apply && e != s.problem) RequestProblem(s, e);
 
   Heading("Backend");

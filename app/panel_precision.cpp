@@ -75,9 +75,9 @@ viz::HeatmapResult VariantTile(const char* id, const Trace& t, int step, int row
   WrappedHeading(VariantName(p), width);
   char line[160];
   std::snprintf(line, sizeof line,
-                "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the run",
+                "exactly 1.0: %d in the tile, %d in row %d (per row: the column at the right), %llu in the %s",
                 CountExactOnes(t, step), CountExactOnesInRow(t, step, r), row,
-                static_cast<unsigned long long>(CountExactOnes(t)));
+                static_cast<unsigned long long>(CountExactOnes(t)), t.Windowed() ? "Q block's steps" : "run");
   Paragraph(line, width);
   std::vector<unsigned char> ones(static_cast<size_t>(st.rows) * p.bc, 0);
   std::vector<float> per_row(st.rows, 0.0f);

@@ -125,7 +125,9 @@ void DrawScoresPanel(AppState& s) {
   spec.selected_row = r;
 
   ImGui::BeginGroup();
-  Paragraph(s.view.s_range_whole ? "S (scaled scores; colours: whole problem)" : "S (scaled scores; colours: this tile)",
+  Paragraph(!s.view.s_range_whole ? "S (scaled scores; colours: this tile)"
+            : t.Windowed()          ? "S (scaled scores; colours: this Q block's steps, the ones recorded)"
+                                    : "S (scaled scores; colours: whole problem)",
             w);
   spec.values = t.S(s.step);
   spec.value_label = "S";

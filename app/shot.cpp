@@ -213,7 +213,7 @@ int RunShot(const Options& opt) {
   // no PNG: a picture of something other than what was asked for would mislead.
   if (opt.open_path.empty()) {
     try {
-      CheckTraceBudget(ResolveProblem(opt, true));
+      Validate(ResolveProblem(opt, true));
     } catch (const std::exception& e) {
       return ShotFailed(e.what(), 2);
     }

@@ -31,6 +31,8 @@ runs=(
   "trace --backend cuda --order fa1 --n 200 --d 64 --br 64 --bc 32 --out /tmp/s.fstrace"
   "trace --backend cuda --order fa1 --n 130 --d 96 --br 128 --bc 64 --causal --pattern tied --out /tmp/s.fstrace"
   "trace --backend cuda --order fa1 --n 77 --d 16 --br 16 --bc 128 --causal --pattern sink --out /tmp/s.fstrace"
+  "trace --backend cuda --n 1000 --d 16 --br 64 --bc 64 --causal --q-block 9 --out /tmp/s.fstrace"
+  "trace --backend cuda --order fa1 --n 600 --d 32 --br 64 --bc 32 --q-block 7 --out /tmp/s.fstrace"
   "bench --shape 2x3x300x64c --warmup 0 --repeats 1 --no-ceilings"
   "bench --shape 1x2x257x128 --warmup 0 --repeats 1 --no-ceilings --dtype fp16"
   "bench --shape 1x1x100x32 --warmup 0 --repeats 1 --no-ceilings --dtype bf16 --kernels fa2_mma --precision paper-bf16 --softmax stabilized"

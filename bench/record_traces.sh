@@ -53,6 +53,13 @@ record gpu_fa1_random_causal_diag_n50_d16 --order fa1 --n 50 --d 16 --br 16 --bc
 record gpu_fa1_tied_causal_n45_d32 --order fa1 --n 45 --d 32 --br 32 --bc 16 --causal --pattern tied --seed 33
 record gpu_fa1_random_n128_d64 --order fa1 --n 128 --d 64 --br 64 --bc 64 --seed 34
 
+# Windowed traces (--q-block): one Q block's steps, O and L whole. A middle block with partial
+# tiles (FA2), FA1 causal with Br > Bc, and the longest N, past the trace budget, whose last
+# causal Q block visits every K/V block (16-row Q blocks keep the file small).
+record gpu_window_q2_partial_n77_d32 --n 77 --d 32 --br 16 --bc 32 --q-block 2 --pattern tied --seed 41
+record gpu_fa1_window_q3_causal_n130_d16 --order fa1 --n 130 --d 16 --br 32 --bc 16 --causal --q-block 3 --seed 42
+record gpu_window_q511_causal_n8192_d16 --n 8192 --d 16 --br 16 --bc 128 --causal --q-block 511 --seed 43
+
 # Inputs from .npy files: Q and V float16, K float32, written from closed forms.
 python3 - <<'EOF'
 import math

@@ -162,6 +162,10 @@ CellFormula ExplainCell(const Trace& t, const Inputs* rounded, const CellRef& re
     f.error = "no such step";
     return f;
   }
+  if (!t.Holds(ref.step)) {
+    f.error = "step " + std::to_string(ref.step + 1) + " is not recorded: the trace holds " + WindowNote(t);
+    return f;
+  }
   const StepInfo& st = t.steps[ref.step];
   const bool tile = ref.field == CellField::kS || ref.field == CellField::kP;
   if (ref.row < st.row0 || ref.row >= st.row0 + st.rows || ref.col < 0 || ref.col >= (tile ? p.bc : p.d)) {

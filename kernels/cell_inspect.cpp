@@ -94,6 +94,10 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     out.error = "no step " + std::to_string(step + 1);
     return out;
   }
+  if (!t.Holds(step)) {
+    out.error = "step " + std::to_string(step + 1) + " is not recorded: the trace holds " + WindowNote(t);
+    return out;
+  }
   const StepInfo& st = t.steps[step];
   const int r = ref.row - st.row0;
   if (r < 0 || r >= st.rows) {

@@ -173,7 +173,7 @@ void RunQBlock(const Fa2Run& run, int i, int step, RunProgress& progress) {
     const int col0 = j * bc, cols = std::min(bc, p.n - col0);
     const float* v_blk = &in.v[static_cast<size_t>(col0) * d];
     TransposeKeys(p, in, col0, cols, kt.data());
-    float* rec = kTrace ? run.trace->Step(step) : nullptr;
+    float* rec = kTrace ? run.trace->Step(step) : nullptr;  // null: a step outside the window
     for (int r = 0; r < nrows; ++r) {
       ScoreRow(p, in, row0 + r, kt.data(), col0, cols, run.scale, pr.scores, s.data());
       // The block's row max, its near-ties and the shift m' (the stabilized variant's rule).
@@ -201,7 +201,7 @@ void RunQBlock(const Fa2Run& run, int i, int step, RunProgress& progress) {
         PvRow(pbar.data(), v_blk, cols, d, blk.data());
         for (int t = 0; t < d; ++t) o[t] = AddBlockProduct(o[t], rescale, blk[t], pr);
       }
-      if (kTrace) {
+      if (kTrace && rec) {
         const TraceLayout& L = run.trace->layout;
         PutRow(rec, L, kS, r, s.data(), bc);
         PutRow(rec, L, kP, r, pbar.data(), bc);
@@ -227,6 +227,12 @@ void Run(const Problem& p, const Inputs& raw, Trace* trace, Output* out, const R
   const float scale = p.EffectiveScale();
   const Fa2Run run{p, in, p.Numerics(), scale, trace, out};
   const std::vector<int> first_step = StepOffsets(p);
+  if (const int only = OnlyQBlock(p, opt); only >= 0) {
+    RunProgress progress(opt, LastKvBlock(p, only) + 1);
+    RunQBlock<kTrace>(run, only, first_step[only], progress);
+    progress.ThrowIfStopped();
+    return;
+  }
   RunProgress progress(opt, first_step.back());
   ParallelFor(p.QBlocks(), opt.threads, [&](int i) { RunQBlock<kTrace>(run, i, first_step[i], progress); });
   progress.ThrowIfStopped();
@@ -280,13 +286,27 @@ FS_FMA_CLONES void ExpRowF32(const float* x, int count, float* out) {
   for (int c = 0; c < count; ++c) out[c] = ExpFSelected(x[c]);
 }
 
+int OnlyQBlock(const Problem& p, const RunOptions& run) {
+  if (run.window < 0 || !run.outputs_from) return -1;
+  const Trace& from = *run.outputs_from;
+  if (from.problem != p || from.o.size() != static_cast<size_t>(p.n) * p.d || from.lse.size() != static_cast<size_t>(p.n))
+    throw std::invalid_argument("internal: the outputs to reuse are of " + Describe(from.problem) + ", not of " +
+                                Describe(p));
+  return run.window;
+}
+
 Trace EmulateTraced(const Problem& p, const Inputs& in, const RunOptions& run) {
   CheckInputsFit(p, in);
   const auto t0 = std::chrono::steady_clock::now();
-  Trace t = Trace::Allocate(p);
+  Trace t = Trace::Allocate(p, run.window);
   Output out;
-  out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
-  out.lse.assign(p.n, NAN);
+  if (OnlyQBlock(p, run) >= 0) {  // the other Q blocks' rows as that run left them
+    out.o = run.outputs_from->o;
+    out.lse = run.outputs_from->lse;
+  } else {
+    out.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
+    out.lse.assign(p.n, NAN);
+  }
   if (p.order == LoopOrder::kFa1)
     EmulateFa1(p, in, &t, &out, run);
   else

@@ -39,12 +39,20 @@ struct Output {
   double ms = 0.0;         // wall time of the run
 };
 
-// How a run is carried out; its results do not depend on it.
+// How a run is carried out, and what a traced run records; its results do not depend on it.
 struct RunOptions {
   int threads = 0;  // 0: DefaultThreads() (parallel.h); 1: everything on the caller's thread
+  // A traced run records every step (-1) or only those of this Q block (Trace::window); O and
+  // L are whole either way.
+  int window = -1;
   // Called after every step with the fraction of the loop's steps done (0 to 1], from one
   // thread at a time; returning false stops the run, which then throws RunCancelled.
   std::function<bool(double)> progress;
+  // With a window: O and L of the other Q blocks from this trace, one of the same problem and
+  // inputs run before (a windowed trace shown for another Q block), so that only the window's
+  // Q block runs; the trace is the same bit for bit. A backend that cannot run one Q block
+  // (the GPU's, for which the whole problem is quick) ignores it.
+  const Trace* outputs_from = nullptr;
 };
 
 // A run stopped by its progress callback; nothing of it is kept.
@@ -52,7 +60,8 @@ struct RunCancelled : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Every step recorded; TraceBudgetError when the trace would exceed kTraceBudgetBytes.
+// Every step recorded, or run.window's; TraceBudgetError when that would exceed
+// kTraceBudgetBytes.
 Trace EmulateTraced(const Problem& p, const Inputs& in, const RunOptions& run = {});
 // Same arithmetic, nothing recorded.
 Output Emulate(const Problem& p, const Inputs& in, const RunOptions& run = {});

@@ -64,7 +64,7 @@ void RunFa1QBlock(const Fa1Run& run, int i, const std::vector<int>& first_step, 
     const bool last_for_q_block = j == LastKvBlock(p, i);
     const int step = first_step[j] + i - FirstQBlock(p, j);
     TransposeKeys(p, in, col0, cols, kt.data());
-    float* rec = kTrace ? run.trace->Step(step) : nullptr;
+    float* rec = kTrace ? run.trace->Step(step) : nullptr;  // null: a step outside the window
     for (int r = 0; r < nrows; ++r) {
       const int row = row0 + r;
       ScoreRow(p, in, row, kt.data(), col0, cols, run.scale, kF, s.data());
@@ -90,7 +90,7 @@ void RunFa1QBlock(const Fa1Run& run, int i, const std::vector<int>& first_step, 
       run.l_hbm[row] = l_new;
       if (last_for_q_block) run.out->lse[row] = FinalL(m_new, l_new, kF);
 
-      if (kTrace) {  // S, P-tilde, O, O-bar, the row values; the standard softmax's shift m' = r_m
+      if (kTrace && rec) {  // S, P-tilde, O, O-bar, the row values; the standard softmax's shift m' = r_m
         const TraceLayout& L = run.trace->layout;
         PutRow(rec, L, kS, r, s.data(), bc);
         PutRow(rec, L, kP, r, pt.data(), bc);
@@ -106,13 +106,23 @@ void RunFa1QBlock(const Fa1Run& run, int i, const std::vector<int>& first_step, 
 
 template <bool kTrace>
 void RunFa1(const Problem& p, const Inputs& in, Trace* trace, Output* out, const RunOptions& opt) {
-  // "HBM": O in out->o, and l and m, initialized as Algorithm 1 does before its loops.
-  std::fill(out->o.begin(), out->o.end(), 0.0f);
+  // "HBM": O in out->o, and l and m, initialized as Algorithm 1 does before its loops (only
+  // the rows of the one Q block that runs, when the others' are reused: OnlyQBlock).
+  const int only = OnlyQBlock(p, opt);
+  const size_t row0 = only >= 0 ? static_cast<size_t>(only) * p.br : 0;
+  const size_t rows = only >= 0 ? static_cast<size_t>(std::min(p.br, p.n - only * p.br)) : static_cast<size_t>(p.n);
+  std::fill(out->o.begin() + row0 * p.d, out->o.begin() + (row0 + rows) * p.d, 0.0f);
   std::vector<float> l_hbm(p.n, 0.0f), m_hbm(p.n, kNegInf);
   const Fa1Run run{p, in, p.EffectiveScale(), l_hbm, m_hbm, trace, out};
   // The Q blocks' rows never meet: each runs its steps on its own, as FA1's one thread block
   // per head does them one after another.
   const std::vector<int> first_step = StepOffsets(p);
+  if (only >= 0) {
+    RunProgress progress(opt, LastKvBlock(p, only) + 1);
+    RunFa1QBlock<kTrace>(run, only, first_step, progress);
+    progress.ThrowIfStopped();
+    return;
+  }
   RunProgress progress(opt, first_step.back());
   ParallelFor(p.QBlocks(), opt.threads, [&](int i) { RunFa1QBlock<kTrace>(run, i, first_step, progress); });
   progress.ThrowIfStopped();

@@ -55,6 +55,10 @@ class RunProgress {
   std::atomic<bool> stopped_{false};
 };
 
+// The one Q block a run computes when RunOptions::outputs_from gives the others' O and L
+// (checked to be of p), or -1: every Q block runs.
+int OnlyQBlock(const Problem& p, const RunOptions& run);
+
 // FlashAttention-1's loop (emulate_fa1.cpp) on the raw inputs of p: every step recorded into
 // `trace` when it is not null, the final O and L into `out` (N x d and N floats).
 void EmulateFa1(const Problem& p, const Inputs& raw, Trace* trace, Output* out, const RunOptions& run);

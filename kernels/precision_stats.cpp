@@ -86,7 +86,7 @@ int CountExactOnes(const Trace& t, int step) {
 
 uint64_t CountExactOnes(const Trace& t) {
   uint64_t count = 0;
-  for (int k = 0; k < t.StepCount(); ++k) count += static_cast<uint64_t>(CountExactOnes(t, k));
+  for (int k : t.HeldSteps()) count += static_cast<uint64_t>(CountExactOnes(t, k));
   return count;
 }
 
@@ -156,6 +156,8 @@ nlohmann::json SummaryJson(const Trace& t, const PrecisionSummary& s) {
       {"beta", static_cast<double>(p.beta)},
       {"eps", static_cast<double>(p.eps)},
       {"steps", t.StepCount()},
+      {"held_steps", t.HeldStepCount()},
+      {"window_q_block", t.Windowed() ? nlohmann::json(t.window) : nlohmann::json()},
       {"p_exact_ones", s.exact_ones},
       {"o_max_abs_err", number(s.o_max_abs_err)},
       {"feature", s.feature >= 0 ? nlohmann::json(s.feature) : nlohmann::json("all")},

@@ -45,7 +45,7 @@ struct StepShadow {
 StepShadow ShadowStep(const Trace& t, const Inputs& rounded, int step);
 
 // P-bar entries equal to 1.0 exactly (rows below N only).
-uint64_t CountExactOnes(const Trace& t);                      // the whole trace
+uint64_t CountExactOnes(const Trace& t);                      // every step the trace holds
 int CountExactOnes(const Trace& t, int step);                 // one step
 int CountExactOnesInRow(const Trace& t, int step, int r);     // one row of one step
 
@@ -59,7 +59,7 @@ std::vector<double> DeltaDifferences(const Inputs& in, const std::vector<float>&
                                      const std::vector<double>& o_hp, int n, int d);
 
 struct PrecisionSummary {
-  uint64_t exact_ones = 0;          // P-bar == 1.0 over the whole trace
+  uint64_t exact_ones = 0;          // P-bar == 1.0 over the steps the trace holds
   double o_max_abs_err = 0.0;       // max |O - O_fp64| over all of O
   int feature = -1;                 // FollowedFeature
   SignedError o_err;                // of O[:, feature] (every feature when -1)

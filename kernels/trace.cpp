@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
 
 namespace fs {
 namespace {
@@ -134,19 +135,46 @@ std::vector<int> StepOffsets(const Problem& p) {
   return offsets;
 }
 
-uint64_t TraceBytes(const Problem& p) {
-  const uint64_t steps = static_cast<uint64_t>(StepOffsets(p).back());
-  return steps * TraceLayout::For(p).step_floats * kFloatBytes;
+namespace {
+// Steps a trace of p holds: all of them, or Q block `window`'s (one per K/V block it visits).
+uint64_t HeldStepsOf(const Problem& p, int window) {
+  if (window < 0) return static_cast<uint64_t>(StepOffsets(p).back());
+  return static_cast<uint64_t>(LastKvBlock(p, window)) + 1;
+}
+}  // namespace
+
+uint64_t TraceBytes(const Problem& p, int window) {
+  return HeldStepsOf(p, window) * TraceLayout::For(p).step_floats * kFloatBytes;
 }
 
-void CheckTraceBudget(const Problem& p) {
-  const uint64_t bytes = TraceBytes(p);
+void CheckTraceBudget(const Problem& p, int window) {
+  const uint64_t bytes = TraceBytes(p, window);
   if (bytes <= kTraceBudgetBytes) return;
   std::ostringstream msg;
-  msg << "recording every step of " << Describe(p) << " needs " << (bytes >> 20) << " MiB ("
-      << StepOffsets(p).back() << " steps); the trace budget is " << (kTraceBudgetBytes >> 20)
+  msg << "recording " << (window < 0 ? "every step" : "Q block " + std::to_string(window) + "'s steps") << " of "
+      << Describe(p) << " needs " << (bytes >> 20) << " MiB (" << HeldStepsOf(p, window)
+      << " steps); the trace budget is " << (kTraceBudgetBytes >> 20)
       << " MiB. Use larger blocks (Br, Bc) or a shorter sequence.";
   throw TraceBudgetError(msg.str());
+}
+
+int TraceWindowFor(const Problem& p, int q_block) {
+  if (TraceBytes(p) <= kTraceBudgetBytes) return -1;
+  return std::clamp(q_block, 0, std::max(0, p.QBlocks() - 1));
+}
+
+std::string WindowNote(const Trace& t) {
+  if (!t.Windowed()) return "";
+  return "Q block " + std::to_string(t.window) + "'s " + std::to_string(t.HeldStepCount()) + " steps of " +
+         std::to_string(t.StepCount());
+}
+
+std::vector<int> Trace::HeldSteps() const {
+  std::vector<int> out;
+  out.reserve(static_cast<size_t>(HeldStepCount()));
+  for (int k = 0; k < StepCount(); ++k)
+    if (Holds(k)) out.push_back(k);
+  return out;
 }
 
 HbmTraffic Fa2Traffic(const Problem& p) {
@@ -195,15 +223,19 @@ HbmTraffic StandardTraffic(const Problem& p) {
   return t;
 }
 
-Trace Trace::Allocate(const Problem& p) {
-  CheckTraceBudget(p);
+Trace Trace::Allocate(const Problem& p, int window) {
+  if (window >= p.QBlocks())
+    throw std::invalid_argument("trace window: Q block " + std::to_string(window) + " is out of range; " +
+                                Describe(p) + " has Q blocks 0.." + std::to_string(p.QBlocks() - 1));
+  CheckTraceBudget(p, window);
   Trace t;
   t.problem = p;
   t.layout = TraceLayout::For(p);
   t.steps = PlanSteps(p);
+  t.window = std::max(-1, window);
   float poison;
   std::memcpy(&poison, &kPoisonBits, sizeof poison);
-  t.data.assign(t.steps.size() * t.layout.step_floats, poison);  // one pass over the memory, not two
+  t.data.assign(HeldStepsOf(p, t.window) * t.layout.step_floats, poison);  // one pass over the memory, not two
   t.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   t.lse.assign(p.n, NAN);
   return t;
@@ -231,7 +263,7 @@ const float* PShift(const Trace& t, int k) { return t.problem.order == LoopOrder
 std::vector<double> RunningProbabilities(const Trace& t, int row, int step) {
   const Problem& p = t.problem;
   std::vector<double> probs(p.n, NAN);
-  if (step < 0 || step >= t.StepCount()) return probs;
+  if (!t.Holds(step)) return probs;
   const StepInfo& now = t.steps[step];
   if (row < now.row0 || row >= now.row0 + now.rows) return probs;
   const int r = row - now.row0;

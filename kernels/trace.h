@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -147,9 +148,15 @@ std::vector<StepInfo> PlanSteps(const Problem& p);
 // Index of the first step of each block of the outer loop (Q blocks for FA2, K/V blocks for
 // FA1), plus one past the end: size QBlocks() + 1 or KvBlocks() + 1; the last is the step count.
 std::vector<int> StepOffsets(const Problem& p);
-// Bytes the whole trace needs; TraceBudgetError when over kTraceBudgetBytes.
-uint64_t TraceBytes(const Problem& p);
-void CheckTraceBudget(const Problem& p);
+// Bytes the step records of a trace need: every step (window -1), or only the steps of Q block
+// `window` (a windowed trace, Trace::window).
+uint64_t TraceBytes(const Problem& p, int window = -1);
+// TraceBudgetError, naming the bytes needed and the budget, when that is over kTraceBudgetBytes.
+void CheckTraceBudget(const Problem& p, int window = -1);
+// The window a trace of p that is to show Q block q_block records: -1 (every step) when the
+// whole trace fits kTraceBudgetBytes, otherwise q_block (clamped to the Q blocks). One Q
+// block's steps always fit: at the largest N, d and blocks they take a few tens of MiB.
+int TraceWindowFor(const Problem& p, int q_block);
 
 // HBM traffic of the whole forward pass, in bytes, for FP32 elements.
 struct HbmTraffic {
@@ -166,11 +173,18 @@ HbmTraffic Fa1StateTraffic(const Problem& p);
 HbmTraffic FlashTraffic(const Problem& p);      // of p's loop order: closed form of PlanSteps' counters
 HbmTraffic StandardTraffic(const Problem& p);   // S and P materialized in HBM
 
+// A trace knows every step of the loop (steps), and holds the records of all of them or, when
+// they would not fit kTraceBudgetBytes (N = 8192 at any block size), of one Q block's steps
+// only: a windowed trace. Those are the steps of a followed row in either loop order (FA2's
+// consecutive steps, FA1's one step per K/V block), held in slot kv_block; O and L are whole.
+// A panel asks Holds(k) before it reads a step that is not the current one or the followed
+// row's; the app re-runs the problem with another window to show another Q block.
 struct Trace {
   Problem problem;
   TraceLayout layout;
   std::vector<StepInfo> steps;
-  std::vector<float> data;   // steps.size() * layout.step_floats
+  int window = -1;           // -1: every step held; otherwise the Q block whose steps are held
+  std::vector<float> data;   // HeldStepCount() * layout.step_floats
   std::vector<float> o;      // (N, d) final output
   std::vector<float> lse;    // (N)    L = m + log(l)
 
@@ -181,16 +195,28 @@ struct Trace {
   std::string host;          // machine name
   double kernel_ms = 0.0;    // wall time of the run that produced it
 
-  // Allocates steps and data for p, data poisoned.
-  static Trace Allocate(const Problem& p);
+  // Allocates steps and data for p (the steps of Q block `window` only, when it is not -1),
+  // data poisoned. TraceBudgetError when they would exceed kTraceBudgetBytes.
+  static Trace Allocate(const Problem& p, int window = -1);
 
   int StepCount() const { return static_cast<int>(steps.size()); }
-  float* Step(int k) { return data.data() + static_cast<size_t>(k) * layout.step_floats; }
-  const float* Step(int k) const {
-    return data.data() + static_cast<size_t>(k) * layout.step_floats;
+  bool Windowed() const { return window >= 0; }
+  // Whether step k's record is held (every step of a whole trace; a window's Q block's steps).
+  bool Holds(int k) const {
+    return k >= 0 && k < StepCount() && (window < 0 || steps[static_cast<size_t>(k)].q_block == window);
   }
-  // Field f of step k; nullptr when the trace's loop order does not record it.
-  const float* Field(int k, TraceField f) const { return layout.has[f] ? Step(k) + layout.offset[f] : nullptr; }
+  int HeldStepCount() const { return static_cast<int>(data.size() / (layout.step_floats ? layout.step_floats : 1)); }
+  // The steps held, in loop order.
+  std::vector<int> HeldSteps() const;
+  // Step k's record; nullptr when it is not held.
+  float* Step(int k) { return Holds(k) ? data.data() + Slot(k) * layout.step_floats : nullptr; }
+  const float* Step(int k) const { return Holds(k) ? data.data() + Slot(k) * layout.step_floats : nullptr; }
+  // Field f of step k; nullptr when the trace's loop order does not record it or the step is
+  // not held.
+  const float* Field(int k, TraceField f) const {
+    const float* rec = Step(k);
+    return layout.has[f] && rec ? rec + layout.offset[f] : nullptr;
+  }
   // S(k), P(k), MOld(k), ...: field f of step k.
 #define FS_FIELD_ACCESSOR(id, accessor, shape, name, fa2, fa1) \
   const float* accessor(int k) const { return Field(k, id); }
@@ -199,7 +225,14 @@ struct Trace {
 
   // Step index for (q_block, kv_block), or -1 when that pair is skipped.
   int FindStep(int q_block, int kv_block) const;
+
+ private:
+  size_t Slot(int k) const {
+    return window < 0 ? static_cast<size_t>(k) : static_cast<size_t>(steps[static_cast<size_t>(k)].kv_block);
+  }
 };
+// "Q block 3's 64 steps of 4096" for a windowed trace, "" for a whole one.
+std::string WindowNote(const Trace& t);
 
 // What P of step k is relative to: m_new in FA2's loop (P-bar), the block's own row max r_m
 // in FA1's (P-tilde). Br values.

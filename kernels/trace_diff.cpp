@@ -46,12 +46,16 @@ uint32_t UlpDistance(float a, float b) {
 }
 
 TraceDiff CompareTraces(const Trace& a, const Trace& b) {
+  if (a.problem == b.problem && a.window != b.window)
+    throw std::invalid_argument("the traces hold different steps: " +
+                                (a.Windowed() ? WindowNote(a) : std::string("every step")) + " vs " +
+                                (b.Windowed() ? WindowNote(b) : std::string("every step")));
   if (a.problem != b.problem || !(a.layout == b.layout) || a.data.size() != b.data.size() ||
       a.o.size() != b.o.size() || a.lse.size() != b.lse.size())
     throw std::invalid_argument("the traces are of different problems: " + Describe(a.problem) + " vs " +
                                 Describe(b.problem));
   TraceDiff d;
-  for (int k = 0; k < a.StepCount(); ++k)
+  for (int k : a.HeldSteps())
     for (const TraceFieldInfo& f : kTraceFields)
       if (a.layout.has[f.id]) Accumulate(&d, a.Field(k, f.id), b.Field(k, f.id), a.layout.FieldFloats(f), k, f.name);
   Accumulate(&d, a.o.data(), b.o.data(), a.o.size(), -1, "O");
@@ -62,7 +66,8 @@ TraceDiff CompareTraces(const Trace& a, const Trace& b) {
 std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field) {
   for (const TraceFieldInfo& f : kTraceFields) {
     if (field != f.name) continue;
-    std::vector<float> out(a.layout.FieldFloats(f));  // empty when the loop order does not record it
+    // Empty when the loop order does not record the field or the step is not held.
+    std::vector<float> out(a.Holds(step) && b.Holds(step) ? a.layout.FieldFloats(f) : 0);
     for (size_t i = 0; i < out.size(); ++i)
       out[i] = static_cast<float>(UlpDistance(a.Field(step, f.id)[i], b.Field(step, f.id)[i]));
     return out;

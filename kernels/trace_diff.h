@@ -15,7 +15,7 @@ namespace fs {
 uint32_t UlpDistance(float a, float b);
 
 struct TraceDiff {
-  uint64_t values = 0;       // floats compared (every step record, O and L)
+  uint64_t values = 0;       // floats compared (every step record held, O and L)
   uint64_t differing = 0;    // of which not identical
   uint32_t max_ulp = 0;
   double max_abs = 0.0;      // largest |a - b| over finite pairs
@@ -24,10 +24,12 @@ struct TraceDiff {
   bool Identical() const { return differing == 0; }
 };
 
-// Throws std::invalid_argument when the traces are of different problems or layouts.
+// Throws std::invalid_argument when the traces are of different problems or layouts, or hold
+// different steps (Trace::window).
 TraceDiff CompareTraces(const Trace& a, const Trace& b);
 
-// Per-element ulp distances of one field of one step (named as in kTraceFields).
+// Per-element ulp distances of one field of one step (named as in kTraceFields); empty when
+// either trace does not hold that step.
 std::vector<float> StepUlpMap(const Trace& a, const Trace& b, int step, const std::string& field);
 
 }  // namespace fs

@@ -47,7 +47,9 @@ constexpr const char* kNotes =
     "before it. Step k's record starts at k * step_floats; within it the layout offsets "
     "give each field listed in layout.fields. "
     "The step list is PlanSteps(problem), in the loop order problem.order: fa2, Q block outer and K/V block "
-    "inner; fa1, K/V block outer and Q block inner (a file without problem.order is fa2).";
+    "inner; fa1, K/V block outer and Q block inner (a file without problem.order is fa2). "
+    "A file with window holds only the records of Q block window.q_block's steps (one per K/V block j "
+    "it visits, in slot j); O and L are whole.";
 
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
   throw TraceFileError(path + ": " + what);
@@ -130,13 +132,14 @@ json ArrayJson(uint64_t floats, std::vector<uint64_t> shape) {
 }
 
 struct ExpectedSizes {
-  uint64_t steps = 0, data = 0, o = 0, lse = 0;
+  uint64_t steps = 0, held = 0, data = 0, o = 0, lse = 0;  // held: the step records stored
 };
 
-ExpectedSizes SizesFor(const Problem& p) {
+ExpectedSizes SizesFor(const Problem& p, int window) {
   ExpectedSizes s;
   s.steps = PlanSteps(p).size();
-  s.data = s.steps * TraceLayout::For(p).step_floats;
+  s.held = TraceBytes(p, window) / kFloatBytes / std::max<size_t>(1, TraceLayout::For(p).step_floats);
+  s.data = s.held * TraceLayout::For(p).step_floats;
   s.o = static_cast<uint64_t>(p.n) * p.d;
   s.lse = static_cast<uint64_t>(p.n);
   return s;
@@ -233,7 +236,10 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
   if (LayoutJson(t.layout, p.order) != LayoutJson(layout, p.order))
     Fail(path, "cannot save: the trace's layout " + LayoutJson(t.layout, p.order).dump() +
                    " is not the layout of its problem " + LayoutJson(layout, p.order).dump());
-  const ExpectedSizes want = SizesFor(p);
+  if (t.window >= p.QBlocks())
+    Fail(path, "cannot save: the trace's window is Q block " + std::to_string(t.window) + "; its problem (" +
+                   Describe(p) + ") has Q blocks 0.." + std::to_string(p.QBlocks() - 1));
+  const ExpectedSizes want = SizesFor(p, t.window);
   const auto mismatch = [&](const char* what, uint64_t have, uint64_t need) {
     Fail(path, std::string("cannot save: the trace has ") + std::to_string(have) + " " + what +
                    "; its problem (" + Describe(p) + ") needs " + std::to_string(need));
@@ -249,7 +255,7 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
       Fail(path, std::string("cannot save: the trace's ") + name + " is " + Excerpt(*text) + "; allowed: " +
                      ProvenanceRule());
 
-  const json header = {
+  json header = {
       {"format", kFormatName},
       {"notes", kNotes},
       {"problem", ProblemToJson(p)},
@@ -263,10 +269,11 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
       {"dtype", "float32"},
       {"byte_order", "little"},
       {"arrays",
-       {{"data", ArrayJson(want.data, {want.steps, layout.step_floats})},
+       {{"data", ArrayJson(want.data, {want.held, layout.step_floats})},
         {"o", ArrayJson(want.o, {static_cast<uint64_t>(p.n), static_cast<uint64_t>(p.d)})},
         {"lse", ArrayJson(want.lse, {static_cast<uint64_t>(p.n)})}}},
   };
+  if (t.Windowed()) header["window"] = {{"q_block", t.window}, {"held_steps", want.held}};
   const std::string text = header.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
   if (text.size() > kMaxHeaderBytes)
     Fail(path, "cannot save: the header would be " + std::to_string(text.size()) +
@@ -391,7 +398,15 @@ Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) 
   // The header against its own problem.
   try {
     t.problem = ProblemFromJson(Field(path, header, "problem", "problem"), path + ": header.problem");
-    CheckTraceBudget(t.problem);
+    if (header.contains("window")) {
+      const json& window = header.at("window");
+      const uint64_t q_block = Count(path, window, "q_block", "window.q_block");
+      if (q_block >= static_cast<uint64_t>(t.problem.QBlocks()))
+        Fail(path, "header field \"window.q_block\" is " + std::to_string(q_block) + " but its problem (" +
+                       Describe(t.problem) + ") has Q blocks 0.." + std::to_string(t.problem.QBlocks() - 1));
+      t.window = static_cast<int>(q_block);
+    }
+    CheckTraceBudget(t.problem, t.window);
   } catch (const ProblemError& e) {
     throw TraceFileError(e.what());
   } catch (const TraceBudgetError& e) {
@@ -403,7 +418,14 @@ Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) 
     Fail(path, "the header's layout " + JsonExcerpt(layout) + " does not match its problem (" +
                    Describe(t.problem) + "), whose layout is " + LayoutJson(t.layout, t.problem.order).dump());
   t.steps = PlanSteps(t.problem);
-  const ExpectedSizes want = SizesFor(t.problem);
+  const ExpectedSizes want = SizesFor(t.problem, t.window);
+  if (t.Windowed()) {
+    const uint64_t held = Count(path, header.at("window"), "held_steps", "window.held_steps");
+    if (held != want.held)
+      Fail(path, "header field \"window.held_steps\" is " + std::to_string(held) + " but Q block " +
+                     std::to_string(t.window) + " of its problem (" + Describe(t.problem) + ") has " +
+                     std::to_string(want.held) + " steps");
+  }
   const uint64_t steps = Count(path, header, "steps", "steps");
   if (steps != want.steps)
     Fail(path, "the header says " + std::to_string(steps) + " steps but its problem (" +
@@ -417,7 +439,7 @@ Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) 
   check_size("data", data_floats, want.data);
   check_size("o", o_floats, want.o);
   check_size("lse", lse_floats, want.lse);
-  ExpectShape(path, arrays, "data", {want.steps, t.layout.step_floats}, t.problem);
+  ExpectShape(path, arrays, "data", {want.held, t.layout.step_floats}, t.problem);
   ExpectShape(path, arrays, "o", {static_cast<uint64_t>(t.problem.n), static_cast<uint64_t>(t.problem.d)},
               t.problem);
   ExpectShape(path, arrays, "lse", {static_cast<uint64_t>(t.problem.n)}, t.problem);

@@ -10,6 +10,8 @@
 //
 // The step list is not stored: it is a pure function of the problem (PlanSteps), and the
 // loader checks that the header's layout and step count agree with it.
+// A windowed trace (Trace::window) stores only one Q block's step records: its header has
+// "window": {"q_block": i, "held_steps": h}, and data is (h x step_floats), in slot order.
 #pragma once
 
 #include <cstdint>

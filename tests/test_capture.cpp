@@ -361,7 +361,7 @@ TEST_CASE("shot refuses what it cannot draw as asked, with what is allowed, and 
       {" --beats 2..9", {"--beats 2..9 is out of range", "<= 3"}},
       {" --panel nope", {"--panel is \"nope\"; allowed: a panel: tiles, softmax, scores"}},
       {" --capture-scale 3", {"--capture-scale is \"3\"; allowed: 1, 2 or 4"}},
-      {" --n 8192 --br 128 --bc 128 --d 16", {"the trace budget is 256 MiB"}},
+      {" --n 8193 --br 128 --bc 128 --d 16", {"N (sequence length) is 8193; allowed: 1..8192"}},
       {" --steps 0..1 --video x.webm", {"allowed: a file name ending in .mp4 or .gif"}},
       {" --video x.mp4", {"give --steps A..B or --beats all|A..B"}},
   };

@@ -18,6 +18,7 @@
 #include "emulate.h"
 #include "reference.h"
 #include "test_oracle.h"
+#include "test_util.h"
 #include "trace.h"
 #include "trace_diff.h"
 #if defined(FS_HAVE_CUDA)
@@ -179,6 +180,50 @@ TEST_CASE("GPU trace equals the CPU emulation bit for bit on longer and edge-len
       p.n = n;
       CheckTraceMatchesEmulation(*gpu, p);
     }
+  }
+}
+
+// One Q block's steps recorded on the GPU (Trace::window): the same bits as the CPU twin's
+// windowed trace, every other step left out of the buffer, O and L whole.
+void CheckWindowMatchesEmulation(fs::Backend& gpu, const fs::Problem& p, int window) {
+  INFO(fs::Describe(p) << ", window: Q block " << window);
+  if (!KernelFits(p)) return;
+  const fs::Inputs in = fs::MakeInputs(p);
+  fs::RunOptions run;
+  run.window = window;
+  const fs::Trace cpu_trace = fs::EmulateTraced(p, in, run);
+  const fs::Trace gpu_trace = gpu.RunTraced(p, in, run);
+  REQUIRE(gpu_trace.window == window);
+  REQUIRE(gpu_trace.data.size() == cpu_trace.data.size());
+  CHECK(gpu_trace.HeldStepCount() == fs::LastKvBlock(p, window) + 1);
+  const fs::TraceDiff diff = fs::CompareTraces(gpu_trace, cpu_trace);
+  INFO(diff.differing << " of " << diff.values << " floats differ, up to " << diff.max_ulp
+                      << " ulp; first in step " << diff.first_step << " " << diff.first_field);
+  CHECK(SameBits(gpu_trace.data, cpu_trace.data));
+  CHECK(SameBits(gpu_trace.o, cpu_trace.o));
+  CHECK(SameBits(gpu_trace.lse, cpu_trace.lse));
+}
+
+TEST_CASE("GPU windowed trace equals the CPU emulation bit for bit, N = 8192 included, in both loop orders", "[.gpu]") {
+  RequireCuda();
+  auto gpu = fs::MakeCudaBackend();
+  // The longest N: every step would exceed the budget; the first, a middle and the last Q block.
+  for (fs::LoopOrder order : kOrders)
+    for (bool causal : {false, true}) {
+      fs::Problem p = fs_test::ProblemOf(fs::kMaxStepN, 16, 128, 128, causal);
+      p.order = order;
+      p.seed = fs_test::TestSeed();
+      REQUIRE(fs::TraceBytes(p) > fs::kTraceBudgetBytes);
+      CHECK_THROWS_AS(gpu->RunTraced(p, fs::MakeInputs(p)), fs::TraceBudgetError);  // no window: refused
+      for (int window : {0, 37, p.QBlocks() - 1}) CheckWindowMatchesEmulation(*gpu, WithOrder(p, order), window);
+    }
+  // Random shapes, lengths and windows.
+  const uint64_t seed = fs_test::TestSeed();
+  fs::NormalRng rng(seed);
+  INFO("seed " << seed << " (--rng-seed)");
+  for (int i = 0; i < 24; ++i) {
+    fs::Problem p = WithOrder(RandomShape(rng, 700), kOrders[i % 2]);
+    CheckWindowMatchesEmulation(*gpu, p, static_cast<int>(rng.NextU64() % p.QBlocks()));
   }
 }
 

@@ -56,6 +56,14 @@ constexpr const char* kFa1Traces[] = {
     "gpu_fa1_random_n128_d64.fstrace",             // square blocks, d = 64
 };
 
+// Windowed traces (Trace::window), recorded with `flashscope trace --q-block` by the same
+// script: one Q block's steps, O and L whole.
+constexpr const char* kWindowTraces[] = {
+    "gpu_window_q2_partial_n77_d32.fstrace",       // FA2, partial tiles, a middle Q block
+    "gpu_fa1_window_q3_causal_n130_d16.fstrace",   // FA1 causal, Br > Bc, a middle Q block
+    "gpu_window_q511_causal_n8192_d16.fstrace",    // the longest N, past the budget, its last Q block
+};
+
 std::string DataDir() {
   const char* override_dir = std::getenv("FS_REPLAY_DATA");  // to check traces before committing
   return override_dir && *override_dir ? override_dir : std::string(FS_SOURCE_DIR) + "/tests/data";
@@ -65,6 +73,7 @@ std::vector<std::string> ExpectedTraces() {
   std::vector<std::string> names(std::begin(kRecordedTraces), std::end(kRecordedTraces));
   if (kEdgeTracesRecorded) names.insert(names.end(), std::begin(kEdgeTraces), std::end(kEdgeTraces));
   if (kFa1TracesRecorded) names.insert(names.end(), std::begin(kFa1Traces), std::end(kFa1Traces));
+  names.insert(names.end(), std::begin(kWindowTraces), std::end(kWindowTraces));
   return names;
 }
 
@@ -120,14 +129,16 @@ TEST_CASE("every recorded trace comes from the CUDA kernel and the CPU emulation
     INFO(fs::Describe(gpu.problem) << "; " << fs::TraceProvenance(gpu));
     CHECK(gpu.backend == "CUDA");
     CHECK(!gpu.device.empty());
-    fs::Trace cpu = fs::EmulateTraced(gpu.problem, fs::MakeInputs(WithLocalInputs(gpu.problem)));
+    fs::RunOptions run;
+    run.window = gpu.window;  // the steps the file holds
+    fs::Trace cpu = fs::EmulateTraced(gpu.problem, fs::MakeInputs(WithLocalInputs(gpu.problem)), run);
     cpu.problem = gpu.problem;  // the same problem; only where its .npy inputs are differs
     const fs::TraceDiff diff = fs::CompareTraces(gpu, cpu);
     INFO(diff.differing << " of " << diff.values << " values differ, max " << diff.max_ulp << " ulp, first in "
                         << diff.first_field << " at step " << diff.first_step);
-    // Every step record, then O (N x d) and L (N).
+    // Every step record held, then O (N x d) and L (N).
     const fs::Problem& p = gpu.problem;
-    CHECK(diff.values == gpu.steps.size() * gpu.layout.step_floats + uint64_t(p.n) * p.d + p.n);
+    CHECK(diff.values == uint64_t(gpu.HeldStepCount()) * gpu.layout.step_floats + uint64_t(p.n) * p.d + p.n);
     CHECK(diff.Identical());
     CHECK(SameBits(gpu.o, cpu.o));
     CHECK(SameBits(gpu.lse, cpu.lse));
@@ -138,12 +149,17 @@ TEST_CASE("the recorded traces cover the edge cases they are kept for", "[replay
   bool random = false, tied = false, sink = false, lowrank = false, npy = false, scale = false;
   bool partial = false, causal_partial_diagonal = false, paper_standard = false, paper_stabilized = false;
   bool fa1 = false, fa1_causal_wide_q = false, fa1_causal_wide_kv = false;
+  bool fa2_window = false, fa1_window = false, longest_n_window = false;
   for (const auto& name : ExpectedTraces()) {
-    const fs::Problem p = fs::LoadTrace(DataDir() + "/" + name).problem;
+    const fs::Trace t = fs::LoadTrace(DataDir() + "/" + name);
+    const fs::Problem& p = t.problem;
+    fa2_window = fa2_window || (t.Windowed() && p.order == fs::LoopOrder::kFa2 && t.window > 0);
+    fa1_window = fa1_window || (t.Windowed() && p.order == fs::LoopOrder::kFa1 && p.causal && t.window > 0);
+    longest_n_window = longest_n_window || (t.Windowed() && p.n == fs::kMaxStepN && fs::TraceBytes(p) > fs::kTraceBudgetBytes);
     const bool paper = fs::PrecisionName(p.precision) == "paper-bf16";
     paper_standard = paper_standard || (paper && p.softmax == fs::Softmax::kStandard);
     paper_stabilized = paper_stabilized || (paper && p.softmax == fs::Softmax::kStabilized);
-    CHECK(fs::TraceBytes(p) <= (2u << 20));  // small enough to keep in the repository
+    CHECK(fs::TraceBytes(p, t.window) <= (2u << 20));  // small enough to keep in the repository
     random = random || p.pattern == fs::Pattern::kRandom;
     tied = tied || p.pattern == fs::Pattern::kTiedMaxima;
     sink = sink || p.pattern == fs::Pattern::kSink;
@@ -169,6 +185,9 @@ TEST_CASE("the recorded traces cover the edge cases they are kept for", "[replay
     CHECK(partial);
     CHECK(causal_partial_diagonal);
   }
+  CHECK(fa2_window);
+  CHECK(fa1_window);
+  CHECK(longest_n_window);
   if (kFa1TracesRecorded) {
     CHECK(fa1);
     CHECK(fa1_causal_wide_q);

@@ -131,10 +131,11 @@ class CudaBackend : public Backend {
   std::string Name() const override { return "CUDA"; }
   std::string DeviceName() const override { return device_name_; }
 
-  // The kernel runs to its end: `run` (threads, progress) is for the CPU twin.
-  Trace RunTraced(const Problem& p, const Inputs& in, const RunOptions& = {}) override {
+  // The kernel runs to its end: `run`'s threads and progress are for the CPU twin; its window
+  // says which steps are recorded.
+  Trace RunTraced(const Problem& p, const Inputs& in, const RunOptions& run = {}) override {
     CheckInputsFit(p, in);
-    Trace t = Trace::Allocate(p);  // TraceBudgetError here, before any GPU memory is taken
+    Trace t = Trace::Allocate(p, run.window);  // TraceBudgetError here, before any GPU memory is taken
     HeadBuffers buf(p, in);
     DeviceArray<float> data(t.data.size(), "the trace");
     data.Poison();  // rows past N stay so, exactly like Trace::Allocate's host buffer
@@ -148,6 +149,7 @@ class CudaBackend : public Backend {
     trace.data = data.get();
     trace.step_offsets = d_offsets.get();
     trace.layout = t.layout;
+    trace.window = t.window;
 
     CudaEvent start, stop;
     start.Record(nullptr);

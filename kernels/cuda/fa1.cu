@@ -82,7 +82,7 @@ __device__ __forceinline__ Fa1Row Fa1Softmax(const Fa2TeachArgs& a, const Fa2Tra
   for (int r = 0; r < kRowsPerWarp; ++r) {
     const int tile_row = wrow0 + r;
     float* sp_row = sp_tile + tile_row * a.bc;  // (Bc): S in, P~ out
-    const bool traced = kTrace && r < warp_rows;
+    const bool traced = kTrace && rec && r < warp_rows;  // rec is null outside a trace's window
 
     float r_m = kNegInf;
     for (int c = lane; c < a.bc; c += kWarpSize) r_m = MaxOp()(r_m, sp_row[c]);
@@ -155,7 +155,7 @@ __device__ __forceinline__ void Fa1UpdateRows(float* o_rows, int warp_rows, int 
       float* o = o_rows + static_cast<size_t>(r) * kD + t;
       const float o_new = Fa1Output(l_old, rescale, *o, scale_blk, pv[r][k], l_new);
       *o = o_new;
-      if (kTrace) {
+      if (kTrace && rec_o) {
         rec_o[static_cast<size_t>(r) * kD + t] = o_new;
         rec_blk[static_cast<size_t>(r) * kD + t] = pv[r][k];
       }
@@ -212,9 +212,13 @@ __global__ void __launch_bounds__(kMaxThreads, 1) fa1(const Fa2TeachArgs a, cons
       const int row0 = i * a.br, rows = min(a.br, a.n - row0);
       const int warp_rows = max(0, min(kRowsPerWarp, rows - wrow0));  // of the warp's rows, those < N
       const int my_row = row0 + wrow0 + lane;                          // the row lane r keeps
-      float* rec = kTrace ? trace.data + static_cast<size_t>(trace.step_offsets[j] + i - first_i) *
-                                             trace.layout.step_floats
-                          : nullptr;
+      // This step's record: step StepOffsets(p)[j] + i - first_i, or in a windowed trace slot j
+      // of the window's Q block and none (null) for the others.
+      float* rec = !kTrace ? nullptr
+                   : trace.window < 0
+                       ? trace.data + static_cast<size_t>(trace.step_offsets[j] + i - first_i) * trace.layout.step_floats
+                   : i == trace.window ? trace.data + static_cast<size_t>(j) * trace.layout.step_floats
+                                       : nullptr;
 
       __syncthreads();  // every warp is done with the last Q_i and P~ (and K_j, V_j are loaded)
       LoadTile<kD>(q_tile, kD, a.q + (head + row0) * kD, rows, a.br, kF);
@@ -234,8 +238,8 @@ __global__ void __launch_bounds__(kMaxThreads, 1) fa1(const Fa2TeachArgs a, cons
         for (int k = 0; k < kOut; ++k) pv[r][k] = 0.0f;
       AccumulatePV<kD>(sp_tile, a.bc, v_tile, cols, wrow0, lane, pv);
       Fa1UpdateRows<kD, kTrace>(o_hbm + static_cast<size_t>(row0 + wrow0) * kD, warp_rows, lane, row, pv,
-                                kTrace ? rec + trace.layout.offset[kOAcc] + wrow0 * kD : nullptr,
-                                kTrace ? rec + trace.layout.offset[kOBlk] + wrow0 * kD : nullptr);
+                                kTrace && rec ? rec + trace.layout.offset[kOAcc] + wrow0 * kD : nullptr,
+                                kTrace && rec ? rec + trace.layout.offset[kOBlk] + wrow0 * kD : nullptr);
       if (lane < warp_rows) {  // m_i, l_i back to HBM; L once the row has seen its last block
         m_hbm[my_row] = row.m_new;
         l_hbm[my_row] = row.l_new;

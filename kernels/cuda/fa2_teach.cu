@@ -93,7 +93,7 @@ __device__ __forceinline__ void OnlineSoftmax(const Fa2TeachArgs& a, const Numer
   for (int r = 0; r < kRowsPerWarp; ++r) {
     const int tile_row = wrow0 + r;
     float* sp_row = sp_tile + tile_row * a.bc;  // (Bc): S in, P out
-    const bool traced = kTrace && r < warp_rows;
+    const bool traced = kTrace && rec && r < warp_rows;  // rec is null outside a trace's window
 
     float r_m = kNegInf;
     for (int c = lane; c < a.bc; c += kWarpSize) r_m = MaxOp()(r_m, sp_row[c]);
@@ -170,7 +170,7 @@ __device__ __forceinline__ void AddBlockProductPV(const Precision& pr, const flo
     for (int k = 0; k < kOut; ++k) {
       o[r][k] = AddBlockProduct(o[r][k], rescale, blk[k], pr);
       const int t = lane + k * kWarpSize;
-      if (kTrace && r < warp_rows && t < kD) blk_rec[static_cast<size_t>(r) * kD + t] = blk[k];
+      if (kTrace && blk_rec && r < warp_rows && t < kD) blk_rec[static_cast<size_t>(r) * kD + t] = blk[k];
     }
   }
 }
@@ -196,8 +196,11 @@ __device__ __forceinline__ void StoreRows(float* dst, int warp_rows, int lane,
 
 // ---- 3. The kernel --------------------------------------------------------------------------
 
-// This step's record in the trace buffer: step index StepOffsets(p)[q_block] + kv_block.
+// This step's record in the trace buffer: step index StepOffsets(p)[q_block] + kv_block, or
+// in a windowed trace slot kv_block of the window's Q block and none (null) for the others.
 __device__ __forceinline__ float* StepRecord(const Fa2TraceArgs& trace, int q_block, int kv_block) {
+  if (trace.window >= 0)
+    return q_block == trace.window ? trace.data + static_cast<size_t>(kv_block) * trace.layout.step_floats : nullptr;
   const size_t step = static_cast<size_t>(trace.step_offsets[q_block] + kv_block);
   return trace.data + step * trace.layout.step_floats;
 }
@@ -259,8 +262,8 @@ __global__ void __launch_bounds__(kMaxThreads, 1)
       AccumulatePV<kD>(sp_tile, a.bc, kv_tile, cols, wrow0, lane, o);
     else
       AddBlockProductPV<kD, kTrace>(pr, sp_tile, a.bc, kv_tile, cols, wrow0, warp_rows, lane, rescale_lane,
-                                    kTrace ? rec + trace.layout.offset[kOBlk] + wrow0 * kD : nullptr, o);
-    if (kTrace)
+                                    kTrace && rec ? rec + trace.layout.offset[kOBlk] + wrow0 * kD : nullptr, o);
+    if (kTrace && rec)
       StoreRows<kD, false>(rec + trace.layout.offset[kOAcc] + wrow0 * kD, warp_rows, lane, o, l_lane, pr.output);
   }
 

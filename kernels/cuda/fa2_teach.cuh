@@ -42,6 +42,9 @@ struct Fa2TraceArgs {
   float* data = nullptr;              // (steps, layout.step_floats), poisoned by the caller
   const int* step_offsets = nullptr;  // StepOffsets(p): (QBlocks + 1), for FA1 (KvBlocks + 1)
   TraceLayout layout;                 // TraceLayout::For(the problem)
+  // -1: every step recorded at its index; otherwise only Q block `window`'s steps, step
+  // (window, j) in slot j (Trace::window), and data holds just those.
+  int window = -1;
 };
 
 constexpr int kMaxGridY = 65535;  // largest gridDim.y, so the largest B*H of one launch
