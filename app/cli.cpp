@@ -441,6 +441,20 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
   drift->add_option("--out", opt->out_path, "Write the JSON here instead of standard output");
   drift->add_option("--csv", opt->csv_path, "Also write one CSV line per run");
 
+  CLI::App* limits = app.add_subcommand(
+      "limits", "Compute the limits of softmax normalization on random unit keys: flattening over L, selection of "
+                "N tokens, the Jacobian's norm over T; JSON");
+  limits->add_option("--l", opt->limits_l, "Context lengths L, comma-separated, each 2..65536")->delimiter(',');
+  limits->add_option("--t", opt->limits_t, "Temperatures T for the Jacobian, comma-separated, each 0.001..1000")
+      ->delimiter(',');
+  limits->add_option("--n-selected", opt->limits_n,
+                     "Selected-token counts N, comma-separated (each run at every L above it)")
+      ->delimiter(',');
+  AddIntOption(limits, "--d", &opt->limits_d, 1, 1024, "Dimension of the keys and the query (1..1024)");
+  limits->add_option("--bound", opt->limits_bound, "Logit bound B: every logit in [-B, B] (0 < B <= 50)");
+  limits->add_option("--seed", opt->limits_seed, "Seed of the random keys and query");
+  limits->add_option("--json", opt->out_path, "Write the JSON here instead of standard output");
+
   CLI::App* bench = app.add_subcommand("bench", "Time the CUDA kernels on full problems (needs a GPU)");
   bench->add_option("--shape", opt->shapes,
                     "Shape BxHxNxD, with a trailing c for causal (e.g. 2x16x8192x128c); repeatable. "
@@ -471,6 +485,7 @@ int ParseCommandLine(int argc, char** argv, Options* opt) {
       if (bench->count(std::string("--") + stage.name) > 0) opt->precision_given = true;
   }
   if (*drift) opt->command = Command::kDrift;
+  if (*limits) opt->command = Command::kLimits;
   if (*exporter) opt->command = Command::kExport;
   if (!opt->size_text.empty() && !ParseSize(opt->size_text, &opt->width, &opt->height)) {
     std::fprintf(stderr, "--size is %s; allowed: WxH with W in %d..%d and H in %d..%d\n",

@@ -13,7 +13,7 @@
 
 namespace fs {
 
-enum class Command { kWindow, kShot, kTrace, kBench, kDrift, kExport };
+enum class Command { kWindow, kShot, kTrace, kBench, kDrift, kExport, kLimits };
 
 // How a capture is drawn: shot's and export's flags, File > Capture in the window.
 enum class CaptionMode { kAuto, kOn, kOff };  // kAuto: on for one panel, off for the whole window
@@ -59,6 +59,13 @@ struct Options {
   std::string summary_path;         // trace --summary: the precision summary (JSON; "-" = stdout)
   int drift_runs = 8;               // drift --runs
   std::string csv_path;             // drift --csv
+  // limits: context lengths, temperatures and selected-token counts to compute, and the setup
+  std::vector<int> limits_l = {16, 64, 256, 1024, 4096, 16384, 65536};
+  std::vector<double> limits_t = {0.01, 0.03, 0.1, 0.3, 1.0, 3.0};
+  std::vector<int> limits_n = {1, 4, 16, 64, 256, 1024};
+  int limits_d = 64;
+  double limits_bound = 4.0;
+  uint64_t limits_seed = 1;
   std::string size_text;           // --size WxH as given
   int width = 1920, height = 1080;  // parsed --size
   float ui_scale = 0.0f;            // --scale; 0: the monitor's (the window), 1 (shot, export)

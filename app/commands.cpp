@@ -1,8 +1,10 @@
 #include "commands.h"
 
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,7 @@
 #include "npy.h"
 #include "lesson.h"
 #include "precision_stats.h"
+#include "softmax_limits.h"
 #include "trace_file.h"
 
 namespace fs {
@@ -123,6 +126,83 @@ int RunDriftCommand(const Options& opt) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flashscope drift: %s\n", e.what());
     return 1;
+  }
+}
+
+int RunLimitsCommand(const Options& opt) {
+  try {
+    LimitsSetup setup;
+    setup.d = opt.limits_d;
+    setup.bound = opt.limits_bound;
+    setup.seed = opt.limits_seed;
+    ValidateLimits(setup);
+    for (int l : opt.limits_l) ValidateLength(l);
+    for (double t : opt.limits_t) {
+      LimitsSetup at = setup;
+      at.temperature = t;
+      ValidateLimits(at);
+    }
+    for (int n : opt.limits_n)
+      if (n < 1) throw std::invalid_argument("--n-selected " + std::to_string(n) + " is not allowed; allowed: N >= 1");
+    const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+    nlohmann::json flatten = nlohmann::json::array(), selection = nlohmann::json::array(),
+                   jacobian = nlohmann::json::array();
+    for (int l : opt.limits_l) {
+      const FlattenPoint f = Flatten(setup, l);
+      flatten.push_back({{"l", l},
+                         {"max_w", f.max_w},
+                         {"min_w", f.min_w},
+                         {"max_w_times_l", f.max_w * l},
+                         {"min_w_times_l", f.min_w * l},
+                         {"c1", number(f.c1)},
+                         {"c2", number(f.c2)},
+                         {"entropy", f.entropy},
+                         {"log_l", std::log(static_cast<double>(l))}});
+      for (int n : opt.limits_n) {
+        if (n >= l) continue;  // N selected out of L needs N < L
+        const SelectionPoint r = Select(setup, l, n);
+        selection.push_back({{"l", l},
+                             {"n", n},
+                             {"n_over_l", static_cast<double>(n) / l},
+                             {"past_quoted_limit", n > 0.06 * l},
+                             {"recovered", r.recovered},
+                             {"chance", static_cast<double>(n) / l},
+                             {"lift_over_chance", r.lift},
+                             {"selected_mass", r.selected_mass},
+                             {"dist_selected", r.dist_selected},
+                             {"dist_others", r.dist_others}});
+      }
+    }
+    const int jacobian_l = opt.limits_l.empty() ? 1024 : opt.limits_l.back();
+    for (double t : opt.limits_t) {
+      const JacobianPoint j = Jacobian(setup, jacobian_l, t);
+      jacobian.push_back({{"l", j.l},
+                          {"t", t},
+                          {"norm", j.norm},
+                          {"max_p", j.max_p},
+                          {"bound", j.bound},
+                          {"quoted_bound", j.quoted_bound},
+                          {"over_quoted_bound", j.norm > j.quoted_bound}});
+    }
+    const nlohmann::json doc = {
+        {"setup", {{"d", setup.d}, {"logit_bound", setup.bound}, {"seed", setup.seed}, {"keys", "random unit vectors"},
+                   {"logits", "B <q, k_i>, q a random unit vector (flattening, Jacobian) or the normalized mean "
+                              "of the selected keys (selection)"},
+                   {"recovered", "fraction of the selected tokens among the N largest logits; chance is N / L"}}},
+        {"quoted", {{"source", "Mudarisov et al., 2025, as quoted in the docs (not computed here)"},
+                    {"weights", "between C1/L and C2/L for bounded logits"},
+                    {"selection_limit", "N below about 0.06 L"},
+                    {"distinguishable", "about 70-85% of the selected tokens per head"},
+                    {"jacobian_bound", "min{1/(4T), sqrt(2)}"}}},
+        {"flatten", flatten},
+        {"selection", selection},
+        {"jacobian", jacobian},
+    };
+    WriteText(opt.out_path.empty() ? "-" : opt.out_path, doc.dump(2) + "\n");
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flashscope limits: %s\n", e.what());
+    return 2;
   }
 }
 

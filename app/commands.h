@@ -29,5 +29,7 @@ void SaveOutputsNpy(const Trace& t, const std::string& o_path, const std::string
 int RunTraceCommand(const Options& opt);
 int RunBenchCommand(const Options& opt);
 int RunDriftCommand(const Options& opt);
+// Softmax limits (kernels/softmax_limits.h) over the lists given: JSON to --json or standard output.
+int RunLimitsCommand(const Options& opt);
 
 }  // namespace fs

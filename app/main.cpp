@@ -1,4 +1,4 @@
-// flashscope: the window (default) and the commands shot, export, trace, bench and drift.
+// flashscope: the window (default) and the commands shot, export, trace, bench, drift and limits.
 #include <cstdio>
 
 #include "cli.h"
@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       return fs::RunBenchCommand(opt);
     case fs::Command::kDrift:
       return fs::RunDriftCommand(opt);
+    case fs::Command::kLimits:
+      return fs::RunLimitsCommand(opt);
     case fs::Command::kShot:
     case fs::Command::kExport:
     case fs::Command::kWindow:

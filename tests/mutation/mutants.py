@@ -661,6 +661,17 @@ MUTANTS = [
            "every frame of a --steps sequence shows the same step",
            guard="--steps A..B writes one numbered PNG per step, each the step's own shot"),
     # ---- windowed traces (Trace::window): one Q block's steps past the trace budget ----------
+    # ---- kernels/softmax_limits.cpp: the limits of softmax normalization --------------------
+    Mutant("limits-secular-wrong-side", "kernels/softmax_limits.cpp",
+           "    (g < 1.0 ? lo : hi) = x;",
+           "    (g < 1.0 ? hi : lo) = x;",
+           "the bisection of the secular equation moves the wrong end and misses the largest eigenvalue",
+           guard="the Jacobian's spectral norm from the secular equation equals a dense eigen-solve"),
+    Mutant("limits-lift-uncorrected", "kernels/softmax_limits.cpp",
+           "  r.lift = (r.recovered - chance) / (1.0 - chance);",
+           "  r.lift = r.recovered;",
+           "recovery is reported without removing what a random guess finds",
+           guard="selection: the selected tokens are found when few, and lost as N grows with L"),
     Mutant("window-slot-by-step", "kernels/trace.h",
            "return window < 0 ? static_cast<size_t>(k) : static_cast<size_t>(steps[static_cast<size_t>(k)].kv_block);",
            "return window < 0 ? static_cast<size_t>(k) : static_cast<size_t>(k) % steps.size();",
