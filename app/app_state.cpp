@@ -401,6 +401,7 @@ void PrepareFrame(AppState& s, double budget_ms) {
   if (s.view.shown[static_cast<int>(PanelId::kCompare)]) UpdateComparison(s);
   UpdateLab(s, budget_ms);
   UpdateLadder(s, !std::isfinite(budget_ms));
+  if (s.view.shown[static_cast<int>(PanelId::kLimits)]) UpdateLimits(s);
 }
 
 void SetStep(AppState& s, int step) {

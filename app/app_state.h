@@ -20,6 +20,7 @@
 #include "lab_state.h"
 #include "ladder_state.h"
 #include "lesson.h"
+#include "limits_state.h"
 #include "problem.h"
 #include "run_worker.h"
 #include "trace.h"
@@ -116,6 +117,7 @@ struct AppState {
   float s_abs_max = 0.0f;
   LabState lab;                    // precision, errors, bits and drift panels
   LadderState ladder;              // the throughput panel
+  LimitsLab limits;                // the softmax-limits panel
 
   // Runs off the UI thread (the window's); null: runs happen on the caller's thread.
   std::shared_ptr<RunWorker> runs;

@@ -113,10 +113,14 @@ double SoftmaxCovarianceNorm(const std::vector<double>& p) {
   return lo + 0.5 * (hi - lo);
 }
 
-FlattenPoint Flatten(const LimitsSetup& s, int l) {
+std::vector<double> LimitsWeights(const LimitsSetup& s, int l) {
   ValidateLimits(s);
   ValidateLength(l);
-  const std::vector<double> p = SoftmaxAt(LogitsFor(s, QueryOf(s), l), s.temperature);
+  return SoftmaxAt(LogitsFor(s, QueryOf(s), l), s.temperature);
+}
+
+FlattenPoint Flatten(const LimitsSetup& s, int l) {
+  const std::vector<double> p = LimitsWeights(s, l);
   FlattenPoint f;
   f.l = l;
   f.max_w = *std::max_element(p.begin(), p.end());

@@ -69,6 +69,9 @@ struct JacobianPoint {
 };
 JacobianPoint Jacobian(const LimitsSetup& s, int l, double temperature);
 
+// The weights of the flattening experiment at L (softmax(z / T) of the bounded logits).
+std::vector<double> LimitsWeights(const LimitsSetup& s, int l);
+
 // The largest eigenvalue of diag(p) - p p^T for weights p (summing to 1), by the secular
 // equation; exposed for tests.
 double SoftmaxCovarianceNorm(const std::vector<double>& p);

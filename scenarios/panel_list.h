@@ -44,7 +44,9 @@ constexpr int kPanelAreaCount = 3;
   X(kDrift, "drift", "Delta drift", kBottom, DrawDriftPanel, false,                                  \
     "Cumulative delta_lp - delta_hp over rows and over runs, standard against stabilized")            \
   X(kThroughput, "throughput", "Throughput", kTopRight, DrawThroughputPanel, false,                  \
-    "The kernel ladder's TFLOP/s against the GEMM ceiling beside its error; roofline, memory, tiles")
+    "The kernel ladder's TFLOP/s against the GEMM ceiling beside its error; roofline, memory, tiles")  \
+  X(kLimits, "limits", "Softmax limits", kBottom, DrawLimitsPanel, false,                              \
+    "Bounded logits: weights flatten toward 1/L, selection fails as N/L grows, the Jacobian over T")
 
 enum class PanelId : int {
 #define FS_PANEL_ID(id, name, title, area, draw, shown, tip) id,

@@ -5,6 +5,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -200,4 +202,35 @@ TEST_CASE("shot draws the precision panels of a lesson beat", "[shot][precision]
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(fs_test::ReadBytes(png).size() > 10000u);
+}
+
+TEST_CASE("the softmax-limits panel's curves are the library's for its setup, recomputed on a change",
+          "[app][softmax-limits]") {
+  fs::AppState s;
+  s.view.shown[static_cast<int>(fs::PanelId::kLimits)] = true;
+  fs::PrepareFrame(s, INFINITY);
+  const fs::LimitsLab& lab = s.limits;
+  REQUIRE(lab.error.empty());
+  CHECK(lab.flatten.size() == 13u);  // L = 16, 32, .., 65536
+  CHECK(lab.flatten.back().l == 65536);
+  CHECK(lab.selection.size() == 12u);  // N = 1, 2, .., 2048 < L = 4096
+  CHECK(lab.at_n.recovered == fs::Select(lab.setup, 4096, 16).recovered);
+  CHECK(lab.at_t.norm == fs::Jacobian(lab.setup, 4096, 1.0).norm);
+  CHECK(lab.sorted_weights.size() == 4096u);
+  CHECK(std::is_sorted(lab.sorted_weights.rbegin(), lab.sorted_weights.rend()));
+  // A slider let go: L = 64, T = 0.05; N is kept below L.
+  s.limits.l = 64;
+  s.limits.n = 500;
+  s.limits.setup.temperature = 0.05;
+  s.limits.changed = true;
+  fs::PrepareFrame(s, INFINITY);
+  CHECK(lab.n == 63);
+  CHECK(lab.selection.size() == 6u);  // N = 1, .., 32
+  CHECK(lab.at_t.norm == fs::Jacobian(lab.setup, 64, 0.05).norm);
+  // A setup out of range is said, not drawn.
+  s.limits.setup.d = 0;
+  s.limits.changed = true;
+  fs::PrepareFrame(s, INFINITY);
+  CHECK_THAT(lab.error, Catch::Matchers::Contains("d is 0; allowed: 1..1024"));
+  CHECK(lab.flatten.empty());
 }

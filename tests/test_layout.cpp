@@ -39,6 +39,8 @@ TEST_CASE("No clipped text and charts at least 120 px tall at every projector si
        "--lesson " + lessons + "biased_rounding.json --beat 1 --panels errors,throughput,drift --bench-json " +
            std::string(FS_SOURCE_DIR) + "/tests/data/h100_ladder_sample.json",
        {"errors/O", "errors/Oacc", "errors/hist", "drift/rows"}},
+      {"the softmax-limits lab", "--panels tiles,limits",
+       {"limits/flatten", "limits/selection", "limits/jacobian", "limits/pattern"}},
   };
   const char* sizes[] = {"1024x768", "1280x720", "1280x800", "1920x1080", "2560x1440", "3840x2160"};
   const double scales[] = {1.0, 1.5, 2.0};
@@ -73,7 +75,7 @@ TEST_CASE("No clipped text and charts at least 120 px tall at every projector si
           }
           ++checked;
         }
-  CHECK(checked == 4 * 6 * 3 * 2);
+  CHECK(checked == 5 * 6 * 3 * 2);
 }
 
 TEST_CASE("The layout report finds clipped text and short charts where they are", "[layout]") {
