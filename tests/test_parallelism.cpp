@@ -45,6 +45,9 @@ TEST_CASE("occupancy: registers per warp round up to 256, and each limit is name
   CHECK(regs.limiter == "registers");
   CHECK(regs.concurrent == 3 * 132);
   CHECK(regs.waves == 3);  // 1000 / 396, rounded up
+  // 170 registers: 5440 per warp, given 5632; 4 warps take 22528, and only 2 fit in 65536 (as
+  // 21760 unrounded, 3 would seem to).
+  CHECK(fs::PlanGrid(h100, {128, 170, 16 * 1024}, 1000).blocks_per_sm == 2);
   // 100 KiB of shared memory: two per SM of 228 KiB.
   const fs::GridPlan smem = fs::PlanGrid(h100, {64, 32, 100 * 1024}, 10);
   CHECK(smem.blocks_per_sm == 2);
