@@ -39,6 +39,18 @@ struct ProblemRun {
   std::string error;  // why the problem was refused or failed
 };
 
+// Whether b's loop has a's steps, so that the step shown stays where it is.
+bool SameShape(const Problem& a, const Problem& b) {
+  return a.n == b.n && a.br == b.br && a.bc == b.bc && a.causal == b.causal;
+}
+
+// "The trace file F holds Q block 3's 64 steps of 4096; <what> is in Q block Q, which it did
+// not record."
+std::string NotInFileNote(const AppState& s, const std::string& what, int q_block) {
+  return "The trace file " + s.trace_file + " holds " + WindowNote(*s.trace) + "; " + what + " is in Q block " +
+         std::to_string(q_block) + ", which it did not record.";
+}
+
 // An earlier run of the same problem, whose inputs, O and L a windowed re-run takes.
 struct EarlierRun {
   std::shared_ptr<const Trace> trace;
@@ -73,8 +85,7 @@ bool ShowProblemRun(AppState& s, const ProblemRun& r) {
     s.edit = s.problem;
     return false;
   }
-  const bool same_shape = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
-                          s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal;
+  const bool same_shape = s.trace && SameShape(s.trace->problem, p);
   s.problem = p;
   s.edit = p;
   s.inputs = r.inputs;
@@ -160,15 +171,14 @@ std::vector<double> SoftmaxOfRecordedScores(const Trace& t, int row) {
 
 namespace {
 
-// The window a run of p records: the Q block of the step the state will show (the same step
-// when the loop is the same, otherwise the first), or of `step` when one is asked for.
-int WindowToShow(const AppState& s, const Problem& p, int step) {
-  const bool same_loop = s.trace && s.trace->problem.n == p.n && s.trace->problem.br == p.br &&
-                         s.trace->problem.bc == p.bc && s.trace->problem.causal == p.causal &&
-                         s.trace->problem.order == p.order;
-  if (step < 0) step = same_loop ? s.step : 0;
-  const int q_block = same_loop && step < s.trace->StepCount() ? s.trace->steps[step].q_block : 0;
-  return TraceWindowFor(p, q_block);
+// The window a run of p records: -1 when every step fits the budget, otherwise the Q block, in
+// p's loop, of the step ShowProblemRun will show (the same step when the shape is the same,
+// otherwise the first).
+int WindowToShow(const AppState& s, const Problem& p) {
+  if (TraceBytes(p) <= kTraceBudgetBytes) return -1;
+  const std::vector<StepInfo> plan = PlanSteps(p);
+  const int step = s.trace && SameShape(s.trace->problem, p) ? s.step : 0;
+  return plan[std::min<size_t>(static_cast<size_t>(step), plan.size() - 1)].q_block;
 }
 
 // Runs p (recording `window`) and shows it at `step` and `row` (-1: as ShowProblemRun
@@ -205,9 +215,9 @@ bool ShowStepOutsideWindow(AppState& s, int step, int row) {
     for (int k : held)
       if (std::abs(k - step) < std::abs(nearest - step)) nearest = k;
     s.step = nearest;
-    SetStatus(s, "The trace file " + s.trace_file + " holds " + WindowNote(t) + "; step " + std::to_string(step) +
-                     " is in Q block " + std::to_string(t.steps[step].q_block) +
-                     ", which it did not record. Showing step " + std::to_string(nearest) + ".",
+    SetStatus(s,
+              NotInFileNote(s, "step " + std::to_string(step), t.steps[step].q_block) + " Showing step " +
+                  std::to_string(nearest) + ".",
               false);
     return true;
   }
@@ -218,21 +228,13 @@ bool ShowStepOutsideWindow(AppState& s, int step, int row) {
 }  // namespace
 
 bool ApplyProblem(AppState& s, const Problem& p) {
-  ProblemRun r;
-  {
-    RunOptions run;
-    run.window = WindowToShow(s, p, -1);
-    r = RunProblem(p, s.backend_kind, run);
-  }
-  return ShowProblemRun(s, r);
+  RunOptions run;
+  run.window = WindowToShow(s, p);
+  return ShowProblemRun(s, RunProblem(p, s.backend_kind, run));
 }
 
 void RequestProblem(AppState& s, const Problem& p, const RunApply& then) {
-  if (!s.runs) {
-    if (ApplyProblem(s, p) && then) then(s);
-    return;
-  }
-  RequestRun(s, p, WindowToShow(s, p, -1), -1, -1, then);
+  RequestRun(s, p, WindowToShow(s, p), -1, -1, then);  // on the caller's thread without a worker
 }
 
 bool CancelRuns(AppState& s) {
@@ -333,7 +335,7 @@ bool OpenTraceFile(AppState& s, const std::string& path) {
     s.trace_file = path;
     s.exact_row_of = -1;
     s.lesson.reset();
-    SetStep(s, s.trace->Windowed() && s.trace->HeldStepCount() > 0 ? s.trace->HeldSteps().front() : 0);
+    SetStep(s, s.trace->HeldStepCount() > 0 ? s.trace->HeldSteps().front() : 0);
     SetRow(s, s.row);
     SetStatus(s, "Opened " + path + (s.trace->Windowed() ? " (it holds " + WindowNote(*s.trace) + ")" : ""), false);
     return true;
@@ -439,10 +441,7 @@ void SetRow(AppState& s, int row) {
   if (s.trace_file.empty()) {
     ShowStepOutsideWindow(s, step, wanted);
   } else {
-    SetStatus(s, "The trace file " + s.trace_file + " holds " + WindowNote(*s.trace) + "; row " +
-                     std::to_string(wanted) + " is in Q block " + std::to_string(s.trace->steps[step].q_block) +
-                     ", which it did not record.",
-              false);
+    SetStatus(s, NotInFileNote(s, "row " + std::to_string(wanted), s.trace->steps[step].q_block), false);
   }
 }
 

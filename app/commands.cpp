@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -135,6 +136,7 @@ int RunLimitsCommand(const Options& opt) {
     setup.d = opt.limits_d;
     setup.bound = opt.limits_bound;
     setup.seed = opt.limits_seed;
+    // Everything refused before anything is computed.
     ValidateLimits(setup);
     for (int l : opt.limits_l) ValidateLength(l);
     for (double t : opt.limits_t) {
@@ -147,8 +149,13 @@ int RunLimitsCommand(const Options& opt) {
     const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
     nlohmann::json flatten = nlohmann::json::array(), selection = nlohmann::json::array(),
                    jacobian = nlohmann::json::array();
+    // The logits at the longest L serve every L and T (LimitsLogits).
+    const int jacobian_l = opt.limits_l.empty() ? 1024 : opt.limits_l.back();
+    int longest = jacobian_l;
+    for (int l : opt.limits_l) longest = std::max(longest, l);
+    const std::vector<double> z = LimitsLogits(setup, longest);
     for (int l : opt.limits_l) {
-      const FlattenPoint f = Flatten(setup, l);
+      const FlattenPoint f = FlattenAt(setup, z, l);
       flatten.push_back({{"l", l},
                          {"max_w", f.max_w},
                          {"min_w", f.min_w},
@@ -173,9 +180,8 @@ int RunLimitsCommand(const Options& opt) {
                              {"dist_others", r.dist_others}});
       }
     }
-    const int jacobian_l = opt.limits_l.empty() ? 1024 : opt.limits_l.back();
     for (double t : opt.limits_t) {
-      const JacobianPoint j = Jacobian(setup, jacobian_l, t);
+      const JacobianPoint j = JacobianAt(setup, z, jacobian_l, t);
       jacobian.push_back({{"l", j.l},
                           {"t", t},
                           {"norm", j.norm},

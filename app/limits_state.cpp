@@ -19,13 +19,16 @@ void UpdateLimits(AppState& s) {
   try {
     lab.l = std::clamp(lab.l, kMinLimitsL, kMaxLimitsL);
     lab.n = std::clamp(lab.n, 1, lab.l - 1);
-    for (int l = 16; l <= kMaxLimitsL; l *= 2) lab.flatten.push_back(Flatten(lab.setup, l));
+    // The logits at the longest L serve every L and T (LimitsLogits).
+    const std::vector<double> z = LimitsLogits(lab.setup, kMaxLimitsL);
+    for (int l = 16; l <= kMaxLimitsL; l *= 2) lab.flatten.push_back(FlattenAt(lab.setup, z, l));
     for (int n = 1; n < lab.l; n *= 2) lab.selection.push_back(Select(lab.setup, lab.l, n));
-    for (double t = 0.01; t <= 10.0 * (1 + 1e-9); t *= 1.25) lab.jacobian.push_back(Jacobian(lab.setup, lab.l, t));
-    lab.at_l = Flatten(lab.setup, lab.l);
+    for (double t = 0.01; t <= 10.0 * (1 + 1e-9); t *= 1.25)
+      lab.jacobian.push_back(JacobianAt(lab.setup, z, lab.l, t));
+    lab.at_l = FlattenAt(lab.setup, z, lab.l);
     lab.at_n = Select(lab.setup, lab.l, lab.n);
-    lab.at_t = Jacobian(lab.setup, lab.l, lab.setup.temperature);
-    lab.sorted_weights = LimitsWeights(lab.setup, lab.l);
+    lab.at_t = JacobianAt(lab.setup, z, lab.l, lab.setup.temperature);
+    lab.sorted_weights = LimitsWeights(lab.setup, z, lab.l);
     std::sort(lab.sorted_weights.begin(), lab.sorted_weights.end(), std::greater<double>());
   } catch (const std::exception& e) {
     lab.error = e.what();

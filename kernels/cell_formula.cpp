@@ -163,7 +163,7 @@ CellFormula ExplainCell(const Trace& t, const Inputs* rounded, const CellRef& re
     return f;
   }
   if (!t.Holds(ref.step)) {
-    f.error = "step " + std::to_string(ref.step + 1) + " is not recorded: the trace holds " + WindowNote(t);
+    f.error = NotHeldNote(t, ref.step);
     return f;
   }
   const StepInfo& st = t.steps[ref.step];

@@ -95,7 +95,7 @@ CellReport InspectCell(const Trace& t, const Inputs* rounded, const CellRef& ref
     return out;
   }
   if (!t.Holds(step)) {
-    out.error = "step " + std::to_string(step + 1) + " is not recorded: the trace holds " + WindowNote(t);
+    out.error = NotHeldNote(t, step);
     return out;
   }
   const StepInfo& st = t.steps[step];

@@ -227,15 +227,7 @@ void Run(const Problem& p, const Inputs& raw, Trace* trace, Output* out, const R
   const float scale = p.EffectiveScale();
   const Fa2Run run{p, in, p.Numerics(), scale, trace, out};
   const std::vector<int> first_step = StepOffsets(p);
-  if (const int only = OnlyQBlock(p, opt); only >= 0) {
-    RunProgress progress(opt, LastKvBlock(p, only) + 1);
-    RunQBlock<kTrace>(run, only, first_step[only], progress);
-    progress.ThrowIfStopped();
-    return;
-  }
-  RunProgress progress(opt, first_step.back());
-  ParallelFor(p.QBlocks(), opt.threads, [&](int i) { RunQBlock<kTrace>(run, i, first_step[i], progress); });
-  progress.ThrowIfStopped();
+  ForEachQBlock(p, opt, [&](int i, RunProgress& progress) { RunQBlock<kTrace>(run, i, first_step[i], progress); });
 }
 
 double MsSince(std::chrono::steady_clock::time_point t0) {

@@ -117,15 +117,7 @@ void RunFa1(const Problem& p, const Inputs& in, Trace* trace, Output* out, const
   // The Q blocks' rows never meet: each runs its steps on its own, as FA1's one thread block
   // per head does them one after another.
   const std::vector<int> first_step = StepOffsets(p);
-  if (only >= 0) {
-    RunProgress progress(opt, LastKvBlock(p, only) + 1);
-    RunFa1QBlock<kTrace>(run, only, first_step, progress);
-    progress.ThrowIfStopped();
-    return;
-  }
-  RunProgress progress(opt, first_step.back());
-  ParallelFor(p.QBlocks(), opt.threads, [&](int i) { RunFa1QBlock<kTrace>(run, i, first_step, progress); });
-  progress.ThrowIfStopped();
+  ForEachQBlock(p, opt, [&](int i, RunProgress& progress) { RunFa1QBlock<kTrace>(run, i, first_step, progress); });
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <mutex>
 
 #include "emulate.h"
+#include "parallel.h"
+#include "trace.h"
 
 namespace fs {
 
@@ -58,6 +60,19 @@ class RunProgress {
 // The one Q block a run computes when RunOptions::outputs_from gives the others' O and L
 // (checked to be of p), or -1: every Q block runs.
 int OnlyQBlock(const Problem& p, const RunOptions& run);
+
+// Runs body(i, progress) for every Q block i, spread over threads, or for OnlyQBlock's one;
+// progress counts the steps of the blocks that run. RunCancelled when the callback stopped it.
+template <typename Body>
+void ForEachQBlock(const Problem& p, const RunOptions& run, Body body) {
+  const int only = OnlyQBlock(p, run);
+  RunProgress progress(run, static_cast<int>(StepsHeld(p, only)));
+  if (only >= 0)
+    body(only, progress);
+  else
+    ParallelFor(p.QBlocks(), run.threads, [&](int i) { body(i, progress); });
+  progress.ThrowIfStopped();
+}
 
 // FlashAttention-1's loop (emulate_fa1.cpp) on the raw inputs of p: every step recorded into
 // `trace` when it is not null, the final O and L into `out` (N x d and N floats).

@@ -22,6 +22,7 @@
 namespace fs {
 
 constexpr int kWarpSize = 32;                 // lanes of a CUDA warp
+constexpr int kRowsPerWarp = 16;              // query rows each warp of fa2_teach and fa1 owns
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2Hi = 0.693145751953125f;   // ln 2 split so that k*kLn2Hi is exact
 constexpr float kLn2Lo = 1.42860682030941723e-6f;

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "fmath.h"
 #include "ladder.h"
 #include "trace.h"
 
 namespace fs {
 namespace {
-constexpr int kWarp = 32;
-constexpr int kRowsPerWarp = 16;  // fa2_teach and fa1: each warp owns 16 query rows
-constexpr int kRegUnit = 256;     // registers are given to a warp in units of 256
+constexpr int kRegUnit = 256;  // registers are given to a warp in units of 256
 }  // namespace
 
 // Data sheets: SMs, 64 Ki registers and at most 2048 (Ada: 1536) threads and 32 (Ada: 24)
@@ -40,7 +39,7 @@ int TeachRegisters(TeachKernel k, int d) {
 
 KernelUse TeachKernelUse(TeachKernel k, const Problem& p) {
   KernelUse u;
-  u.threads = p.br / kRowsPerWarp * kWarp;
+  u.threads = p.br / kRowsPerWarp * kWarpSize;
   u.regs_per_thread = TeachRegisters(k, p.d);
   u.smem_bytes = k == TeachKernel::kFa2Teach ? Fa2TeachSmemBytes(p.br, p.bc, p.d) : Fa1SmemBytes(p.br, p.bc, p.d);
   return u;
@@ -51,10 +50,10 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks) {
     throw std::invalid_argument("a launch needs threads, registers and blocks");
   GridPlan g;
   g.blocks = blocks;
-  const int warps = (use.threads + kWarp - 1) / kWarp;
-  const int regs_per_warp = (use.regs_per_thread * kWarp + kRegUnit - 1) / kRegUnit * kRegUnit;
+  const int warps = (use.threads + kWarpSize - 1) / kWarpSize;
+  const int regs_per_warp = (use.regs_per_thread * kWarpSize + kRegUnit - 1) / kRegUnit * kRegUnit;
   const int by_regs = gpu.regs_per_sm / (regs_per_warp * warps);
-  const int by_threads = gpu.max_threads_per_sm / (warps * kWarp);
+  const int by_threads = gpu.max_threads_per_sm / (warps * kWarpSize);
   const int by_smem = use.smem_bytes > gpu.smem_per_block
                           ? 0
                           : use.smem_bytes == 0 ? gpu.max_blocks_per_sm

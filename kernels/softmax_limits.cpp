@@ -113,14 +113,25 @@ double SoftmaxCovarianceNorm(const std::vector<double>& p) {
   return lo + 0.5 * (hi - lo);
 }
 
-std::vector<double> LimitsWeights(const LimitsSetup& s, int l) {
+std::vector<double> LimitsLogits(const LimitsSetup& s, int l) {
   ValidateLimits(s);
   ValidateLength(l);
-  return SoftmaxAt(LogitsFor(s, QueryOf(s), l), s.temperature);
+  return LogitsFor(s, QueryOf(s), l);
 }
 
-FlattenPoint Flatten(const LimitsSetup& s, int l) {
-  const std::vector<double> p = LimitsWeights(s, l);
+std::vector<double> LimitsWeights(const LimitsSetup& s, const std::vector<double>& z, int l) {
+  ValidateLimits(s);
+  ValidateLength(l);
+  if (static_cast<size_t>(l) > z.size())
+    throw std::invalid_argument("internal: L = " + std::to_string(l) + " needs " + std::to_string(l) +
+                                " logits, " + std::to_string(z.size()) + " given");
+  return SoftmaxAt(std::vector<double>(z.begin(), z.begin() + l), s.temperature);
+}
+
+FlattenPoint Flatten(const LimitsSetup& s, int l) { return FlattenAt(s, LimitsLogits(s, l), l); }
+
+FlattenPoint FlattenAt(const LimitsSetup& s, const std::vector<double>& z, int l) {
+  const std::vector<double> p = LimitsWeights(s, z, l);
   FlattenPoint f;
   f.l = l;
   f.max_w = *std::max_element(p.begin(), p.end());
@@ -185,9 +196,13 @@ SelectionPoint Select(const LimitsSetup& s, int l, int n) {
 JacobianPoint Jacobian(const LimitsSetup& s, int l, double temperature) {
   LimitsSetup at = s;
   at.temperature = temperature;
-  ValidateLimits(at);
-  ValidateLength(l);
-  const std::vector<double> p = SoftmaxAt(LogitsFor(at, QueryOf(at), l), temperature);
+  return JacobianAt(s, LimitsLogits(at, l), l, temperature);
+}
+
+JacobianPoint JacobianAt(const LimitsSetup& s, const std::vector<double>& z, int l, double temperature) {
+  LimitsSetup at = s;
+  at.temperature = temperature;
+  const std::vector<double> p = LimitsWeights(at, z, l);
   JacobianPoint j;
   j.l = l;
   j.temperature = temperature;

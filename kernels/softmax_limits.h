@@ -48,6 +48,13 @@ struct FlattenPoint {
 };
 FlattenPoint Flatten(const LimitsSetup& s, int l);
 
+// The logits of the flattening and Jacobian experiments, z_i = B <q, k_i> for i < l. Key i is
+// the same at every l, so the logits at a shorter L are the first ones of these: a sweep over L
+// or T computes them once, for its largest L.
+std::vector<double> LimitsLogits(const LimitsSetup& s, int l);
+// Flatten and Jacobian at L = l from the first l of logits z (LimitsLogits at l or more).
+FlattenPoint FlattenAt(const LimitsSetup& s, const std::vector<double>& z, int l);
+
 struct SelectionPoint {
   int l = 0, n = 0;
   double recovered = 0.0;     // fraction of the selected tokens among the N largest logits
@@ -68,9 +75,10 @@ struct JacobianPoint {
   double quoted_bound = 0.0; // min{1/(4T), sqrt 2}, as the paper states it
 };
 JacobianPoint Jacobian(const LimitsSetup& s, int l, double temperature);
+JacobianPoint JacobianAt(const LimitsSetup& s, const std::vector<double>& z, int l, double temperature);
 
-// The weights of the flattening experiment at L (softmax(z / T) of the bounded logits).
-std::vector<double> LimitsWeights(const LimitsSetup& s, int l);
+// The weights of the flattening experiment at L = l (softmax(z / T) of the first l of z).
+std::vector<double> LimitsWeights(const LimitsSetup& s, const std::vector<double>& z, int l);
 
 // The largest eigenvalue of diag(p) - p p^T for weights p (summing to 1), by the secular
 // equation; exposed for tests.

@@ -135,16 +135,13 @@ std::vector<int> StepOffsets(const Problem& p) {
   return offsets;
 }
 
-namespace {
-// Steps a trace of p holds: all of them, or Q block `window`'s (one per K/V block it visits).
-uint64_t HeldStepsOf(const Problem& p, int window) {
+uint64_t StepsHeld(const Problem& p, int window) {
   if (window < 0) return static_cast<uint64_t>(StepOffsets(p).back());
   return static_cast<uint64_t>(LastKvBlock(p, window)) + 1;
 }
-}  // namespace
 
 uint64_t TraceBytes(const Problem& p, int window) {
-  return HeldStepsOf(p, window) * TraceLayout::For(p).step_floats * kFloatBytes;
+  return StepsHeld(p, window) * TraceLayout::For(p).step_floats * kFloatBytes;
 }
 
 void CheckTraceBudget(const Problem& p, int window) {
@@ -152,7 +149,7 @@ void CheckTraceBudget(const Problem& p, int window) {
   if (bytes <= kTraceBudgetBytes) return;
   std::ostringstream msg;
   msg << "recording " << (window < 0 ? "every step" : "Q block " + std::to_string(window) + "'s steps") << " of "
-      << Describe(p) << " needs " << (bytes >> 20) << " MiB (" << HeldStepsOf(p, window)
+      << Describe(p) << " needs " << (bytes >> 20) << " MiB (" << StepsHeld(p, window)
       << " steps); the trace budget is " << (kTraceBudgetBytes >> 20)
       << " MiB. Use larger blocks (Br, Bc) or a shorter sequence.";
   throw TraceBudgetError(msg.str());
@@ -164,9 +161,14 @@ int TraceWindowFor(const Problem& p, int q_block) {
 }
 
 std::string WindowNote(const Trace& t) {
-  if (!t.Windowed()) return "";
+  if (!t.Windowed()) return "every step";
   return "Q block " + std::to_string(t.window) + "'s " + std::to_string(t.HeldStepCount()) + " steps of " +
          std::to_string(t.StepCount());
+}
+
+std::string NotHeldNote(const Trace& t, int k) {
+  if (t.Holds(k)) return "";
+  return "step " + std::to_string(k + 1) + " is not recorded: the trace holds " + WindowNote(t);
 }
 
 std::vector<int> Trace::HeldSteps() const {
@@ -235,7 +237,7 @@ Trace Trace::Allocate(const Problem& p, int window) {
   t.window = std::max(-1, window);
   float poison;
   std::memcpy(&poison, &kPoisonBits, sizeof poison);
-  t.data.assign(HeldStepsOf(p, t.window) * t.layout.step_floats, poison);  // one pass over the memory, not two
+  t.data.assign(StepsHeld(p, t.window) * t.layout.step_floats, poison);  // one pass over the memory, not two
   t.o.assign(static_cast<size_t>(p.n) * p.d, NAN);
   t.lse.assign(p.n, NAN);
   return t;

@@ -148,8 +148,10 @@ std::vector<StepInfo> PlanSteps(const Problem& p);
 // Index of the first step of each block of the outer loop (Q blocks for FA2, K/V blocks for
 // FA1), plus one past the end: size QBlocks() + 1 or KvBlocks() + 1; the last is the step count.
 std::vector<int> StepOffsets(const Problem& p);
-// Bytes the step records of a trace need: every step (window -1), or only the steps of Q block
-// `window` (a windowed trace, Trace::window).
+// Step records a trace of p holds: every step (window -1), or Q block `window`'s, one per K/V
+// block it visits (a windowed trace, Trace::window).
+uint64_t StepsHeld(const Problem& p, int window);
+// Bytes those step records need.
 uint64_t TraceBytes(const Problem& p, int window = -1);
 // TraceBudgetError, naming the bytes needed and the budget, when that is over kTraceBudgetBytes.
 void CheckTraceBudget(const Problem& p, int window = -1);
@@ -231,8 +233,10 @@ struct Trace {
     return window < 0 ? static_cast<size_t>(k) : static_cast<size_t>(steps[static_cast<size_t>(k)].kv_block);
   }
 };
-// "Q block 3's 64 steps of 4096" for a windowed trace, "" for a whole one.
+// "Q block 3's 64 steps of 4096" for a windowed trace, "every step" for a whole one.
 std::string WindowNote(const Trace& t);
+// "" when step k is held, otherwise "step k+1 is not recorded: the trace holds <WindowNote>".
+std::string NotHeldNote(const Trace& t, int k);
 
 // What P of step k is relative to: m_new in FA2's loop (P-bar), the block's own row max r_m
 // in FA1's (P-tilde). Br values.

@@ -47,9 +47,7 @@ uint32_t UlpDistance(float a, float b) {
 
 TraceDiff CompareTraces(const Trace& a, const Trace& b) {
   if (a.problem == b.problem && a.window != b.window)
-    throw std::invalid_argument("the traces hold different steps: " +
-                                (a.Windowed() ? WindowNote(a) : std::string("every step")) + " vs " +
-                                (b.Windowed() ? WindowNote(b) : std::string("every step")));
+    throw std::invalid_argument("the traces hold different steps: " + WindowNote(a) + " vs " + WindowNote(b));
   if (a.problem != b.problem || !(a.layout == b.layout) || a.data.size() != b.data.size() ||
       a.o.size() != b.o.size() || a.lse.size() != b.lse.size())
     throw std::invalid_argument("the traces are of different problems: " + Describe(a.problem) + " vs " +

@@ -138,7 +138,7 @@ struct ExpectedSizes {
 ExpectedSizes SizesFor(const Problem& p, int window) {
   ExpectedSizes s;
   s.steps = PlanSteps(p).size();
-  s.held = TraceBytes(p, window) / kFloatBytes / std::max<size_t>(1, TraceLayout::For(p).step_floats);
+  s.held = StepsHeld(p, window);
   s.data = s.held * TraceLayout::For(p).step_floats;
   s.o = static_cast<uint64_t>(p.n) * p.d;
   s.lse = static_cast<uint64_t>(p.n);

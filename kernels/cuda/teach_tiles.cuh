@@ -19,7 +19,6 @@ namespace fs {
 
 // ---- constants, reductions, tile loads ------------------------------------------------------
 
-constexpr int kRowsPerWarp = 16;   // query rows each warp owns
 constexpr int kMaxBlockRows = 128; // largest Br (kAllowedBlock)
 constexpr int kMaxThreads = kMaxBlockRows / kRowsPerWarp * kWarpSize;  // 256: Br = 128
 constexpr unsigned kFullMask = 0xffffffffu;  // every lane takes part in each shuffle
