@@ -40,6 +40,9 @@ bool RunWorker::Cancel(RunLane lane) {
     std::lock_guard<std::mutex> lock(mu_);
     Lane& l = lanes_[static_cast<int>(lane)];
     had = l.running || l.waiting;
+    // A finished result not yet taken is dropped by the cancel too (TakeFinished): it counts.
+    for (const Finished& f : finished_)
+      had = had || (f.lane == static_cast<int>(lane) && f.generation == l.generation);
     l.waiting = nullptr;
     ++l.generation;
   }

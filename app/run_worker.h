@@ -65,7 +65,8 @@ class RunWorker {
 
   // Queues `job` in `lane`, replacing the lane's waiting job and cancelling its job under way.
   void Submit(RunLane lane, const std::string& what, RunJob job);
-  // Cancels the lane's job under way and drops its waiting one; returns whether there was one.
+  // Cancels the lane's job under way and drops its waiting one and its finished result not yet
+  // taken; returns whether there was any of them.
   bool Cancel(RunLane lane);
   RunProgressView Progress(RunLane lane) const;
   bool Busy() const;  // any lane
