@@ -141,6 +141,30 @@ Comparison CompareRun(const std::shared_ptr<const Trace>& shown, std::shared_ptr
   return c;
 }
 
+// The softmax-limits sliders and the parallelism panel's choices a beat names.
+void ApplyLabBeat(AppState& s, const Beat& beat) {
+  if (beat.has_limits) {
+    LimitsLab& lab = s.limits;
+    if (beat.limits_l > 0) lab.l = beat.limits_l;
+    if (beat.limits_n > 0) lab.n = beat.limits_n;
+    if (beat.limits_d > 0) lab.setup.d = beat.limits_d;
+    if (beat.limits_t > 0) lab.setup.temperature = beat.limits_t;
+    if (beat.limits_b > 0) lab.setup.bound = beat.limits_b;
+    lab.changed = true;
+  }
+  if (beat.has_parallelism) {
+    ParallelismView& v = s.parallelism;
+    if (beat.parallelism_gpu == "this")
+      v.gpu = -1;  // the device where there is one; the list's first otherwise
+    else if (!beat.parallelism_gpu.empty())
+      for (int i = 0; i < static_cast<int>(std::size(kGpuSpecs)); ++i)
+        if (kGpuSpecs[i].name == beat.parallelism_gpu) v.gpu = i;
+    if (beat.parallelism_heads > 0) v.bh = beat.parallelism_heads;
+    if (beat.parallelism_wave > 0) v.wave = beat.parallelism_wave - 1;
+    v.computed = false;
+  }
+}
+
 // What a beat shows once its problem is on screen: step, row, panels, cell, drift, throughput.
 void ShowBeat(AppState& s, const Beat& beat) {
   if (beat.step >= 0) SetStep(s, beat.step);
@@ -150,6 +174,7 @@ void ShowBeat(AppState& s, const Beat& beat) {
   if (beat.has_cell) SelectCell(s, CellRef{beat.cell_field, s.step, s.row, beat.cell_col});
   if (beat.drift_runs > 0) RequestDriftRuns(s, beat.drift_runs);
   ApplyThroughputBeat(s, beat);
+  ApplyLabBeat(s, beat);
 }
 
 // Softmax of a row from the recorded FP32 scores, in FP64: used when no inputs are at hand.
@@ -404,6 +429,7 @@ void PrepareFrame(AppState& s, double budget_ms) {
   UpdateLab(s, budget_ms);
   UpdateLadder(s, !std::isfinite(budget_ms));
   if (s.view.shown[static_cast<int>(PanelId::kLimits)]) UpdateLimits(s);
+  if (s.view.shown[static_cast<int>(PanelId::kParallelism)]) UpdateParallelism(s);
 }
 
 void SetStep(AppState& s, int step) {

@@ -21,6 +21,7 @@
 #include "ladder_state.h"
 #include "lesson.h"
 #include "limits_state.h"
+#include "parallelism_state.h"
 #include "problem.h"
 #include "run_worker.h"
 #include "trace.h"
@@ -118,6 +119,7 @@ struct AppState {
   LabState lab;                    // precision, errors, bits and drift panels
   LadderState ladder;              // the throughput panel
   LimitsLab limits;                // the softmax-limits panel
+  ParallelismView parallelism;     // the parallelism panel
 
   // Runs off the UI thread (the window's); null: runs happen on the caller's thread.
   std::shared_ptr<RunWorker> runs;

@@ -22,6 +22,7 @@ void DrawBitsPanel(AppState& s);
 void DrawDriftPanel(AppState& s);
 void DrawThroughputPanel(AppState& s);
 void DrawLimitsPanel(AppState& s);
+void DrawParallelismPanel(AppState& s);
 
 // The cell the inspector explains and the panels highlight: the hovered tile cell (seen this
 // frame or the last), otherwise the cell open in the bit view when it is an S or P-bar cell of

@@ -1,6 +1,9 @@
 #include "parallelism.h"
 
 #include <algorithm>
+#include <queue>
+#include <utility>
+#include <vector>
 #include <stdexcept>
 
 #include "fmath.h"
@@ -13,12 +16,13 @@ constexpr int kRegUnit = 256;  // registers are given to a warp in units of 256
 }  // namespace
 
 // Data sheets: SMs, 64 Ki registers and at most 2048 (Ada: 1536) threads and 32 (Ada: 24)
-// blocks per SM; shared memory per SM and the most one block may opt in to.
+// blocks per SM; shared memory per SM, the most one block may opt in to, and the 1 KiB the
+// system keeps for each resident block.
 const GpuSpec kGpuSpecs[4] = {
-    {"H100 SXM", 132, 65536, 228 * 1024, kH100SmemPerBlock, 2048, 32},
-    {"H200", 132, 65536, 228 * 1024, kH100SmemPerBlock, 2048, 32},
-    {"A100 SXM", 108, 65536, 164 * 1024, kA100SmemPerBlock, 2048, 32},
-    {"RTX 4090", 128, 65536, 100 * 1024, 99 * 1024, 1536, 24},
+    {"H100 SXM", 132, 65536, 228 * 1024, kH100SmemPerBlock, 1024, 2048, 32},
+    {"H200", 132, 65536, 228 * 1024, kH100SmemPerBlock, 1024, 2048, 32},
+    {"A100 SXM", 108, 65536, 164 * 1024, kA100SmemPerBlock, 1024, 2048, 32},
+    {"RTX 4090", 128, 65536, 100 * 1024, 99 * 1024, 1024, 1536, 24},
 };
 
 const GpuSpec* FindGpuSpec(const std::string& name) {
@@ -56,8 +60,7 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks) {
   const int by_threads = gpu.max_threads_per_sm / (warps * kWarpSize);
   const int by_smem = use.smem_bytes > gpu.smem_per_block
                           ? 0
-                          : use.smem_bytes == 0 ? gpu.max_blocks_per_sm
-                                                : static_cast<int>(gpu.smem_per_sm / use.smem_bytes);
+                          : static_cast<int>(gpu.smem_per_sm / (use.smem_bytes + gpu.smem_reserved_per_block));
   g.blocks_per_sm = gpu.max_blocks_per_sm;
   g.limiter = "blocks";
   for (const auto& [count, what] : {std::pair<int, const char*>{by_threads, "threads"},
@@ -80,6 +83,43 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks) {
 GridPlan PlanTeachGrid(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64_t bh) {
   const int64_t blocks = k == TeachKernel::kFa2Teach ? static_cast<int64_t>(p.QBlocks()) * bh : bh;
   return PlanGrid(gpu, TeachKernelUse(k, p), blocks);
+}
+
+std::vector<int64_t> WaveSlots(const GridPlan& g, int sms, int64_t wave) {
+  std::vector<int64_t> slot_of(static_cast<size_t>(std::max(sms, 0)) * std::max(g.blocks_per_sm, 0), -1);
+  if (g.blocks_per_sm == 0 || wave < 0 || wave >= g.waves) return slot_of;
+  const int64_t first = wave * g.concurrent, last = std::min(g.blocks, first + g.concurrent);
+  for (int64_t b = first; b < last; ++b) {
+    const int64_t r = b - first;
+    slot_of[static_cast<size_t>(r % sms) * g.blocks_per_sm + static_cast<size_t>(r / sms)] = b;
+  }
+  return slot_of;
+}
+
+SmLoad PlanSmLoad(int sms, TeachKernel k, const Problem& p, int64_t bh) {
+  if (sms < 1 || bh < 1) throw std::invalid_argument("a launch needs SMs and heads");
+  std::vector<int64_t> block_steps;  // of one head's blocks, in launch order
+  int64_t head_steps = 0;
+  for (int i = 0; i < p.QBlocks(); ++i) head_steps += LastKvBlock(p, i) + 1;
+  if (k == TeachKernel::kFa2Teach)
+    for (int i = 0; i < p.QBlocks(); ++i) block_steps.push_back(LastKvBlock(p, i) + 1);
+  else
+    block_steps.push_back(head_steps);
+  // Min-heap of (steps so far, SM): the next block goes to the least loaded SM, the lower
+  // index first among equals.
+  std::priority_queue<std::pair<int64_t, int>, std::vector<std::pair<int64_t, int>>, std::greater<>> free;
+  for (int sm = 0; sm < sms; ++sm) free.push({0, sm});
+  SmLoad load;
+  for (int64_t h = 0; h < bh; ++h)
+    for (int64_t steps : block_steps) {
+      auto [so_far, sm] = free.top();
+      free.pop();
+      if (so_far == 0) ++load.sms_used;
+      free.push({so_far + steps, sm});
+      load.busiest_steps = std::max(load.busiest_steps, so_far + steps);
+    }
+  load.total_steps = head_steps * bh;
+  return load;
 }
 
 SplitTraffic SplitKTraffic(const Problem& p, int q_block) {
@@ -117,6 +157,23 @@ RowWork Fa2RowWork(const Problem& p, int row) {
   // O~ *= rescale at every K/V block; O = O~ / l once, after the last.
   w.divisions = static_cast<uint64_t>(p.d);
   w.rescale_mults = static_cast<uint64_t>(w.kv_blocks) * p.d;
+  return w;
+}
+
+TracedRowWork RowWorkFromTrace(const Trace& t, int row) {
+  TracedRowWork w;
+  w.fa1 = Fa1RowWork(t.problem, row);
+  w.fa2 = Fa2RowWork(t.problem, row);
+  const std::vector<int> steps = StepsOfRow(t, row);
+  if (static_cast<int>(steps.size()) != w.fa2.kv_blocks)
+    throw std::logic_error("the trace has " + std::to_string(steps.size()) + " steps for row " + std::to_string(row) +
+                           ", the loop " + std::to_string(w.fa2.kv_blocks));
+  if (steps.empty() || !t.Holds(steps.front())) return w;
+  w.rescales_not_one = 0;
+  for (int k : steps) {
+    const float rescale = t.Rescale(k)[row - t.steps[static_cast<size_t>(k)].row0];
+    if (rescale != 1.0f) ++w.rescales_not_one;
+  }
   return w;
 }
 

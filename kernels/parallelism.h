@@ -13,22 +13,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "problem.h"
+#include "trace.h"
 
 namespace fs {
 
 struct GpuSpec {
-  const char* name;
-  int sms;
-  int regs_per_sm;         // 32-bit registers
-  size_t smem_per_sm;      // bytes of shared memory an SM can give its blocks
-  size_t smem_per_block;   // the most one block may opt in to
-  int max_threads_per_sm;
-  int max_blocks_per_sm;
+  std::string name;
+  int sms = 0;
+  int regs_per_sm = 0;             // 32-bit registers
+  size_t smem_per_sm = 0;          // bytes of shared memory an SM can give its blocks
+  size_t smem_per_block = 0;       // the most one block may opt in to
+  size_t smem_reserved_per_block = 0;  // what the system keeps of the SM's shared memory per block
+  int max_threads_per_sm = 0;
+  int max_blocks_per_sm = 0;
 };
 extern const GpuSpec kGpuSpecs[4];  // H100 SXM, H200, A100 SXM, RTX 4090
 const GpuSpec* FindGpuSpec(const std::string& name);  // by name; nullptr when unknown
+
+constexpr int kMaxPictureHeads = 1024;  // the most batch x heads the parallelism panel pictures
 
 enum class TeachKernel { kFa2Teach, kFa1 };
 
@@ -58,6 +63,34 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks);
 // The launch of kernel k for p at batch * heads = bh: fa2_teach QBlocks x bh blocks, fa1 bh.
 GridPlan PlanTeachGrid(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64_t bh);
 
+// The blocks of wave `wave` (from 0) of plan g in the slots of `sms` SMs: (sms, blocks_per_sm)
+// row-major, a block's index in launch order or -1 for an empty slot. In a wave the blocks go
+// to the SMs in launch order, one per SM before a second: block r of the wave to SM r % sms,
+// slot r / sms. Every slot empty past the last wave.
+std::vector<int64_t> WaveSlots(const GridPlan& g, int sms, int64_t wave);
+
+// Steps per SM when the launch's blocks go, in launch order, each to the SM with the fewest
+// K/V-block steps so far, an SM taken as running one step at a time whatever it holds: the
+// busiest SM's steps bound the launch's time, in steps. A fa2_teach block (Q block i of a head)
+// runs LastKvBlock(i) + 1 steps; a fa1 block runs every step of its head, in turn.
+struct SmLoad {
+  int64_t total_steps = 0;
+  int64_t busiest_steps = 0;
+  int sms_used = 0;          // SMs given at least one block
+};
+SmLoad PlanSmLoad(int sms, TeachKernel k, const Problem& p, int64_t bh);
+
+// This GPU as the CUDA runtime describes it (cudaGetDeviceProperties), with kernel k's use for p
+// and its blocks per SM as the runtime computes them (cudaFuncGetAttributes and
+// cudaOccupancyMaxActiveBlocksPerMultiprocessor on the FP32 untraced kernel). Throws
+// BackendError (backend.h) when there is no usable CUDA device or this build has no CUDA.
+struct DeviceOccupancy {
+  GpuSpec gpu;
+  KernelUse use;
+  int blocks_per_sm = 0;
+};
+DeviceOccupancy QueryTeachOccupancy(TeachKernel k, const Problem& p);
+
 // Shared-memory traffic of one Q block through its K/V blocks: split-Q (each warp owns 16 rows
 // and everything of them) exchanges nothing between warps; split-K (each warp takes a slice of
 // the keys, as FlashAttention-1 did) writes every warp's partial O (Br x d), m and l after
@@ -79,5 +112,15 @@ struct RowWork {
 };
 RowWork Fa1RowWork(const Problem& p, int row);
 RowWork Fa2RowWork(const Problem& p, int row);
+
+// The same counts for a row of a run, from its trace: the K/V blocks are the steps the trace
+// has for the row, and of the rescale factors recorded there, how many were not exactly 1 (the
+// row's running max grew, and O~ really changed; the first step's factor of 0 counts). -1
+// when the row's steps are not held (another Q block's window).
+struct TracedRowWork {
+  RowWork fa1, fa2;
+  int rescales_not_one = -1;
+};
+TracedRowWork RowWorkFromTrace(const Trace& t, int row);
 
 }  // namespace fs

@@ -1,7 +1,12 @@
 #include "beat_fields.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "bench.h"
 #include "excerpt.h"
+#include "parallelism.h"
+#include "softmax_limits.h"
 #include "problem_json.h"
 
 namespace fs {
@@ -62,6 +67,59 @@ void ParseThroughput(const json& t, const std::string& where, const std::string&
   b->has_throughput = true;
 }
 
+// Every key of object `o` (field `name`) is one of `keys`.
+void CheckKeys(const json& o, const char* name, const std::string& where, const std::vector<std::string>& keys,
+               const std::string& allowed) {
+  if (!o.is_object() || o.empty())
+    throw LessonError(where + ": field \"" + name + "\" is " + JsonExcerpt(o) + "; allowed: " + allowed);
+  std::string list;
+  for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
+  for (const auto& item : o.items())
+    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
+      throw LessonError(where + ": unknown field " + Excerpt(std::string(name) + "." + item.key()) + "; allowed: " + list);
+}
+
+// o[key] as a number in [lo, hi] (an integer when `integer`), or `fallback` when it is absent.
+double NumberIn(const json& o, const char* name, const char* key, const std::string& where, double lo, double hi,
+                bool integer, double fallback) {
+  if (!o.contains(key)) return fallback;
+  const json& v = o[key];
+  const bool ok = (integer ? v.is_number_integer() : v.is_number()) && v.get<double>() >= lo && v.get<double>() <= hi;
+  if (!ok)
+    throw LessonError(where + ": field \"" + name + "." + key + "\" is " + JsonExcerpt(v) + "; allowed: " +
+                      (integer ? "an integer " : "a number ") + ShortNumber(lo) + ".." + ShortNumber(hi));
+  return v.get<double>();
+}
+
+// "limits": {"l", "n", "t", "b", "d"}
+void ParseLimits(const json& o, const std::string& where, Beat* b) {
+  CheckKeys(o, "limits", where, {"l", "n", "t", "b", "d"},
+            "an object of the softmax-limits sliders {\"l\", \"n\", \"t\", \"b\", \"d\"}");
+  b->limits_l = static_cast<int>(NumberIn(o, "limits", "l", where, kMinLimitsL, kMaxLimitsL, true, -1));
+  const int most_n = (b->limits_l > 0 ? b->limits_l : kMaxLimitsL) - 1;
+  b->limits_n = static_cast<int>(NumberIn(o, "limits", "n", where, 1, most_n, true, -1));
+  b->limits_t = NumberIn(o, "limits", "t", where, kBeatMinLimitsT, kBeatMaxLimitsT, false, -1);
+  b->limits_b = NumberIn(o, "limits", "b", where, kBeatMinLimitsB, kBeatMaxLimitsB, false, -1);
+  b->limits_d = static_cast<int>(NumberIn(o, "limits", "d", where, kBeatMinLimitsD, kBeatMaxLimitsD, true, -1));
+  b->has_limits = true;
+}
+
+// "parallelism": {"gpu", "heads", "wave"}
+void ParseParallelism(const json& o, const std::string& where, Beat* b) {
+  CheckKeys(o, "parallelism", where, {"gpu", "heads", "wave"},
+            "an object of the parallelism panel's choices {\"gpu\", \"heads\", \"wave\"}");
+  if (o.contains("gpu")) {
+    std::string names = "\"this\" (the device, where there is one)";
+    for (const GpuSpec& g : kGpuSpecs) names += ", \"" + g.name + "\"";
+    if (!o["gpu"].is_string() || (o["gpu"] != "this" && !FindGpuSpec(o["gpu"].get<std::string>())))
+      throw LessonError(where + ": field \"parallelism.gpu\" is " + JsonExcerpt(o["gpu"]) + "; allowed: " + names);
+    b->parallelism_gpu = o["gpu"].get<std::string>();
+  }
+  b->parallelism_heads = static_cast<int>(NumberIn(o, "parallelism", "heads", where, 1, kMaxPictureHeads, true, -1));
+  b->parallelism_wave = static_cast<int>(NumberIn(o, "parallelism", "wave", where, 1, 1e9, true, -1));
+  b->has_parallelism = true;
+}
+
 }  // namespace
 
 void ResolveLessonPaths(Problem* p, const std::string& lesson_dir) {
@@ -90,6 +148,8 @@ Problem BeatProblem(const json& lesson_problem, const json& beat_problem, const 
 
 void ParseBeatExtras(const json& j, const std::string& where, const std::string& lesson_dir, Beat* b) {
   if (j.contains("throughput")) ParseThroughput(j["throughput"], where, lesson_dir, b);
+  if (j.contains("limits")) ParseLimits(j["limits"], where, b);
+  if (j.contains("parallelism")) ParseParallelism(j["parallelism"], where, b);
   if (j.contains("cell")) {
     const json& c = j["cell"];
     const std::string allowed = "an object {\"field\": " + CellFieldChoices() + ", \"col\": an integer}";

@@ -55,14 +55,15 @@ int GetInt(const json& obj, const char* key, const std::string& where, int lo, i
 
 Beat ParseBeat(const json& j, const std::string& where, const Lesson& lesson, const json& lesson_problem) {
   if (!j.is_object()) throw LessonError(where + ": a beat must be an object {\"title\", \"text\", ...}");
-  constexpr const char* kBeatFields[] = {"title",   "text", "step",       "row",        "panels",
-                                         "problem", "cell", "drift_runs", "throughput", "numbers"};
+  constexpr const char* kBeatFields[] = {"title", "text",       "step",       "row",     "panels",  "problem",
+                                         "cell",  "drift_runs", "throughput", "numbers", "limits", "parallelism"};
   for (const auto& item : j.items()) {
     bool known = false;
     for (const char* field : kBeatFields) known = known || item.key() == field;
     if (!known)
       throw LessonError(where + ": unknown field " + Excerpt(item.key()) +
-                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs, throughput, numbers");
+                        "; allowed: title, text, step, row, panels, problem, cell, drift_runs, throughput, numbers, limits, "
+                        "parallelism");
   }
   Beat b;
   b.title = GetString(j, "title", where, true, kMaxLessonTitleChars);

@@ -56,7 +56,22 @@ struct Beat {
   bool has_bench_shape = false;
   LadderShape bench_shape;
   int bench_view = -1;               // index into kThroughputViews; -1 keeps the panel's
+  // "limits": {"l": 4096, "n": 16, "t": 0.1, "b": 4, "d": 64}, the softmax-limits panel's sliders;
+  // a field left out keeps the panel's value (-1 here).
+  bool has_limits = false;
+  int limits_l = -1, limits_n = -1, limits_d = -1;
+  double limits_t = -1, limits_b = -1;
+  // "parallelism": {"gpu": "H100 SXM", "heads": 1, "wave": 1}, the parallelism panel's GPU (one
+  // of kGpuSpecs, or "this" for the device where there is one), batch x heads and wave (from 1).
+  bool has_parallelism = false;
+  std::string parallelism_gpu;       // "" keeps the panel's
+  int parallelism_heads = -1, parallelism_wave = -1;
 };
+
+// The ranges a beat may set the labs' sliders to (the sliders' own).
+constexpr double kBeatMinLimitsT = 0.01, kBeatMaxLimitsT = 10.0;
+constexpr double kBeatMinLimitsB = 0.5, kBeatMaxLimitsB = 10.0;
+constexpr int kBeatMinLimitsD = 4, kBeatMaxLimitsD = 256;
 
 // The throughput panel's views: all of them, or one filling the panel.
 constexpr const char* kThroughputViews[] = {"all", "bars", "roofline", "memory", "sweep"};

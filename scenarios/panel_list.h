@@ -46,7 +46,9 @@ constexpr int kPanelAreaCount = 3;
   X(kThroughput, "throughput", "Throughput", kTopRight, DrawThroughputPanel, false,                  \
     "The kernel ladder's TFLOP/s against the GEMM ceiling beside its error; roofline, memory, tiles")  \
   X(kLimits, "limits", "Softmax limits", kBottom, DrawLimitsPanel, false,                              \
-    "Bounded logits: weights flatten toward 1/L, selection fails as N/L grows, the Jacobian over T")
+    "Bounded logits: weights flatten toward 1/L, selection fails as N/L grows, the Jacobian over T")    \
+  X(kParallelism, "parallelism", "Parallelism", kBottom, DrawParallelismPanel, false,                    \
+    "Thread blocks on the SMs in waves, FA2 against FA1; split-Q against split-K; deferred rescaling")
 
 enum class PanelId : int {
 #define FS_PANEL_ID(id, name, title, area, draw, shown, tip) id,

@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "bench.h"
 #include "emulate.h"
+#include "parallelism.h"
 #include "reference.h"
 #include "test_oracle.h"
 #include "test_util.h"
@@ -346,4 +347,41 @@ TEST_CASE("FA1: tiles that do not fit shared memory, and other numerics, are ref
   w.m = nullptr;
   CHECK_THROWS_WITH(fs::LaunchFa1(a, w, nullptr), Contains("l and m"));
 #endif
+}
+
+TEST_CASE("the occupancy API agrees with the parallelism model at every d and block size, registers as listed",
+          "[.gpu][parallelism]") {
+  fs_test::RequireCuda();
+  const fs::DeviceOccupancy first = fs::QueryTeachOccupancy(fs::TeachKernel::kFa2Teach, fs_test::ProblemOf(256, 64, 64, 64));
+  const fs::GpuSpec& gpu = first.gpu;
+  INFO(gpu.name << ": " << gpu.sms << " SMs, " << gpu.regs_per_sm << " registers, " << gpu.smem_per_sm
+                << " B shared memory per SM, " << gpu.smem_per_block << " per block, " << gpu.smem_reserved_per_block
+                << " reserved, " << gpu.max_threads_per_sm << " threads, " << gpu.max_blocks_per_sm << " blocks");
+  // An H100 or H200 is the data sheet's entry, field by field.
+  if (gpu.name.find("H100") != std::string::npos || gpu.name.find("H200") != std::string::npos) {
+    const fs::GpuSpec& sheet = *fs::FindGpuSpec("H100 SXM");
+    CHECK(gpu.sms == sheet.sms);
+    CHECK(gpu.regs_per_sm == sheet.regs_per_sm);
+    CHECK(gpu.smem_per_sm == sheet.smem_per_sm);
+    CHECK(gpu.smem_per_block == sheet.smem_per_block);
+    CHECK(gpu.smem_reserved_per_block == sheet.smem_reserved_per_block);
+    CHECK(gpu.max_threads_per_sm == sheet.max_threads_per_sm);
+    CHECK(gpu.max_blocks_per_sm == sheet.max_blocks_per_sm);
+  }
+  int checked = 0;
+  for (fs::TeachKernel k : {fs::TeachKernel::kFa2Teach, fs::TeachKernel::kFa1})
+    for (int d : fs::kAllowedD)
+      for (int br : fs::kAllowedBlock)
+        for (int bc : fs::kAllowedBlock) {
+          const fs::Problem p = fs_test::ProblemOf(256, d, br, bc);
+          const fs::DeviceOccupancy o = fs::QueryTeachOccupancy(k, p);
+          INFO((k == fs::TeachKernel::kFa1 ? "fa1" : "fa2_teach") << " d=" << d << " Br=" << br << " Bc=" << bc);
+          // The registers ptxas gave this build are the ones the panel lists for a machine without a GPU.
+          if (gpu.name.find("H100") != std::string::npos || gpu.name.find("H200") != std::string::npos)
+            CHECK(o.use.regs_per_thread == fs::TeachRegisters(k, d));
+          const fs::GridPlan plan = fs::PlanGrid(o.gpu, o.use, 1);
+          CHECK(plan.blocks_per_sm == o.blocks_per_sm);
+          ++checked;
+        }
+  CHECK(checked == 2 * 5 * 4 * 4);
 }

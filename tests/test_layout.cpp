@@ -41,6 +41,8 @@ TEST_CASE("No clipped text and charts at least 120 px tall at every projector si
        {"errors/O", "errors/Oacc", "errors/hist", "drift/rows"}},
       {"the softmax-limits lab", "--panels tiles,limits",
        {"limits/flatten", "limits/selection", "limits/jacobian", "limits/pattern"}},
+      {"the parallelism panel (one head, N = 8192)", "--lesson " + lessons + "fa2_three_changes.json --beat 1",
+       {"parallelism/fa2_sms", "parallelism/fa1_sms", "parallelism/split_q", "parallelism/split_k"}},
   };
   const char* sizes[] = {"1024x768", "1280x720", "1280x800", "1920x1080", "2560x1440", "3840x2160"};
   const double scales[] = {1.0, 1.5, 2.0};
@@ -75,7 +77,7 @@ TEST_CASE("No clipped text and charts at least 120 px tall at every projector si
           }
           ++checked;
         }
-  CHECK(checked == 5 * 6 * 3 * 2);
+  CHECK(checked == 6 * 6 * 3 * 2);
 }
 
 TEST_CASE("The layout report finds clipped text and short charts where they are", "[layout]") {

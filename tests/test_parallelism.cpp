@@ -3,6 +3,7 @@
 // deferred normalization saves, each worked out by hand.
 #include "catch2/catch.hpp"
 
+#include "backend.h"
 #include "emulate.h"
 #include "ladder.h"
 #include "parallelism.h"
@@ -98,4 +99,95 @@ TEST_CASE("FA1's order divides and rescales O at every K/V block; FA2 rescales O
       }
     }
   CHECK_THROWS_WITH(fs::Fa2RowWork(p, 1024), Contains("row 1024 is not in 0..1023"));
+}
+
+TEST_CASE("the 1 KiB the system keeps per block decides whether two blocks share an SM", "[parallelism]") {
+  const fs::GpuSpec& h100 = *fs::FindGpuSpec("H100 SXM");
+  CHECK(h100.smem_reserved_per_block == 1024u);
+  // 228 KiB per SM: two blocks of 113 KiB take 2 x 114 KiB with the reserve and fit; two of
+  // 113.5 KiB would fit without it (227 KiB) but take 229 KiB with it.
+  CHECK(fs::PlanGrid(h100, {64, 32, 113 * 1024}, 10).blocks_per_sm == 2);
+  const fs::GridPlan one = fs::PlanGrid(h100, {64, 32, 113 * 1024 + 512}, 10);
+  CHECK(one.blocks_per_sm == 1);
+  CHECK(one.limiter == "shared memory");
+}
+
+TEST_CASE("SM load: blocks go to the least loaded SM; FA1's head runs every step on one SM", "[parallelism]") {
+  // N = 1024, Br = Bc = 64: 16 Q blocks of 16 steps; 4 SMs take 4 blocks each, 64 steps.
+  const fs::Problem p = ProblemOf(1024, 64, 64, 64);
+  const fs::SmLoad fa2 = fs::PlanSmLoad(4, fs::TeachKernel::kFa2Teach, p, 1);
+  CHECK(fa2.total_steps == 256);
+  CHECK(fa2.busiest_steps == 64);
+  CHECK(fa2.sms_used == 4);
+  const fs::SmLoad fa1 = fs::PlanSmLoad(4, fs::TeachKernel::kFa1, p, 1);
+  CHECK(fa1.total_steps == 256);
+  CHECK(fa1.busiest_steps == 256);
+  CHECK(fa1.sms_used == 1);
+  // Six heads on 4 SMs: FA1's two SMs with two heads each run 512 steps; FA2's 96 blocks of 16
+  // steps spread to 24 per SM, 384.
+  CHECK(fs::PlanSmLoad(4, fs::TeachKernel::kFa1, p, 6).busiest_steps == 512);
+  CHECK(fs::PlanSmLoad(4, fs::TeachKernel::kFa2Teach, p, 6).busiest_steps == 384);
+  // Causal, N = 256: Q blocks of 1, 2, 3 and 4 steps on 2 SMs: 1 -> SM 0, 2 -> SM 1, 3 -> SM 0
+  // (4 steps), 4 -> SM 1 (6 steps).
+  const fs::Problem c = ProblemOf(256, 64, 64, 64, true);
+  const fs::SmLoad causal = fs::PlanSmLoad(2, fs::TeachKernel::kFa2Teach, c, 1);
+  CHECK(causal.total_steps == 10);
+  CHECK(causal.busiest_steps == 6);
+  CHECK(fs::PlanSmLoad(2, fs::TeachKernel::kFa1, c, 1).busiest_steps == 10);
+  CHECK_THROWS_WITH(fs::PlanSmLoad(0, fs::TeachKernel::kFa1, c, 1), Contains("SMs and heads"));
+}
+
+TEST_CASE("the trace's count of rescale factors that are not 1 is the count of steps where m grew", "[parallelism]") {
+  for (fs::LoopOrder order : {fs::LoopOrder::kFa2, fs::LoopOrder::kFa1})
+    for (bool causal : {false, true}) {
+      fs::Problem q = ProblemOf(300, 32, 32, 16, causal);
+      q.order = order;
+      q.seed = 11;
+      const fs::Trace t = fs::EmulateTraced(q, fs::MakeInputs(q));
+      for (int row : {0, 77, 299}) {
+        INFO(fs::Describe(q) << " row " << row);
+        const fs::TracedRowWork w = fs::RowWorkFromTrace(t, row);
+        int grew = 0;
+        for (int k : fs::StepsOfRow(t, row)) {
+          const int r = row - t.steps[static_cast<size_t>(k)].row0;
+          if (!(t.MNew(k)[r] == t.MOld(k)[r])) ++grew;
+        }
+        CHECK(w.rescales_not_one == grew);
+        CHECK(grew >= 1);  // the first block always moves m from -inf
+        CHECK(w.fa1.divisions == fs::Fa1RowWork(q, row).divisions);
+        CHECK(w.fa2.rescale_mults == fs::Fa2RowWork(q, row).rescale_mults);
+      }
+    }
+  // A window that holds another Q block's steps cannot count them.
+  const fs::Problem p = ProblemOf(256, 16, 64, 64);
+  fs::Trace win = fs::Trace::Allocate(p, 1);
+  win.problem = p;
+  CHECK(fs::RowWorkFromTrace(win, 0).rescales_not_one == -1);
+  CHECK(fs::RowWorkFromTrace(win, 0).fa2.kv_blocks == 4);
+}
+
+TEST_CASE("without a CUDA device the occupancy API is not asked, and the reason is given", "[parallelism]") {
+  if (fs::CudaUnavailableReason().empty()) return;  // the [gpu] tests ask it
+  CHECK_THROWS_AS(fs::QueryTeachOccupancy(fs::TeachKernel::kFa2Teach, ProblemOf(256, 64, 64, 64)), fs::BackendError);
+}
+
+TEST_CASE("a wave's blocks go one per SM before a second; the last wave holds the rest", "[parallelism]") {
+  // 10 blocks, 2 per SM on 4 SMs: waves of 8; wave 0 puts blocks 0..3 in slot 0, 4..7 in slot 1.
+  const fs::GridPlan g = fs::PlanGrid(*fs::FindGpuSpec("H100 SXM"), {128, 166, 16 * 1024}, 10);
+  fs::GridPlan small = g;
+  small.blocks_per_sm = 2;
+  small.concurrent = 8;
+  small.waves = 2;
+  const std::vector<int64_t> w0 = fs::WaveSlots(small, 4, 0);
+  CHECK(w0 == std::vector<int64_t>{0, 4, 1, 5, 2, 6, 3, 7});
+  const std::vector<int64_t> w1 = fs::WaveSlots(small, 4, 1);
+  CHECK(w1 == std::vector<int64_t>{8, -1, 9, -1, -1, -1, -1, -1});
+  CHECK(fs::WaveSlots(small, 4, 2) == std::vector<int64_t>(8, -1));
+  // The H100 plan of 10 blocks of that use: 3 per SM, one wave; blocks 0..9 in slot 0 of SMs 0..9.
+  const std::vector<int64_t> h = fs::WaveSlots(g, 132, 0);
+  REQUIRE(h.size() == 132u * 3u);
+  for (int sm = 0; sm < 132; ++sm) {
+    CHECK(h[static_cast<size_t>(sm) * 3] == (sm < 10 ? sm : -1));
+    CHECK(h[static_cast<size_t>(sm) * 3 + 1] == -1);
+  }
 }

@@ -19,6 +19,7 @@
 #include "cuda/fa1.cuh"
 #include "cuda/fa2_teach.cuh"
 #include "cuda/fa2_teach_args.h"
+#include "parallelism.h"
 #include "reference.h"
 #include "trace.h"
 
@@ -196,5 +197,29 @@ class CudaBackend : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> MakeCudaBackend() { return std::make_unique<CudaBackend>(); }
+
+DeviceOccupancy QueryTeachOccupancy(TeachKernel k, const Problem& p) {
+  const std::string why = CudaUnavailableReason();
+  if (!why.empty()) throw BackendError(why);
+  int device = 0;
+  FS_CUDA_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp prop;
+  FS_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  DeviceOccupancy d;
+  d.gpu.name = prop.name;
+  d.gpu.sms = prop.multiProcessorCount;
+  d.gpu.regs_per_sm = prop.regsPerMultiprocessor;
+  d.gpu.smem_per_sm = prop.sharedMemPerMultiprocessor;
+  d.gpu.smem_per_block = prop.sharedMemPerBlockOptin;
+  d.gpu.smem_reserved_per_block = prop.reservedSharedMemPerBlock;
+  d.gpu.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
+  d.gpu.max_blocks_per_sm = prop.maxBlocksPerMultiProcessor;
+  d.use = TeachKernelUse(k, p);
+  const TeachOccupancy o =
+      k == TeachKernel::kFa2Teach ? Fa2TeachOccupancy(p.br, p.bc, p.d) : Fa1Occupancy(p.br, p.bc, p.d);
+  d.use.regs_per_thread = o.regs_per_thread;
+  d.blocks_per_sm = o.blocks_per_sm;
+  return d;
+}
 
 }  // namespace fs

@@ -4,6 +4,7 @@
 #include "backend.h"
 #include "bench.h"
 #include "gpu_checks.h"
+#include "parallelism.h"
 
 namespace fs {
 namespace {
@@ -20,5 +21,7 @@ BenchReport RunBench(const BenchRequest&, const BenchProgress&) { throw BackendE
 Output RunKernelOnce(const KernelInfo&, const Problem&, const Inputs&, Format, MmaTile) { throw BackendError(kNoCuda); }
 
 RoundingCheck CheckRoundingOnGpu(Format) { throw BackendError(kNoCuda); }
+
+DeviceOccupancy QueryTeachOccupancy(TeachKernel, const Problem&) { throw BackendError(kNoCuda); }
 
 }  // namespace fs

@@ -290,6 +290,14 @@ void LaunchFa1(const Fa2TeachArgs& a, const Fa1Workspace& w, cudaStream_t stream
   Launch<false>(a, w, Fa2TraceArgs{}, stream);
 }
 
+TeachOccupancy Fa1Occupancy(int br, int bc, int d) {
+  TeachOccupancy o;
+  WithHeadDim(d, "fa1", [&](auto dim) {
+    o = KernelOccupancy(fa1<decltype(dim)::value, false>, br / kRowsPerWarp * kWarpSize, Fa1SmemBytes(br, bc, d));
+  });
+  return o;
+}
+
 void LaunchFa1Traced(const Fa2TeachArgs& a, const Fa1Workspace& w, const Fa2TraceArgs& trace,
                      cudaStream_t stream) {
   CheckTraceArgs(a, trace, "fa1");

@@ -29,6 +29,8 @@ void CheckFa1Smem(int br, int bc, int d, size_t limit_bytes);
 // problem (one entry per K/V block). Throws BackendError for arguments outside the kernel's
 // range, for tiles that do not fit this device's shared memory, and for launch errors.
 void LaunchFa1(const Fa2TeachArgs& a, const Fa1Workspace& w, cudaStream_t stream);
+// fa1<d, false> at (br, bc, d) on the current device, as Fa2TeachOccupancy (fa2_teach.cuh).
+TeachOccupancy Fa1Occupancy(int br, int bc, int d);
 void LaunchFa1Traced(const Fa2TeachArgs& a, const Fa1Workspace& w, const Fa2TraceArgs& trace,
                      cudaStream_t stream);
 

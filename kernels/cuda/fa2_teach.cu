@@ -327,6 +327,15 @@ void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream) {
   Launch<false>(a, Fa2TraceArgs{}, stream);
 }
 
+TeachOccupancy Fa2TeachOccupancy(int br, int bc, int d) {
+  TeachOccupancy o;
+  WithHeadDim(d, "fa2_teach", [&](auto dim) {
+    const auto kernel = fa2_teach<decltype(dim)::value, false, false>;
+    o = KernelOccupancy(kernel, br / kRowsPerWarp * kWarpSize, Fa2TeachSmemBytes(br, bc, d));
+  });
+  return o;
+}
+
 void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream) {
   CheckTraceArgs(a, trace, "fa2_teach");
   Launch<true>(a, trace, stream);

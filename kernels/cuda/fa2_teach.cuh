@@ -57,6 +57,15 @@ void CheckFa2TeachSmem(int br, int bc, int d, size_t limit_bytes);
 // kernel's range, for tiles that do not fit this device's shared memory, and for launch
 // errors.
 void LaunchFa2Teach(const Fa2TeachArgs& a, cudaStream_t stream);
+
+// What the CUDA runtime says of a teaching kernel's FP32 untraced build at (br, bc, d) on the
+// current device: registers per thread (cudaFuncGetAttributes) and how many of its blocks fit
+// on one SM (cudaOccupancyMaxActiveBlocksPerMultiprocessor, with its dynamic shared memory).
+struct TeachOccupancy {
+  int regs_per_thread = 0;
+  int blocks_per_sm = 0;
+};
+TeachOccupancy Fa2TeachOccupancy(int br, int bc, int d);
 void LaunchFa2TeachTraced(const Fa2TeachArgs& a, const Fa2TraceArgs& trace, cudaStream_t stream);
 
 // cudaSuccess when this build holds fa2_teach machine code (or PTX) that the current

@@ -204,6 +204,21 @@ inline size_t SmemOptinBytes() {
   return static_cast<size_t>(limit_bytes);
 }
 
+// The runtime's registers per thread of `kernel`, and how many of its blocks of `threads`
+// threads and `smem_bytes` of dynamic shared memory fit on one SM of the current device (0 when
+// one block needs more than the device lets a block opt in to).
+template <typename Kernel>
+TeachOccupancy KernelOccupancy(Kernel kernel, int threads, size_t smem_bytes) {
+  TeachOccupancy o;
+  cudaFuncAttributes attr;
+  FS_CUDA_CHECK(cudaFuncGetAttributes(&attr, kernel));
+  o.regs_per_thread = attr.numRegs;
+  if (smem_bytes > SmemOptinBytes()) return o;
+  FS_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem_bytes)));
+  FS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o.blocks_per_sm, kernel, threads, smem_bytes));
+  return o;
+}
+
 // Calls f(std::integral_constant<int, d>()) for the head dimension d: the runtime d becomes the
 // kernels' template argument kD in this one switch.
 template <typename F>
