@@ -159,6 +159,7 @@ void ApplyLabBeat(AppState& s, const Beat& beat) {
     else if (!beat.parallelism_gpu.empty())
       for (int i = 0; i < static_cast<int>(std::size(kGpuSpecs)); ++i)
         if (kGpuSpecs[i].name == beat.parallelism_gpu) v.gpu = i;
+    if (!beat.parallelism_gpu.empty()) v.device_tried = true;  // the beat's choice stands, device or not
     if (beat.parallelism_heads > 0) v.bh = beat.parallelism_heads;
     if (beat.parallelism_wave > 0) v.wave = beat.parallelism_wave - 1;
     v.computed = false;

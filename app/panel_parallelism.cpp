@@ -203,7 +203,9 @@ void DrawParallelismPanel(AppState& s) {
             "cudaOccupancyMaxActiveBlocksPerMultiprocessor.",
             v.spec.name.c_str());
   else
-    Explain("%s from its data sheet; registers of the FP32 kernels as %s reports them%s.", v.spec.name.c_str(),
+    Explain("%s from its data sheet; registers of the FP32 kernels as %s reports them, the same the CUDA runtime "
+            "reports on an H100%s.",
+            v.spec.name.c_str(),
             kTeachRegistersSource, v.device_error.empty() ? "" : Printf(" (this GPU: %s)", v.device_error.c_str()).c_str());
   const std::string fa2_grid = Printf("%d Q blocks x %d", p.QBlocks(), v.bh);
   Paragraph(LaunchText("fa2_teach", fa2_grid.c_str(), v.fa2, v.spec));

@@ -13,6 +13,10 @@
 namespace fs {
 namespace {
 constexpr int kRegUnit = 256;  // registers are given to a warp in units of 256
+// An SM's register file is split among its four schedulers, and warps are placed on them in
+// units of four: the warps the registers allow are rounded down to a multiple of 4 (one warp of
+// 192 registers a thread: 10 fit in 65536 by count, 8 by the four quarters of 16384).
+constexpr int kWarpAllocUnit = 4;
 }  // namespace
 
 // Data sheets: SMs, 64 Ki registers and at most 2048 (Ada: 1536) threads and 32 (Ada: 24)
@@ -56,7 +60,8 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks) {
   g.blocks = blocks;
   const int warps = (use.threads + kWarpSize - 1) / kWarpSize;
   const int regs_per_warp = (use.regs_per_thread * kWarpSize + kRegUnit - 1) / kRegUnit * kRegUnit;
-  const int by_regs = gpu.regs_per_sm / (regs_per_warp * warps);
+  const int warps_by_regs = gpu.regs_per_sm / regs_per_warp / kWarpAllocUnit * kWarpAllocUnit;
+  const int by_regs = warps_by_regs / warps;
   const int by_threads = gpu.max_threads_per_sm / (warps * kWarpSize);
   const int by_smem = use.smem_bytes > gpu.smem_per_block
                           ? 0

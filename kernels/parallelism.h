@@ -58,7 +58,8 @@ struct GridPlan {
   int64_t waves = 0;         // ceil(blocks / concurrent)
   double busy_sms = 0.0;     // fraction of the SMs with a block, averaged over the waves
 };
-// How `blocks` blocks of `use` run on `gpu`. Registers are allocated per warp in units of 256.
+// How `blocks` blocks of `use` run on `gpu`. Registers are allocated per warp in units of 256,
+// and the warps they allow are counted in units of 4 (the SM's four schedulers).
 GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks);
 // The launch of kernel k for p at batch * heads = bh: fa2_teach QBlocks x bh blocks, fa1 bh.
 GridPlan PlanTeachGrid(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64_t bh);

@@ -49,6 +49,10 @@ TEST_CASE("occupancy: registers per warp round up to 256, and each limit is name
   // 170 registers: 5440 per warp, given 5632; 4 warps take 22528, and only 2 fit in 65536 (as
   // 21760 unrounded, 3 would seem to).
   CHECK(fs::PlanGrid(h100, {128, 170, 16 * 1024}, 1000).blocks_per_sm == 2);
+  // One warp of 192 registers: 6144 a warp; 65536 holds 10 by count but the warps go in fours
+  // (the SM's four quarters of 16384 hold two each), so 8; as the occupancy API says on an H100.
+  CHECK(fs::PlanGrid(h100, {32, 192, 1024}, 10).blocks_per_sm == 8);
+  CHECK(fs::PlanGrid(h100, {64, 192, 1024}, 10).blocks_per_sm == 4);
   // 100 KiB of shared memory: two per SM of 228 KiB.
   const fs::GridPlan smem = fs::PlanGrid(h100, {64, 32, 100 * 1024}, 10);
   CHECK(smem.blocks_per_sm == 2);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "test_gpu_util.h"
 #include "test_player.h"
 #include "test_util.h"
 
@@ -99,4 +100,36 @@ TEST_CASE("parallelism panel: with the CUDA backend chosen and no device, the li
   CHECK(s.parallelism.gpu == 0);
   CHECK_FALSE(s.parallelism.device_error.empty());
   CHECK_THAT(ShownText(s), Contains("(this GPU: " + s.parallelism.device_error.substr(0, 30)));
+}
+
+TEST_CASE("parallelism panel: with the CUDA backend it pictures this device, asked through the occupancy API",
+          "[.gpu][app][parallelism]") {
+  fs_test::RequireCuda();
+  fs::AppState s = ParallelismOn(fs_test::ProblemOf(4096, 64, 64, 64));
+  s.backend_kind = fs::BackendKind::kCuda;
+  s.parallelism.computed = false;
+  fs::PrepareFrame(s, INFINITY);
+  const fs::ParallelismView& v = s.parallelism;
+  REQUIRE(v.device_error.empty());
+  CHECK(v.gpu == -1);
+  REQUIRE(v.device_fa2);
+  CHECK(v.spec.name == v.device_fa2->gpu.name);
+  CHECK(v.fa2.api_blocks_per_sm == v.fa2.plan.blocks_per_sm);
+  CHECK(v.fa1.api_blocks_per_sm == v.fa1.plan.blocks_per_sm);
+  CHECK(v.fa2.plan.blocks == 64);
+  const std::string text = ShownText(s);
+  CHECK_THAT(text, Contains(v.spec.name + " as the CUDA runtime describes it"));
+  CHECK_THAT(text, Contains("as the occupancy API says"));
+  CHECK_THAT(text, Contains("This GPU: " + v.spec.name));
+}
+
+TEST_CASE("parallelism panel: a beat's GPU stands with the CUDA backend chosen; the device is not asked",
+          "[app][parallelism][lesson]") {
+  Player play("fa2_three_changes.json");
+  fs::GoToBeat(play.s, 1);
+  play.s.backend_kind = fs::BackendKind::kCuda;  // as if chosen; the beat names the H100 SXM
+  fs::PrepareFrame(play.s, INFINITY);
+  CHECK(play.s.parallelism.gpu == 0);
+  CHECK(play.s.parallelism.device_error.empty());
+  CHECK_FALSE(play.s.parallelism.device_asked);
 }
