@@ -31,28 +31,6 @@ void WritePngPiece(void* context, void* data, int size) {
 
 }  // namespace
 
-std::string ReadRegion(const GlApi& gl, int fb_height, int x, int y, int w, int h, bool transparent, RgbaImage* out) {
-  if (w <= 0 || h <= 0) return "nothing to capture (an empty region)";
-  const size_t row_bytes = static_cast<size_t>(w) * 4;
-  std::vector<unsigned char> pixels(row_bytes * h);
-  gl.PixelStorei(GL_PACK_ALIGNMENT, 1);
-  gl.ReadPixels(x, fb_height - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-  if (const GLenum err = gl.GetError(); err != GL_NO_ERROR)
-    return "OpenGL could not read the framebuffer (error " + std::to_string(err) + ")";
-  // OpenGL's first row is the bottom one; PNG's is the top one.
-  out->width = w;
-  out->height = h;
-  out->rgba.resize(pixels.size());
-  for (int row = 0; row < h; ++row)
-    std::memcpy(&out->rgba[row_bytes * row], &pixels[row_bytes * (h - 1 - row)], row_bytes);
-  if (transparent) {
-    Unpremultiply(&out->rgba);
-  } else {
-    for (size_t i = 3; i < out->rgba.size(); i += 4) out->rgba[i] = 255;
-  }
-  return "";
-}
-
 void Unpremultiply(std::vector<unsigned char>* rgba) {
   for (size_t i = 0; i + 3 < rgba->size(); i += 4) {
     unsigned char* p = &(*rgba)[i];

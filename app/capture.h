@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "atomic_file.h"
-#include "gl_api.h"
 
 namespace fs {
+
+struct GlApi;  // gl_api.h
 
 // An image top row first, 4 bytes a pixel: red, green, blue and straight (not premultiplied) alpha.
 struct RgbaImage {

@@ -2,6 +2,8 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "excerpt.h"
 #include "imgui_impl_opengl3.h"
@@ -9,6 +11,30 @@
 #include "panels.h"
 
 namespace fs {
+
+// Declared in capture.h; here with the other code that reads OpenGL, so capture.cpp has none.
+std::string ReadRegion(const GlApi& gl, int fb_height, int x, int y, int w, int h, bool transparent, RgbaImage* out) {
+  if (w <= 0 || h <= 0) return "nothing to capture (an empty region)";
+  const size_t row_bytes = static_cast<size_t>(w) * 4;
+  std::vector<unsigned char> pixels(row_bytes * h);
+  gl.PixelStorei(GL_PACK_ALIGNMENT, 1);
+  gl.ReadPixels(x, fb_height - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  if (const GLenum err = gl.GetError(); err != GL_NO_ERROR)
+    return "OpenGL could not read the framebuffer (error " + std::to_string(err) + ")";
+  // OpenGL's first row is the bottom one; PNG's is the top one.
+  out->width = w;
+  out->height = h;
+  out->rgba.resize(pixels.size());
+  for (int row = 0; row < h; ++row)
+    std::memcpy(&out->rgba[row_bytes * row], &pixels[row_bytes * (h - 1 - row)], row_bytes);
+  if (transparent) {
+    Unpremultiply(&out->rgba);
+  } else {
+    for (size_t i = 3; i < out->rgba.size(); i += 4) out->rgba[i] = 255;
+  }
+  return "";
+}
+
 namespace {
 
 constexpr int kSettleFrames = 3;          // auto-sized items and requested tabs settle; the last is read
@@ -139,44 +165,6 @@ std::string CaptureFileName(const AppState& s, const CaptureOptions& o) {
   std::string extra = o.panel.empty() ? "" : "_" + o.panel;
   if (o.pixel_scale != 1) extra += "_" + std::to_string(o.pixel_scale) + "x";
   return name.insert(dot, extra);
-}
-
-void RequestCapture(AppState& s, bool panel_under_mouse) {
-  s.capture.panel.clear();
-  if (panel_under_mouse) {
-    PanelId id;
-    if (!PanelAt(s, ImGui::GetIO().MousePos, &id)) {
-      s.status = {"Shift+F12 captures the panel under the mouse pointer, which is over no panel now (F12 captures "
-                  "the whole window)",
-                  true};
-      return;
-    }
-    s.capture.panel = PanelName(id);
-  }
-  s.capture_requested = true;
-}
-
-void DrawCaptureMenu(AppState& s) {
-  if (ImGui::MenuItem("Whole window", "F12")) RequestCapture(s, false);
-  ImGui::TextDisabled("One panel (Shift+F12: the one under the mouse)");
-  for (const PanelInfo& panel : kPanels) {
-    if (!s.view.shown[static_cast<int>(panel.id)]) continue;
-    if (ImGui::MenuItem(panel.title)) {
-      s.capture.panel = panel.name;
-      s.capture_requested = true;
-    }
-  }
-  ImGui::Separator();
-  for (int scale : kCaptureScales) {
-    const std::string label = "Scale " + std::to_string(scale) + "x";
-    if (ImGui::MenuItem(label.c_str(), nullptr, s.capture.pixel_scale == scale)) s.capture.pixel_scale = scale;
-  }
-  ImGui::MenuItem("Transparent background", nullptr, &s.capture.transparent);
-  const std::pair<CaptionMode, const char*> captions[] = {
-      {CaptionMode::kAuto, "Caption on panels only"}, {CaptionMode::kOn, "Caption always"},
-      {CaptionMode::kOff, "No caption"}};
-  for (const auto& [mode, label] : captions)
-    if (ImGui::MenuItem(label, nullptr, s.capture.caption == mode)) s.capture.caption = mode;
 }
 
 void SaveWindowCapture(Gui* gui, AppState& s, ImVec2 size) {

@@ -102,6 +102,8 @@ int RunTraceCommand(const Options& opt) {
     const std::string held = t.Windowed() ? " (" + WindowNote(t) + " recorded)" : "";
     std::fprintf(opt.summary_path == "-" ? stderr : stdout, "wrote %s: %s, %d steps%s, %s\n", opt.out_path.c_str(),
                  Describe(p).c_str(), t.StepCount(), held.c_str(), TraceProvenance(t).c_str());
+    std::fprintf(opt.summary_path == "-" ? stderr : stdout, "trace digest %016llx (every step record held, O and L)\n",
+                 static_cast<unsigned long long>(TraceDigest(t)));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flashscope trace: %s\n", e.what());

@@ -9,6 +9,7 @@
 
 #include "app_state.h"
 #include "egl_context.h"
+#include "frame.h"
 #include "gl_api.h"
 #include "gl_choice.h"
 #include "imgui.h"
@@ -16,13 +17,6 @@
 struct GLFWwindow;
 
 namespace fs {
-
-// The UI scale, theme and font pixel scale the style and fonts were last built for.
-struct AppliedStyle {
-  float scale = -1.0f;
-  bool light = false;
-  int pixel_scale = 1;
-};
 
 struct Gui {
   GLFWwindow* window = nullptr;      // GLX
@@ -40,10 +34,6 @@ struct Gui {
   std::string description;  // "GLX (DISPLAY is set (\":0\")): llvmpipe ..., OpenGL 4.5 ..."
 };
 
-// The style and fonts for `view`. The fonts are rasterized at pixel_scale times their size and
-// drawn at 1 / pixel_scale, so that a frame drawn with io.DisplayFramebufferScale =
-// pixel_scale has the same layout with every glyph sharp at the higher resolution.
-void ApplyStyle(const ViewOptions& view, int pixel_scale, AppliedStyle* applied, bool renderer_ready);
 // The context (a window through GLX, or EGL with none, as `choice` says), OpenGL's functions,
 // the ImGui context and its backends. Returns "" or a message saying what failed; on failure
 // nothing is left open.
@@ -52,8 +42,6 @@ void CloseGui(Gui* gui);
 // A fresh ImGui context and renderer on the same OpenGL context (no window): nothing of the
 // previous frames (selected tabs, sizes that settled) carries over. Returns "" or what failed.
 std::string RestartImGui(Gui* gui);
-// Menu, controls, the panels in their areas, status line.
-void DrawFrame(AppState& s);
 // Clears (alpha 0 when transparent) and draws ImGui's frame into a framebuffer of this size.
 void RenderFrame(const GlApi& gl, const AppState& s, int fb_width, int fb_height, bool transparent = false);
 

@@ -1,8 +1,7 @@
-// Sections: style and fonts · the frame (layout of the panels) · where frames are drawn (a
-// GLFW window, or EGL without one) · the window loop. shot and export are in shot.cpp.
+// Sections: where frames are drawn (a GLFW window, or EGL without one) · the window loop. The
+// frame itself is in frame.cpp; shot and export are in shot.cpp.
 #include "window.h"
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cfloat>
@@ -24,14 +23,11 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
-#include "colormap.h"
-#include "layout_audit.h"
 #include "panels.h"
 
 namespace fs {
 namespace {
 
-constexpr float kBaseFontPx = 16.0f;
 // GLSL for Dear ImGui's shaders: 1.30 in the window's OpenGL 3.0 context; the EGL context is
 // 3.3 at least and usually a core profile, which need not accept 1.30 (the shaders are the same).
 constexpr const char* kGlslVersionGlx = "#version 130";
@@ -39,64 +35,6 @@ constexpr const char* kGlslVersionEgl = "#version 330 core";
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
 }  // namespace
-
-// ---- style and fonts: the one place where UI scale is applied -----------------------------
-void ApplyStyle(const ViewOptions& view, int pixel_scale, AppliedStyle* applied, bool renderer_ready) {
-  if (applied->scale == view.ui_scale && applied->light == view.light_theme && applied->pixel_scale == pixel_scale)
-    return;
-  ImGuiStyle style;
-  if (view.light_theme)
-    ImGui::StyleColorsLight(&style);
-  else
-    ImGui::StyleColorsDark(&style);
-  style.WindowRounding = 0.0f;
-  style.FrameRounding = 3.0f;
-  style.WindowBorderSize = 1.0f;
-  style.ScaleAllSizes(view.ui_scale);
-  ImGui::GetStyle() = style;
-  viz::SetLightTheme(view.light_theme);
-  if (applied->scale != view.ui_scale || applied->pixel_scale != pixel_scale) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.Fonts->Clear();
-    io.FontGlobalScale = 1.0f / static_cast<float>(pixel_scale);
-    const float raster = view.ui_scale * static_cast<float>(pixel_scale);
-    struct stat st;
-    if (stat(FS_FONT_PATH, &st) == 0) {
-      io.Fonts->AddFontFromFileTTF(FS_FONT_PATH, kBaseFontPx * raster);
-    } else {
-      ImFontConfig cfg;
-      cfg.SizePixels = 13.0f * raster;
-      io.Fonts->AddFontDefault(&cfg);
-    }
-    if (renderer_ready) {
-      ImGui_ImplOpenGL3_DestroyFontsTexture();
-      ImGui_ImplOpenGL3_CreateFontsTexture();
-    }
-  }
-  *applied = {view.ui_scale, view.light_theme, pixel_scale};
-}
-
-// ---- the frame: menu, controls, the panels in their areas (layout.cpp), status line ------
-void DrawFrame(AppState& s) {
-  BeginAuditFrame();
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  const float menu_h = DrawMenuBar(s);
-  const float status_h = ImGui::GetFrameHeight() + 2.0f * ImGui::GetStyle().WindowPadding.y;
-  const float top = menu_h, bottom = display.y - status_h;
-  // The controls keep room for their widgets at the UI scale, but never more than 40% of the
-  // width; what does not fit wraps or scrolls.
-  const float scale = s.view.ui_scale;
-  const float controls_w = std::min(std::min(std::max(0.22f * display.x, 300.0f * scale), 420.0f * scale),
-                                    std::max(0.4f * display.x, 300.0f));
-  const float x0 = controls_w, right_w = display.x - controls_w;
-
-  ImGui::SetNextWindowPos(ImVec2(0, top));
-  ImGui::SetNextWindowSize(ImVec2(controls_w, bottom - top));
-  DrawControlsPanel(s);
-
-  DrawPanelAreas(s, ImVec2(x0, top), ImVec2(x0 + right_w, bottom));
-  DrawStatusBar(s, bottom, display.x, status_h);
-}
 
 // ---- where frames are drawn: a GLFW window (GLX), or an EGL context with no window ---------
 namespace {

@@ -10,6 +10,9 @@ namespace fs {
 const char* BackendKindName(BackendKind k) { return k == BackendKind::kCuda ? "cuda" : "cpu"; }
 
 std::string CpuName() {
+#ifdef __EMSCRIPTEN__
+  return "this browser (WebAssembly)";  // a page cannot see the processor
+#endif
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {

@@ -481,6 +481,20 @@ Trace ParseTrace(const std::string& bytes, const std::string& name) {
   return ReadTrace(in, bytes.size(), name);
 }
 
+uint64_t TraceDigest(const Trace& t) {
+  uint64_t h = 1469598103934665603ull;
+  for (const std::vector<float>* v : {&t.data, &t.o, &t.lse})
+    for (const float f : *v) {
+      uint32_t bits;
+      std::memcpy(&bits, &f, sizeof bits);
+      for (int b = 0; b < 4; ++b) {
+        h ^= (bits >> (8 * b)) & 0xFFu;
+        h *= 1099511628211ull;
+      }
+    }
+  return h;
+}
+
 uint64_t TraceChecksum(const std::string& bytes) {
   Fnv1a fnv;
   fnv.Add(bytes.data(), bytes.size());

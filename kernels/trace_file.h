@@ -49,6 +49,10 @@ Trace ParseTrace(const std::string& bytes, const std::string& name);
 
 // FNV-1a 64 of `bytes`: a trace file ends with this of every byte before it.
 uint64_t TraceChecksum(const std::string& bytes);
+// FNV-1a 64 of a trace's numbers alone: every step record held, then O, then L, as their
+// float bits. Two runs of one problem have the same digest exactly when they computed the same
+// bits, whatever machine, backend or build ran them (the web page and the desktop app print it).
+uint64_t TraceDigest(const Trace& t);
 
 // One line for the status bar, e.g. "recorded with CUDA on NVIDIA H100 80GB HBM3
 // (host gpu01) at 2026-11-22T10:00:00Z, kernel 0.12 ms".

@@ -568,3 +568,31 @@ TEST_CASE("TraceProvenance leaves out what is not known", "[trace_file]") {
   t.kernel_ms = 0.0123;
   REQUIRE(fs::TraceProvenance(t) == "recorded with CPU emulation, kernel 0.0123 ms");
 }
+
+TEST_CASE("the trace digest is of the numbers alone: equal for the same bits, changed by any one bit",
+          "[trace_file][digest]") {
+  fs::Problem p = fs_test::ProblemOf(77, 16, 32, 16, true);
+  fs::Trace a = fs::EmulateTraced(p, fs::MakeInputs(p));
+  fs::Trace b = fs::EmulateTraced(p, fs::MakeInputs(p));
+  b.backend = "elsewhere";
+  b.host = "another machine";
+  b.recorded_at = "2000-01-01T00:00:00Z";
+  b.kernel_ms = 123.0;
+  const uint64_t digest = fs::TraceDigest(a);
+  CHECK(fs::TraceDigest(b) == digest);
+  // One bit of a step record, of O and of L: each changes it.
+  for (std::vector<float>* v : {&b.data, &b.o, &b.lse}) {
+    const size_t at = v->size() / 2;
+    uint32_t bits;
+    std::memcpy(&bits, &(*v)[at], sizeof bits);
+    bits ^= 1u;
+    std::memcpy(&(*v)[at], &bits, sizeof bits);
+    CHECK(fs::TraceDigest(b) != digest);
+    bits ^= 1u;
+    std::memcpy(&(*v)[at], &bits, sizeof bits);
+    CHECK(fs::TraceDigest(b) == digest);
+  }
+  // Another seed, another digest.
+  p.seed += 1;
+  CHECK(fs::TraceDigest(fs::EmulateTraced(p, fs::MakeInputs(p))) != digest);
+}

@@ -1,0 +1,49 @@
+#include "web_page.h"
+
+#include <emscripten.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "trace_file.h"
+
+namespace fs {
+namespace {
+
+std::string g_last_query;  // what the URL was last set to
+const Trace* g_reported = nullptr;  // the trace whose digest was last printed
+
+}  // namespace
+
+Options WebOptions() {
+  char* search = emscripten_run_script_string("window.location.search");
+  const UrlChoice c = ParseUrlQuery(search ? search : "");
+  Options opt;
+  opt.backend = "cpu";
+  opt.width = EM_ASM_INT({ return window.innerWidth; });
+  opt.height = EM_ASM_INT({ return window.innerHeight; });
+  opt.ui_scale = 1.0f;
+  if (!c.lesson.empty()) opt.lesson_path = std::string(kWebLessonDir) + "/" + c.lesson + ".json";
+  if (c.beat > 0) opt.beat = c.beat - 1;
+  if (!c.refused.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", c.refused.c_str());
+  return opt;
+}
+
+void AfterWebFrame(const AppState& s) {
+  // Each new trace is named on the console with its digest, which the native build prints for
+  // the same problem (flashscope trace), so that the two can be compared bit for bit.
+  if (s.trace && s.trace.get() != g_reported) {
+    g_reported = s.trace.get();
+    std::printf("flashscope page: %s%s, beat %d: %s, %d steps, trace digest %016llx\n",
+                s.lesson ? "lesson " : "no lesson", s.lesson ? s.lesson->path.c_str() : "", s.beat + 1,
+                Describe(s.trace->problem).c_str(), s.trace->StepCount(),
+                static_cast<unsigned long long>(TraceDigest(*s.trace)));
+  }
+  if (!s.lesson) return;
+  const std::string query = UrlQueryFor(s.lesson->path, s.beat);
+  if (query == g_last_query) return;
+  g_last_query = query;
+  EM_ASM({ window.history.replaceState(null, "", UTF8ToString($0)); }, query.c_str());
+}
+
+}  // namespace fs

@@ -1,0 +1,22 @@
+// The web page's link to its URL: ?lesson=NAME&beat=K opens a bundled lesson at a beat (K from
+// 1, as the lesson panel counts), and the page keeps the URL on the lesson and beat shown, so
+// that a slide can link straight to a view and a student can share where they are.
+#pragma once
+
+#include <string>
+
+#include "app_state.h"
+#include "cli.h"
+#include "url_query.h"
+
+namespace fs {
+
+// Where the page's bundle holds the lessons (the preloaded scenarios/lessons).
+constexpr const char* kWebLessonDir = "/lessons";
+
+// The options for InitState from the page's URL (the browser's location.search).
+Options WebOptions();
+// After each frame: the URL follows the lesson and beat shown.
+void AfterWebFrame(const AppState& s);
+
+}  // namespace fs
