@@ -100,20 +100,25 @@ void FlattenChart(const LimitsLab& lab, float w, float h) {
 }
 
 void SelectionChart(const LimitsLab& lab, float w, float h) {
-  std::vector<double> ratio, recovered, chance, mass;
+  std::vector<double> ratio, recovered, chance, mass, to_selected, to_others;
   for (const SelectionPoint& r : lab.selection) {
     ratio.push_back(static_cast<double>(r.n) / r.l);
     recovered.push_back(r.recovered);
     chance.push_back(static_cast<double>(r.n) / r.l);
     mass.push_back(r.selected_mass);
+    to_selected.push_back(r.dist_selected);
+    to_others.push_back(r.dist_others);
   }
   const viz::LogLine lines[] = {Line("selected found", ratio, recovered, kComputed),
-                                Line("their weight", ratio, mass, kSecond), Line("chance N/L", ratio, chance, kBoundColor, true)};
+                                Line("their weight", ratio, mass, kSecond),
+                                Line("chance N/L", ratio, chance, kBoundColor, true),
+                                Line("output to their mean", ratio, to_selected, kThird),
+                                Line("output to the others' mean", ratio, to_others, kThird, true)};
   const viz::LogRule rules[] = {{"0.06", 0.06, true, kQuotedColor},
                                 {"", static_cast<double>(lab.n) / lab.l, true, 0}};
   ImGui::BeginGroup();
   Paragraph(Printf("Selecting N of L = %d tokens (query: their keys' mean); red: the quoted N = 0.06 L", lab.l), w);
-  Chart("selection", "N / L", "fraction", lines, 3, rules, 2, w, h, 0, 1.0);
+  Chart("selection", "N / L", "fraction; distance", lines, 5, rules, 2, w, h);
   ImGui::EndGroup();
 }
 
@@ -163,11 +168,12 @@ void DrawLimitsPanel(AppState& s) {
   }
   const double chance = static_cast<double>(lab.n) / lab.l;
   Paragraph(Printf("At L = %d: largest weight %s (%s x 1/L), entropy %s of log L = %s. N = %d (N/L = %s): %s of them "
-                   "found (chance %s), holding %s of the weight. T = %s: ||J|| = %s, at most %s; quoted bound %s%s.",
+                   "found (chance %s), holding %s of the weight; the output lies %s from their mean, %s from the others'. T = %s: ||J|| = %s, at most %s; quoted bound %s%s.",
                    lab.l, ShortNumber(lab.at_l.max_w).c_str(), ShortNumber(lab.at_l.max_w * lab.l).c_str(),
                    ShortNumber(lab.at_l.entropy).c_str(), ShortNumber(std::log(double(lab.l))).c_str(), lab.n,
                    ShortNumber(chance).c_str(), ShortNumber(lab.at_n.recovered).c_str(), ShortNumber(chance).c_str(),
-                   ShortNumber(lab.at_n.selected_mass).c_str(), ShortNumber(lab.setup.temperature).c_str(),
+                   ShortNumber(lab.at_n.selected_mass).c_str(), ShortNumber(lab.at_n.dist_selected).c_str(),
+                   ShortNumber(lab.at_n.dist_others).c_str(), ShortNumber(lab.setup.temperature).c_str(),
                    ShortNumber(lab.at_t.norm).c_str(), ShortNumber(lab.at_t.bound).c_str(),
                    ShortNumber(lab.at_t.quoted_bound).c_str(),
                    lab.at_t.norm > lab.at_t.quoted_bound ? ", exceeded" : ""));

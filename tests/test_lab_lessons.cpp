@@ -192,7 +192,11 @@ TEST_CASE("softmax_limits: every weight stays within [C1/L, C2/L] and the entrop
 TEST_CASE("softmax_limits: selection fades toward chance as N / L grows", "[lesson][softmax-limits]") {
   Player play("softmax_limits.json");
   std::string panels = play.Beat(2);
-  play.Quotes(panels, {"0.75 of them found", "(chance 0.000976562)", "0.00771922 of the weight"});
+  play.Quotes(panels, {"0.75 of them found", "(chance 0.000976562)", "0.00771922 of the weight",
+                       "the output lies 0.465314 from their mean, 0.0669909 from the others'"});
+  const fs::SelectionPoint four = fs::Select(Setup(1.0), 4096, 4);
+  CHECK(four.dist_others < four.dist_selected / 5);  // nearer the others' mean than the selected tokens'
+  CHECK_THAT(panels, Contains(fs::ShortNumber(four.dist_selected) + " from their mean"));
   panels = play.Beat(3);
   play.Quotes(panels, {"0.140625 of them found (chance 0.0625)", "0.0785597 of the weight"});
   // Over N = 1 .. 2048 of L = 4096: the lift over chance falls from hundreds to near 1.
