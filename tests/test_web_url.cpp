@@ -2,6 +2,7 @@
 // query the page writes back as the lesson moves.
 #include "catch2/catch.hpp"
 
+#include "problem.h"
 #include "url_query.h"
 
 using Catch::Matchers::Contains;
@@ -36,4 +37,28 @@ TEST_CASE("the page writes the lesson's name and the beat from 1 into its URL", 
   const fs::UrlChoice c = fs::ParseUrlQuery(fs::UrlQueryFor("/lessons/softmax_limits.json", 4));
   CHECK(c.lesson == "softmax_limits");
   CHECK(c.beat == 5);
+}
+
+TEST_CASE("a URL's problem fields are applied as a lesson's are, and a bad one is refused by name", "[web]") {
+  const fs::UrlChoice c = fs::ParseUrlQuery("?n=200&d=64&causal=true&order=fa1&seed=9&lesson=intro");
+  CHECK(c.lesson == "intro");
+  CHECK(c.problem == nlohmann::json({{"n", 200}, {"d", 64}, {"causal", true}, {"order", "fa1"}, {"seed", 9}}));
+  fs::Problem p;
+  CHECK(fs::ApplyUrlProblem(c.problem, &p).empty());
+  CHECK(p.n == 200);
+  CHECK(p.d == 64);
+  CHECK(p.causal);
+  CHECK(p.order == fs::LoopOrder::kFa1);
+  CHECK(p.seed == 9u);
+  // Refused, with p left as it was: a block size outside the list, an unknown field.
+  fs::Problem q;
+  const fs::Problem before = q;
+  CHECK_THAT(fs::ApplyUrlProblem(fs::ParseUrlQuery("?br=48").problem, &q), Contains("field \"br\" is 48"));
+  CHECK(q == before);
+  CHECK_THAT(fs::ApplyUrlProblem(fs::ParseUrlQuery("?colour=red").problem, &q), Contains("colour"));
+  CHECK(q == before);
+  // A link cannot give the page a file.
+  const fs::UrlChoice f = fs::ParseUrlQuery("?pattern=npy&q=/etc/passwd");
+  CHECK_THAT(f.refused, Contains("q names a file"));
+  CHECK_FALSE(f.problem.contains("q"));
 }

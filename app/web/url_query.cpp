@@ -3,6 +3,9 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "problem.h"
+#include "problem_json.h"
+
 namespace fs {
 namespace {
 
@@ -18,6 +21,20 @@ std::string Stem(const std::string& path) {
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) name.resize(name.size() - 5);
   return name;
+}
+
+// "200" -> 200 (unsigned, as JSON reads it), "0.5" -> 0.5, "true" -> true, anything else the text.
+nlohmann::json UrlValue(const std::string& v) {
+  if (v == "true") return true;
+  if (v == "false") return false;
+  if (!v.empty()) {
+    char* end = nullptr;
+    const long long i = std::strtoll(v.c_str(), &end, 10);
+    if (*end == '\0') return i >= 0 ? nlohmann::json(static_cast<unsigned long long>(i)) : nlohmann::json(i);
+    const double d = std::strtod(v.c_str(), &end);
+    if (*end == '\0') return d;
+  }
+  return v;
 }
 
 }  // namespace
@@ -36,6 +53,8 @@ UrlChoice ParseUrlQuery(const std::string& query) {
         c.lesson = value;
       else
         c.refused += "lesson \"" + value.substr(0, 64) + "\" is not a lesson's name (letters, digits, _ and -); ";
+    } else if (key == "q" || key == "k" || key == "v" || key == "dout") {
+      c.refused += key + " names a file, which a link cannot give the page; ";
     } else if (key == "beat") {
       char* end = nullptr;
       const long b = std::strtol(value.c_str(), &end, 10);
@@ -43,6 +62,8 @@ UrlChoice ParseUrlQuery(const std::string& query) {
         c.beat = static_cast<int>(b);
       else
         c.refused += "beat \"" + value.substr(0, 16) + "\" is not a beat number (1, 2, ...); ";
+    } else if (!key.empty()) {
+      c.problem[key.substr(0, 32)] = UrlValue(value.substr(0, 64));
     }
   }
   if (!c.refused.empty()) c.refused.resize(c.refused.size() - 2);
@@ -51,6 +72,18 @@ UrlChoice ParseUrlQuery(const std::string& query) {
 
 std::string UrlQueryFor(const std::string& lesson_path, int beat) {
   return "?lesson=" + Stem(lesson_path) + "&beat=" + std::to_string(beat + 1);
+}
+
+std::string ApplyUrlProblem(const nlohmann::json& fields, Problem* p) {
+  if (fields.empty()) return "";
+  nlohmann::json merged = ProblemToJson(*p);
+  merged.merge_patch(fields);
+  try {
+    *p = ProblemFromJson(merged, "the URL");
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
 }
 
 }  // namespace fs

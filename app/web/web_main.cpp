@@ -4,7 +4,8 @@
 // on the page's thread (no RunWorker: a browser without cross-origin isolation has no threads).
 //
 // The URL chooses what opens: ?lesson=causal&beat=2 (a lesson of the page's bundle, by file
-// name without .json, and a beat counted from 1 as the lesson panel shows it).
+// name without .json, and a beat counted from 1 as the lesson panel shows it), and problem
+// fields on top of it (?n=200&causal=true&order=fa1: url_query.h).
 #include <emscripten.h>
 #include <emscripten/html5.h>
 
@@ -113,6 +114,7 @@ int main() {
 
   p.s.backend_kind = fs::BackendKind::kCpu;
   fs::InitState(p.s, fs::WebOptions());
+  if (!fs::UrlRefusal().empty()) p.s.status = {"The link asked for what cannot be shown: " + fs::UrlRefusal(), true};
   p.last = glfwGetTime();
   emscripten_set_main_loop(Frame, 0, true);
   return 0;

@@ -11,6 +11,7 @@ namespace fs {
 namespace {
 
 std::string g_last_query;  // what the URL was last set to
+std::string g_url_refusal;  // what the URL asked for that was left out, and why
 const Trace* g_reported = nullptr;  // the trace whose digest was last printed
 
 }  // namespace
@@ -25,9 +26,20 @@ Options WebOptions() {
   opt.ui_scale = 1.0f;
   if (!c.lesson.empty()) opt.lesson_path = std::string(kWebLessonDir) + "/" + c.lesson + ".json";
   if (c.beat > 0) opt.beat = c.beat - 1;
-  if (!c.refused.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", c.refused.c_str());
+  g_url_refusal = c.refused;
+  if (!c.problem.empty()) {
+    Problem check;
+    const std::string why = ApplyUrlProblem(c.problem, &check);
+    if (why.empty())
+      opt.flags.edits.push_back([fields = c.problem](Problem& p) { ApplyUrlProblem(fields, &p); });
+    else
+      g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
+  }
+  if (!g_url_refusal.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", g_url_refusal.c_str());
   return opt;
 }
+
+const std::string& UrlRefusal() { return g_url_refusal; }
 
 void AfterWebFrame(const AppState& s) {
   // Each new trace is named on the console with its digest, which the native build prints for

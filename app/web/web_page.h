@@ -16,6 +16,8 @@ constexpr const char* kWebLessonDir = "/lessons";
 
 // The options for InitState from the page's URL (the browser's location.search).
 Options WebOptions();
+// What WebOptions left out of the URL, and why ("" when nothing).
+const std::string& UrlRefusal();
 // After each frame: the URL follows the lesson and beat shown.
 void AfterWebFrame(const AppState& s);
 

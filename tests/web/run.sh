@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The web page in a real browser: builds it (app/web/build.sh), serves it on 127.0.0.1 and
-# opens lesson URLs in headless Chromium (WebGL2 through SwiftShader). For each URL it checks
-# that the page loads without an uncaught error, that it opened the lesson and beat the URL
-# names, that its canvas is not blank (the screenshot's colours and their spread), and that its
-# trace is the native build's bit for bit (the page prints the digest of the trace it shows;
-# `flashscope trace` prints the same digest for the same problem).
+# opens URLs in headless Chromium (WebGL2 through SwiftShader): three lessons at a beat, and
+# two problems given in the URL (FA1's order, causal; the paper's BF16 policy with the
+# stabilized softmax). For each URL it checks that the page loads without an uncaught error,
+# that it shows what the URL names, that its canvas is not blank (the screenshot's colours and
+# their spread), and that its trace is the native build's bit for bit (the page prints the
+# digest of the trace it shows; `flashscope trace` prints the same digest for the same problem).
 #
 #   bash tests/web/run.sh [NATIVE_BUILD_DIR]     (default: build)
 set -euo pipefail
@@ -33,29 +34,37 @@ open_page() {
   echo "  browser: $(python3 -c "print(f'{$end - $start:.1f}')") s to load, draw and screenshot"
 }
 
-for case in "causal 2" "intro 1" "ties 3"; do
-  set -- $case
-  lesson=$1 beat=$2
-  url="http://127.0.0.1:$port/flashscope.html?lesson=$lesson&beat=$beat"
+# query | the native trace command's problem flags | what the page's line must say
+cases=(
+  "lesson=causal&beat=2|--lesson scenarios/lessons/causal.json|lesson /lessons/causal.json, beat 2:"
+  "lesson=intro&beat=1|--lesson scenarios/lessons/intro.json|lesson /lessons/intro.json, beat 1:"
+  "lesson=ties&beat=3|--lesson scenarios/lessons/ties.json|lesson /lessons/ties.json, beat 3:"
+  "n=200&d=64&br=64&bc=32&causal=true&order=fa1&seed=11|--lesson scenarios/lessons/intro.json --n 200 --d 64 --br 64 --bc 32 --causal --order fa1 --seed 11|N=200 d=64 Br=64 Bc=32 causal"
+  "n=130&precision=paper-bf16&softmax=stabilized&pattern=drift|--lesson scenarios/lessons/intro.json --n 130 --precision paper-bf16 --softmax stabilized --pattern drift|N=130 d=32"
+)
+for case in "${cases[@]}"; do
+  IFS='|' read -r query flags expect <<< "$case"
+  name=$(echo "$query" | tr -c 'a-z0-9\n' '_')
+  url="http://127.0.0.1:$port/flashscope.html?$query"
   echo "== $url"
-  open_page "$url" "$work/$lesson.png" "$work/$lesson.log"
-  if grep -E "Uncaught|Aborted|FlashScope stopped|RuntimeError" "$work/$lesson.log" | grep -i console; then
-    fail "$lesson: the page reported an error"
+  open_page "$url" "$work/$name.png" "$work/$name.log"
+  if grep -E "Uncaught|Aborted|FlashScope stopped|RuntimeError|cannot be shown" "$work/$name.log" | grep -i console; then
+    fail "$query: the page reported an error"
   fi
-  line=$(grep -o "flashscope page: .*trace digest [0-9a-f]*" "$work/$lesson.log" | head -1 || true)
+  line=$(grep -o "flashscope page: .*trace digest [0-9a-f]*" "$work/$name.log" | tail -1 || true)
   echo "  page:   ${line:-nothing}"
-  [ -n "$line" ] || { fail "$lesson: the page printed no trace"; continue; }
+  [ -n "$line" ] || { fail "$query: the page printed no trace"; continue; }
   case "$line" in
-    *"lesson /lessons/$lesson.json, beat $beat:"*) ;;
-    *) fail "$lesson: the page did not open lesson $lesson at beat $beat" ;;
+    *"$expect"*) ;;
+    *) fail "$query: the page's line does not say \"$expect\"" ;;
   esac
   page_digest=${line##* }
-  native_line=$("$native/flashscope" trace --backend cpu --lesson "scenarios/lessons/$lesson.json" \
-    --out "$work/$lesson.fstrace" | grep "trace digest")
+  # shellcheck disable=SC2086
+  native_line=$("$native/flashscope" trace --backend cpu $flags --out "$work/$name.fstrace" | grep "trace digest")
   native_digest=$(echo "$native_line" | awk '{print $3}')
   echo "  native: $native_line"
-  [ "$page_digest" = "$native_digest" ] || fail "$lesson: the page's trace $page_digest is not the native $native_digest"
+  [ "$page_digest" = "$native_digest" ] || fail "$query: the page's trace $page_digest is not the native $native_digest"
   # Not blank: many colours, and a spread of brightness.
-  python3 tests/web/png_spread.py "$work/$lesson.png" || fail "$lesson: the canvas looks blank"
+  python3 tests/web/png_spread.py "$work/$name.png" || fail "$query: the canvas looks blank"
 done
 [ "$failures" -eq 0 ] && echo "web page: every check passed" || { echo "web page: $failures failed"; exit 1; }
