@@ -557,6 +557,10 @@ void SaveOutputs(AppState& s) {
   try {
     SaveOutputsNpy(*s.trace, o_path, l_path);
     SetStatus(s, "Saved O to " + o_path + " and L to " + l_path, false);
+    if (s.file_written) {
+      s.file_written(o_path);
+      s.file_written(l_path);
+    }
   } catch (const std::exception& e) {
     SetStatus(s, std::string("O and L not saved: ") + e.what(), true);
   }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +128,9 @@ struct AppState {
   // Requests handled by the frame loop.
   bool capture_requested = false;
   std::string capture_dir = ".";
+  // Called with each file the user asked for once it is written (O and L, captures): the web
+  // page hands it to the browser as a download; the desktop leaves it where it was written.
+  std::function<void(const std::string& path)> file_written;
   CaptureOptions capture;          // File > Capture: scale, background, caption; the panel asked for
   bool quit = false;
 };
@@ -175,7 +179,8 @@ const std::vector<double>& ExactRow(AppState& s);
 // problem and compares the traces, on the worker when there is one (Comparison::pending until
 // it is done); a no-op when that comparison is already up to date or under way.
 void UpdateComparison(AppState& s);
-// Writes the shown O and L as .npy files next to the captures; the status line says where.
+// Writes the shown O and L as .npy files next to the captures; the status line says where, and
+// file_written hears of both.
 void SaveOutputs(AppState& s);
 // One line for the status bar: backend, device, kernel time, source.
 std::string SourceLine(const AppState& s);

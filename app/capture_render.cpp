@@ -187,6 +187,7 @@ void SaveWindowCapture(Gui* gui, AppState& s, ImVec2 size) {
                                       std::to_string(captured.image.height) + ")",
                                   false}
                          : Status{"Capture failed: " + err, true};
+  if (err.empty() && s.file_written) s.file_written(path);
 }
 
 }  // namespace fs

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "app_state.h"
+#include "npy.h"
 #include "test_util.h"
 
 namespace {
@@ -233,4 +235,30 @@ TEST_CASE("the softmax-limits panel's curves are the library's for its setup, re
   fs::PrepareFrame(s, INFINITY);
   CHECK_THAT(lab.error, Catch::Matchers::Contains("d is 0; allowed: 1..1024"));
   CHECK(lab.flatten.empty());
+}
+
+TEST_CASE("saving O and L tells file_written of each file once it is written (the web page downloads them)",
+          "[app][outputs][web]") {
+  fs::AppState s = CpuState();
+  REQUIRE(fs::ApplyProblem(s, fs_test::ProblemOf(64, 16, 32, 32)));
+  fs_test::TempDir dir;
+  s.capture_dir = dir.Path();
+  std::vector<std::string> written;
+  s.file_written = [&](const std::string& path) {
+    written.push_back(path);
+    CHECK(std::filesystem::exists(path));  // written and renamed into place before the call
+  };
+  fs::SaveOutputs(s);
+  INFO(s.status.text);
+  CHECK_FALSE(s.status.error);
+  REQUIRE(written.size() == 2u);
+  CHECK_THAT(written[0], Catch::Matchers::EndsWith("_O.npy"));
+  CHECK_THAT(written[1], Catch::Matchers::EndsWith("_L.npy"));
+  CHECK(fs::LoadNpy(written[0]).shape == std::vector<size_t>{64, 16});
+  // A directory that cannot be written: no file, no call, and the status line says why.
+  written.clear();
+  s.capture_dir = dir.File("missing/deeper");
+  fs::SaveOutputs(s);
+  CHECK(s.status.error);
+  CHECK(written.empty());
 }

@@ -8,25 +8,45 @@
 // fields on top of it (?n=200&causal=true&order=fa1: url_query.h).
 #include <emscripten.h>
 #include <emscripten/html5.h>
+#include <sys/stat.h>
 
 #define GLFW_INCLUDE_ES3
 #include <GLFW/glfw3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "app_state.h"
+#include "atomic_file.h"
+#include "capture.h"
 #include "frame.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "panel_list.h"
 #include "panels.h"
 #include "web_page.h"
 
+// Hands a file of the page's memory to the browser as a download.
+EM_JS(void, DownloadFile, (const char* path), {
+  var p = UTF8ToString(path);
+  var data = FS.readFile(p);
+  var blob = new Blob([data], {type: p.endsWith(".png") ? "image/png" : "application/octet-stream"});
+  var a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = p.split("/").pop();
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(function() { URL.revokeObjectURL(a.href); }, 10000);
+});
+
 namespace {
 
+constexpr const char* kDownloadDir = "/downloads";  // in the page's memory, before the download
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
 
 struct Page {
@@ -36,6 +56,7 @@ struct Page {
   std::vector<int> keys;
   double last = 0.0;
   int width = 0, height = 0;  // of the canvas, in CSS pixels
+  double dpr = 1.0;           // device pixels per CSS pixel the canvas was sized for
   bool first_frame_reported = false;
 };
 Page* g_page = nullptr;
@@ -44,14 +65,65 @@ void QueueKey(GLFWwindow* /*window*/, int key, int /*scancode*/, int action, int
   if (g_page && (action == GLFW_PRESS || action == GLFW_REPEAT)) g_page->keys.push_back(key);
 }
 
-// The canvas follows the window: its CSS size is the window's, its pixels that times the
-// device pixel ratio.
+// The canvas follows the window: its CSS size is the window's (the page's style), its pixels
+// that times the device pixel ratio, and the UI scale follows the ratio (as a desktop window
+// takes its monitor's scale), so text stays sharp on high-density screens. GLFW reports the
+// mouse in canvas pixels, the same units as the frame.
 void FitCanvas(Page& p) {
-  const int w = EM_ASM_INT({ return window.innerWidth; }), h = EM_ASM_INT({ return window.innerHeight; });
-  if (w == p.width && h == p.height) return;
+  const double dpr = std::max(1.0, EM_ASM_DOUBLE({ return window.devicePixelRatio || 1; }));
+  const int w = EM_ASM_INT({ return Math.round(Module.canvas.getBoundingClientRect().width); });
+  const int h = EM_ASM_INT({ return Math.round(Module.canvas.getBoundingClientRect().height); });
+  if (w < 1 || h < 1 || (w == p.width && h == p.height && dpr == p.dpr)) return;
+  if (dpr != p.dpr && p.s.view.ui_scale == static_cast<float>(p.dpr)) p.s.view.ui_scale = static_cast<float>(dpr);
   p.width = w;
   p.height = h;
-  glfwSetWindowSize(p.window, w, h);
+  p.dpr = dpr;
+  glfwSetWindowSize(p.window, static_cast<int>(std::lround(w * dpr)), static_cast<int>(std::lround(h * dpr)));
+  std::printf("flashscope page: canvas %ldx%ld at device pixel ratio %g, UI scale %g\n", std::lround(w * dpr),
+              std::lround(h * dpr), dpr, p.s.view.ui_scale);
+}
+
+// F12, Shift+F12 and File > Capture: the frame just drawn (the whole canvas, or the region of
+// the panel asked for), read back from WebGL and downloaded as a PNG. The page captures what
+// is on screen, at the canvas's own pixels and opaque; scale and transparency are the desktop
+// capture's (it draws the frame again offscreen).
+void CaptureCanvas(Page& p, int fb_w, int fb_h) {
+  fs::AppState& s = p.s;
+  const fs::CaptureOptions o = s.capture;
+  s.capture.panel.clear();
+  int x = 0, y = 0, w = fb_w, h = fb_h;
+  fs::PanelId id;
+  ImVec2 min, max;
+  if (!o.panel.empty() && fs::ParsePanelName(o.panel, &id) && fs::PanelRegion(s, id, &min, &max)) {
+    x = static_cast<int>(min.x);
+    y = static_cast<int>(min.y);
+    w = std::min(fb_w - x, static_cast<int>(max.x - min.x));
+    h = std::min(fb_h - y, static_cast<int>(max.y - min.y));
+  }
+  fs::RgbaImage image;
+  image.width = w;
+  image.height = h;
+  std::vector<unsigned char> pixels(static_cast<size_t>(w) * h * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(x, fb_h - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  image.rgba.resize(pixels.size());
+  const size_t row = static_cast<size_t>(w) * 4;
+  for (int r = 0; r < h; ++r) std::copy_n(&pixels[row * (h - 1 - r)], row, &image.rgba[row * r]);
+  for (size_t i = 3; i < image.rgba.size(); i += 4) image.rgba[i] = 255;
+  std::string name = fs::CaptureName(s);
+  if (!o.panel.empty()) name.insert(name.rfind('.'), "_" + o.panel);
+  const std::string path = fs::UniquePath(s.capture_dir, name);
+  try {
+    fs::AtomicFile file(path);
+    fs::WritePng(file, image);
+    file.Commit();
+    s.status = {"Downloaded " + path.substr(path.rfind('/') + 1) + " (" + std::to_string(w) + "x" + std::to_string(h) +
+                    ", as on screen)",
+                false};
+    if (s.file_written) s.file_written(path);
+  } catch (const std::exception& e) {
+    s.status = {std::string("Capture failed: ") + e.what(), true};
+  }
 }
 
 void Frame() {
@@ -77,6 +149,10 @@ void Frame() {
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  if (p.s.capture_requested) {
+    p.s.capture_requested = false;
+    CaptureCanvas(p, fb_w, fb_h);
+  }
   fs::AfterWebFrame(p.s);
   if (!p.first_frame_reported) {
     p.first_frame_reported = true;
@@ -113,7 +189,12 @@ int main() {
   ImGui_ImplOpenGL3_Init("#version 300 es");
 
   p.s.backend_kind = fs::BackendKind::kCpu;
+  mkdir(kDownloadDir, 0755);
+  p.s.capture_dir = kDownloadDir;
+  p.s.file_written = [](const std::string& path) { DownloadFile(path.c_str()); };
   fs::InitState(p.s, fs::WebOptions());
+  p.s.view.ui_scale = 1.0f;
+  p.width = p.height = 0;  // FitCanvas sizes the canvas and the UI scale on the first frame
   if (!fs::UrlRefusal().empty()) p.s.status = {"The link asked for what cannot be shown: " + fs::UrlRefusal(), true};
   p.last = glfwGetTime();
   emscripten_set_main_loop(Frame, 0, true);

@@ -23,12 +23,13 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/flashscope.html" > /dev/
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# open URL SCREENSHOT LOG: the page in headless Chromium, its console in LOG.
+# open URL SCREENSHOT LOG [FLAGS]: the page in headless Chromium, its console in LOG.
 open_page() {
   local start end
   start=$(date +%s.%N)
+  # shellcheck disable=SC2086
   timeout 120 chromium --headless=new --no-sandbox --use-gl=angle --use-angle=swiftshader --enable-unsafe-swiftshader \
-    --window-size=1280,800 --enable-logging=stderr --v=0 --virtual-time-budget=20000 \
+    --window-size=1280,800 --enable-logging=stderr --v=0 --virtual-time-budget=20000 ${4:-} \
     --screenshot="$2" "$1" > "$3" 2>&1 || true
   end=$(date +%s.%N)
   echo "  browser: $(python3 -c "print(f'{$end - $start:.1f}')") s to load, draw and screenshot"
@@ -67,4 +68,14 @@ for case in "${cases[@]}"; do
   # Not blank: many colours, and a spread of brightness.
   python3 tests/web/png_spread.py "$work/$name.png" || fail "$query: the canvas looks blank"
 done
+# A high-density screen: twice the pixels, the UI scale following, and still drawn.
+url="http://127.0.0.1:$port/flashscope.html?lesson=causal&beat=1"
+echo "== $url at device pixel ratio 2"
+open_page "$url" "$work/dpr2.png" "$work/dpr2.log" --force-device-scale-factor=2
+canvas=$(grep -o "flashscope page: canvas [^\"]*" "$work/dpr2.log" | tail -1 || true)
+echo "  page:   ${canvas:-nothing}"
+[ "$canvas" = "flashscope page: canvas 2560x1600 at device pixel ratio 2, UI scale 2" ] ||
+  fail "at device pixel ratio 2 the canvas is not 2560x1600 pixels with UI scale 2"
+python3 tests/web/png_spread.py "$work/dpr2.png" || fail "at device pixel ratio 2 the canvas looks blank"
+
 [ "$failures" -eq 0 ] && echo "web page: every check passed" || { echo "web page: $failures failed"; exit 1; }
