@@ -31,6 +31,21 @@ void WritePngPiece(void* context, void* data, int size) {
 
 }  // namespace
 
+void ImageFromGlRows(const std::vector<unsigned char>& gl_rows, int w, int h, bool transparent, RgbaImage* out) {
+  // OpenGL's first row is the bottom one; PNG's is the top one.
+  const size_t row_bytes = static_cast<size_t>(w) * 4;
+  out->width = w;
+  out->height = h;
+  out->rgba.resize(gl_rows.size());
+  for (int row = 0; row < h; ++row)
+    std::memcpy(&out->rgba[row_bytes * row], &gl_rows[row_bytes * (h - 1 - row)], row_bytes);
+  if (transparent) {
+    Unpremultiply(&out->rgba);
+  } else {
+    for (size_t i = 3; i < out->rgba.size(); i += 4) out->rgba[i] = 255;
+  }
+}
+
 void Unpremultiply(std::vector<unsigned char>* rgba) {
   for (size_t i = 0; i + 3 < rgba->size(); i += 4) {
     unsigned char* p = &(*rgba)[i];

@@ -24,6 +24,11 @@ struct RgbaImage {
 // (Unpremultiply). Returns "" or what went wrong.
 std::string ReadRegion(const GlApi& gl, int fb_height, int x, int y, int w, int h, bool transparent, RgbaImage* out);
 
+// Rows read by glReadPixels (bottom row first, RGBA, w x h) as an image top row first: opaque
+// (alpha set to 255), or, when the frame was drawn for transparency, unpremultiplied. The
+// desktop's ReadRegion and the web page's capture both end here.
+void ImageFromGlRows(const std::vector<unsigned char>& gl_rows, int w, int h, bool transparent, RgbaImage* out);
+
 // Premultiplied RGBA (colour already multiplied by alpha, as blending "over" a clear alpha of 0
 // leaves it) to straight RGBA, in place. Pixels of alpha 0 become transparent black.
 void Unpremultiply(std::vector<unsigned char>* rgba);

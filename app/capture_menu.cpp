@@ -1,9 +1,18 @@
 // The capture requests of the menu and the keys (panels.h): what to capture and how, kept in
-// the app's state for the frame loop that draws captures (the window's, capture_render.cpp).
+// the app's state for the frame loop that draws captures (the window's, capture_render.cpp, or
+// the web page's), and the file name a capture gets.
 #include "panel_table.h"
 #include "panels.h"
 
 namespace fs {
+
+std::string CaptureFileName(const AppState& s, const CaptureOptions& o) {
+  std::string name = CaptureName(s);
+  const size_t dot = name.rfind('.');
+  std::string extra = o.panel.empty() ? "" : "_" + o.panel;
+  if (o.pixel_scale != 1) extra += "_" + std::to_string(o.pixel_scale) + "x";
+  return name.insert(dot, extra);
+}
 
 void RequestCapture(AppState& s, bool panel_under_mouse) {
   s.capture.panel.clear();

@@ -21,17 +21,7 @@ std::string ReadRegion(const GlApi& gl, int fb_height, int x, int y, int w, int 
   gl.ReadPixels(x, fb_height - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
   if (const GLenum err = gl.GetError(); err != GL_NO_ERROR)
     return "OpenGL could not read the framebuffer (error " + std::to_string(err) + ")";
-  // OpenGL's first row is the bottom one; PNG's is the top one.
-  out->width = w;
-  out->height = h;
-  out->rgba.resize(pixels.size());
-  for (int row = 0; row < h; ++row)
-    std::memcpy(&out->rgba[row_bytes * row], &pixels[row_bytes * (h - 1 - row)], row_bytes);
-  if (transparent) {
-    Unpremultiply(&out->rgba);
-  } else {
-    for (size_t i = 3; i < out->rgba.size(); i += 4) out->rgba[i] = 255;
-  }
+  ImageFromGlRows(pixels, w, h, transparent, out);
   return "";
 }
 
@@ -157,14 +147,6 @@ std::string CaptionText(const AppState& s) {
   // Counted from 1, as the controls count them.
   text += kDot + std::string("step ") + std::to_string(s.step + 1) + " of " + std::to_string(s.trace->StepCount());
   return text + kDot + (s.trace->backend == "CUDA" ? "CUDA on " + s.trace->device : s.trace->backend);
-}
-
-std::string CaptureFileName(const AppState& s, const CaptureOptions& o) {
-  std::string name = CaptureName(s);
-  const size_t dot = name.rfind('.');
-  std::string extra = o.panel.empty() ? "" : "_" + o.panel;
-  if (o.pixel_scale != 1) extra += "_" + std::to_string(o.pixel_scale) + "x";
-  return name.insert(dot, extra);
 }
 
 void SaveWindowCapture(Gui* gui, AppState& s, ImVec2 size) {

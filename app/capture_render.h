@@ -28,9 +28,6 @@ std::string DrawCapture(Gui* gui, AppState& s, int width, int height, const Capt
 // "FlashScope · N=256 d=64 Br=Bc=64 · step 5 of 16 · CPU emulation"
 std::string CaptionText(const AppState& s);
 
-// A file name for a capture: CaptureName's, with the panel and the scale when not 1.
-std::string CaptureFileName(const AppState& s, const CaptureOptions& o);
-
 // Draws the capture asked for into a PNG beside the others (capture_dir); the status line says
 // where, or why not. `size` is the window's size.
 void SaveWindowCapture(Gui* gui, AppState& s, ImVec2 size);

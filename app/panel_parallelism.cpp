@@ -36,7 +36,6 @@ void DrawSetup(AppState& s) {
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("The SMs pictured: this device (with the CUDA backend), or one from its data sheet");
-  w = std::min(w, 14.0f * ImGui::GetFontSize());
   SameLineIfFits(w + spacing + ImGui::CalcTextSize("batch x heads").x);
   ImGui::SetNextItemWidth(ControlWidth("batch x heads"));
   ImGui::SliderInt("batch x heads", &v.bh, 1, kMaxPictureHeads, "%d",
@@ -77,15 +76,6 @@ std::string LaunchText(const char* name, const char* grid, const LaunchPicture& 
   return t;
 }
 
-// The blocks of wave `wave` in their SMs' slots, coloured by head.
-std::vector<int> WaveOwners(const GridPlan& g, int sms, int64_t wave, int64_t blocks_per_head) {
-  const std::vector<int64_t> slots = WaveSlots(g, sms, wave);
-  std::vector<int> owner(slots.size(), -1);
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (slots[i] >= 0) owner[i] = static_cast<int>(slots[i] / blocks_per_head);
-  return owner;
-}
-
 void SmPicture(const char* id, const char* title, const LaunchPicture& l, int sms, int64_t wave,
                int64_t blocks_per_head, int q_blocks, ImVec2 size) {
   ImGui::BeginGroup();
@@ -96,7 +86,11 @@ void SmPicture(const char* id, const char* title, const LaunchPicture& l, int sm
                              : Printf("%s: done after %lld wave%s", title, static_cast<long long>(g.waves),
                                       g.waves == 1 ? "" : "s"),
             size.x);
-  const std::vector<int> owner = WaveOwners(g, sms, wave, blocks_per_head);
+  // The wave's blocks in their SMs' slots, coloured by head.
+  const std::vector<int64_t> slots = WaveSlots(g, sms, wave);
+  std::vector<int> owner(slots.size(), -1);
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (slots[i] >= 0) owner[i] = static_cast<int>(slots[i] / blocks_per_head);
   viz::SmGridSpec spec;
   spec.sms = sms;
   spec.slots = g.blocks_per_sm;
@@ -104,10 +98,10 @@ void SmPicture(const char* id, const char* title, const LaunchPicture& l, int sm
   spec.size = size;
   const viz::SmGridResult hit = viz::SmGrid(id, spec);
   if (hit.hovered_sm >= 0) {
-    const int64_t b = wave * g.concurrent + static_cast<int64_t>(hit.hovered_slot) * sms + hit.hovered_sm;
-    const bool held = hit.hovered_slot >= 0 && owner[static_cast<size_t>(hit.hovered_sm) * g.blocks_per_sm +
-                                                     hit.hovered_slot] >= 0;
-    if (!held)
+    const int64_t b = hit.hovered_slot >= 0
+                          ? slots[static_cast<size_t>(hit.hovered_sm) * g.blocks_per_sm + hit.hovered_slot]
+                          : -1;
+    if (b < 0)
       ImGui::SetTooltip("SM %d: idle in this wave", hit.hovered_sm);
     else if (blocks_per_head > 1)
       ImGui::SetTooltip("SM %d, slot %d: block %lld, Q block %lld of head %lld", hit.hovered_sm, hit.hovered_slot,

@@ -56,6 +56,8 @@ void DrawStatusBar(AppState& s, float y, float width, float height);
 void RequestCapture(AppState& s, bool panel_under_mouse);
 // File > Capture: the whole window, one shown panel, the scale, background and caption.
 void DrawCaptureMenu(AppState& s);
+// A file name for a capture: CaptureName's, with the panel and the scale when not 1.
+std::string CaptureFileName(const AppState& s, const CaptureOptions& o);
 
 // Keyboard: space play/pause, arrows step and row, Home/End, PageUp/PageDown beats, F12 capture
 // (Shift+F12: the panel under the mouse).

@@ -19,7 +19,7 @@ LaunchPicture Picture(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64
   LaunchPicture l;
   l.use = device ? device->use : TeachKernelUse(k, p);
   if (device) l.api_blocks_per_sm = device->blocks_per_sm;
-  l.plan = PlanGrid(gpu, l.use, k == TeachKernel::kFa2Teach ? static_cast<int64_t>(p.QBlocks()) * bh : bh);
+  l.plan = PlanGrid(gpu, l.use, TeachBlocks(k, p, bh));
   l.load = PlanSmLoad(gpu.sms, k, p, bh);
   return l;
 }

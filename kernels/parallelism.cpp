@@ -85,9 +85,12 @@ GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks) {
   return g;
 }
 
+int64_t TeachBlocks(TeachKernel k, const Problem& p, int64_t bh) {
+  return k == TeachKernel::kFa2Teach ? static_cast<int64_t>(p.QBlocks()) * bh : bh;
+}
+
 GridPlan PlanTeachGrid(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64_t bh) {
-  const int64_t blocks = k == TeachKernel::kFa2Teach ? static_cast<int64_t>(p.QBlocks()) * bh : bh;
-  return PlanGrid(gpu, TeachKernelUse(k, p), blocks);
+  return PlanGrid(gpu, TeachKernelUse(k, p), TeachBlocks(k, p, bh));
 }
 
 std::vector<int64_t> WaveSlots(const GridPlan& g, int sms, int64_t wave) {
@@ -104,8 +107,7 @@ std::vector<int64_t> WaveSlots(const GridPlan& g, int sms, int64_t wave) {
 SmLoad PlanSmLoad(int sms, TeachKernel k, const Problem& p, int64_t bh) {
   if (sms < 1 || bh < 1) throw std::invalid_argument("a launch needs SMs and heads");
   std::vector<int64_t> block_steps;  // of one head's blocks, in launch order
-  int64_t head_steps = 0;
-  for (int i = 0; i < p.QBlocks(); ++i) head_steps += LastKvBlock(p, i) + 1;
+  const int64_t head_steps = static_cast<int64_t>(StepsHeld(p, -1));
   if (k == TeachKernel::kFa2Teach)
     for (int i = 0; i < p.QBlocks(); ++i) block_steps.push_back(LastKvBlock(p, i) + 1);
   else

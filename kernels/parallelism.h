@@ -61,7 +61,9 @@ struct GridPlan {
 // How `blocks` blocks of `use` run on `gpu`. Registers are allocated per warp in units of 256,
 // and the warps they allow are counted in units of 4 (the SM's four schedulers).
 GridPlan PlanGrid(const GpuSpec& gpu, const KernelUse& use, int64_t blocks);
-// The launch of kernel k for p at batch * heads = bh: fa2_teach QBlocks x bh blocks, fa1 bh.
+// The blocks of kernel k's launch for p at batch * heads = bh: fa2_teach QBlocks x bh, fa1 bh.
+int64_t TeachBlocks(TeachKernel k, const Problem& p, int64_t bh);
+// That launch with the kernel's use (TeachKernelUse).
 GridPlan PlanTeachGrid(const GpuSpec& gpu, TeachKernel k, const Problem& p, int64_t bh);
 
 // The blocks of wave `wave` (from 0) of plan g in the slots of `sms` SMs: (sms, blocks_per_sm)

@@ -482,17 +482,16 @@ Trace ParseTrace(const std::string& bytes, const std::string& name) {
 }
 
 uint64_t TraceDigest(const Trace& t) {
-  uint64_t h = 1469598103934665603ull;
+  Fnv1a fnv;
   for (const std::vector<float>* v : {&t.data, &t.o, &t.lse})
     for (const float f : *v) {
       uint32_t bits;
       std::memcpy(&bits, &f, sizeof bits);
-      for (int b = 0; b < 4; ++b) {
-        h ^= (bits >> (8 * b)) & 0xFFu;
-        h *= 1099511628211ull;
-      }
+      const unsigned char le[4] = {static_cast<unsigned char>(bits), static_cast<unsigned char>(bits >> 8),
+                                   static_cast<unsigned char>(bits >> 16), static_cast<unsigned char>(bits >> 24)};
+      fnv.Add(le, sizeof le);  // little-endian, as trace files store them, on any host
     }
-  return h;
+  return fnv.Value();
 }
 
 uint64_t TraceChecksum(const std::string& bytes) {

@@ -25,17 +25,25 @@ std::string InLessonDir(const std::string& path, const std::string& lesson_dir) 
   return lesson_dir.empty() || path.empty() || path.front() == '/' ? path : lesson_dir + "/" + path;
 }
 
+// Every key of object `o` (field `name`) is one of `keys`.
+void CheckKeys(const json& o, const char* name, const std::string& where, const std::vector<std::string>& keys,
+               const std::string& allowed) {
+  if (!o.is_object() || o.empty())
+    throw LessonError(where + ": field \"" + name + "\" is " + JsonExcerpt(o) + "; allowed: " + allowed);
+  std::string list;
+  for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
+  for (const auto& item : o.items())
+    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
+      throw LessonError(where + ": unknown field " + Excerpt(std::string(name) + "." + item.key()) + "; allowed: " + list);
+}
+
 // "throughput": {"report": ..., "shape": ..., "live": ...}
 void ParseThroughput(const json& t, const std::string& where, const std::string& lesson_dir, Beat* b) {
   std::string views;
   for (const char* v : kThroughputViews) views += (views.empty() ? "" : ", ") + std::string(v);
   const std::string allowed = "an object {\"report\": a bench report's path, \"shape\": \"BxHxNxD[c]\", \"view\": " +
                               views + ", \"live\": true or false}";
-  if (!t.is_object() || t.empty()) throw LessonError(where + ": field \"throughput\" is " + JsonExcerpt(t) + "; allowed: " + allowed);
-  for (const auto& item : t.items())
-    if (item.key() != "report" && item.key() != "shape" && item.key() != "view" && item.key() != "live")
-      throw LessonError(where + ": unknown field " + Excerpt("throughput." + item.key()) +
-                        "; allowed: report, shape, view, live");
+  CheckKeys(t, "throughput", where, {"report", "shape", "view", "live"}, allowed);
   if (t.contains("report")) {
     if (!t["report"].is_string() || t["report"].get_ref<const std::string&>().empty())
       throw LessonError(where + ": field \"throughput.report\" is " + JsonExcerpt(t["report"]) +
@@ -65,18 +73,6 @@ void ParseThroughput(const json& t, const std::string& where, const std::string&
     b->has_bench_shape = true;
   }
   b->has_throughput = true;
-}
-
-// Every key of object `o` (field `name`) is one of `keys`.
-void CheckKeys(const json& o, const char* name, const std::string& where, const std::vector<std::string>& keys,
-               const std::string& allowed) {
-  if (!o.is_object() || o.empty())
-    throw LessonError(where + ": field \"" + name + "\" is " + JsonExcerpt(o) + "; allowed: " + allowed);
-  std::string list;
-  for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
-  for (const auto& item : o.items())
-    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
-      throw LessonError(where + ": unknown field " + Excerpt(std::string(name) + "." + item.key()) + "; allowed: " + list);
 }
 
 // o[key] as a number in [lo, hi] (an integer when `integer`), or `fallback` when it is absent.

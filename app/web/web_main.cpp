@@ -100,19 +100,14 @@ void CaptureCanvas(Page& p, int fb_w, int fb_h) {
     w = std::min(fb_w - x, static_cast<int>(max.x - min.x));
     h = std::min(fb_h - y, static_cast<int>(max.y - min.y));
   }
-  fs::RgbaImage image;
-  image.width = w;
-  image.height = h;
   std::vector<unsigned char> pixels(static_cast<size_t>(w) * h * 4);
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadPixels(x, fb_h - y - h, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-  image.rgba.resize(pixels.size());
-  const size_t row = static_cast<size_t>(w) * 4;
-  for (int r = 0; r < h; ++r) std::copy_n(&pixels[row * (h - 1 - r)], row, &image.rgba[row * r]);
-  for (size_t i = 3; i < image.rgba.size(); i += 4) image.rgba[i] = 255;
-  std::string name = fs::CaptureName(s);
-  if (!o.panel.empty()) name.insert(name.rfind('.'), "_" + o.panel);
-  const std::string path = fs::UniquePath(s.capture_dir, name);
+  fs::RgbaImage image;
+  fs::ImageFromGlRows(pixels, w, h, false, &image);
+  fs::CaptureOptions as_drawn = o;  // the page's capture is at the canvas's scale, opaque
+  as_drawn.pixel_scale = 1;
+  const std::string path = fs::UniquePath(s.capture_dir, fs::CaptureFileName(s, as_drawn));
   try {
     fs::AtomicFile file(path);
     fs::WritePng(file, image);

@@ -650,7 +650,7 @@ MUTANTS = [
            "const int x0 = std::clamp(static_cast<int>(std::lround(min.x)), 0, fb_w);",
            "a panel captured at 2x starts at its 1x position, so the crop holds part of the next panel",
            guard="--capture-scale multiplies the pixels of the window and of one panel"),
-    Mutant("capture-transparent-opaque", "app/capture_render.cpp",
+    Mutant("capture-transparent-opaque", "app/capture.cpp",
            "  if (transparent) {\n    Unpremultiply(&out->rgba);",
            "  if (false) {\n    Unpremultiply(&out->rgba);",
            "--transparent clears to alpha 0 but writes every pixel opaque",
