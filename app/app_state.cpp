@@ -11,12 +11,13 @@
 #include "trace_file.h"
 
 namespace fs {
-namespace {
 
 void SetStatus(AppState& s, const std::string& text, bool error) {
   s.status.text = text;
   s.status.error = error;
 }
+
+namespace {
 
 std::unique_ptr<Backend> ChooseBackend(BackendKind kind, std::string* note) {
   if (kind == BackendKind::kCuda) {

@@ -69,10 +69,18 @@ struct Playback {
 };
 
 // The File menu's path prompts.
+// .npy inputs: a path per role (dout may stay empty).
+struct NpyChoice {
+  std::string q, k, v, dout;
+};
+
 struct Dialogs {
   bool open_trace = false;
   bool open_lesson = false;
+  bool open_npy = false;                 // the inputs dialog
   std::string path;
+  NpyChoice npy;                         // what the inputs dialog shows
+  std::vector<std::string> npy_offered;  // .npy files handed over together (dropped, picked)
 };
 
 // The shown trace against the other backend's run of the same problem.
@@ -131,6 +139,9 @@ struct AppState {
   // Called with each file the user asked for once it is written (O and L, captures): the web
   // page hands it to the browser as a download; the desktop leaves it where it was written.
   std::function<void(const std::string& path)> file_written;
+  // The web page's file picker (File > Open files...); null on the desktop, whose File menu asks
+  // for paths instead. What is picked comes back through OpenFiles (open_files.h).
+  std::function<void()> pick_files;
   CaptureOptions capture;          // File > Capture: scale, background, caption; the panel asked for
   bool quit = false;
 };
@@ -153,6 +164,8 @@ void RequestProblem(AppState& s, const Problem& p, const RunApply& then = nullpt
 bool CancelRuns(AppState& s);
 bool OpenLesson(AppState& s, const std::string& path);
 bool OpenTraceFile(AppState& s, const std::string& path);
+// The status line under the panels: what was done, or (error) what was refused and why.
+void SetStatus(AppState& s, const std::string& text, bool error);
 // Shows exactly the named panels (kPanelNames); in each area the first one named comes to the
 // front. Unknown names are ignored (lessons and --panels check them).
 void ShowOnlyPanels(ViewOptions& view, const std::vector<std::string>& names);

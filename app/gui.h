@@ -27,6 +27,7 @@ struct Gui {
   GlApi gl;
   AppliedStyle style;
   std::vector<int> keys_pressed;  // GLFW key codes since the last frame (HandleKeys)
+  std::vector<std::string> dropped;  // paths of files dropped on the window since the last frame
   // EGL: what the missing window would tell ImGui (its size, the time between frames).
   ImVec2 headless_size;
   std::chrono::steady_clock::time_point last_frame;

@@ -11,8 +11,6 @@ namespace {
 constexpr int kLiveWarmup = 1, kLiveRepeats = 5;  // a pass of a few kernels in about a second
 constexpr int kTokensPerBatch = 16384, kHiddenSize = 2048;
 
-void SetStatus(AppState& s, const std::string& text, bool error) { s.status = Status{text, error}; }
-
 bool Shown(const AppState& s) { return s.view.shown[static_cast<int>(PanelId::kThroughput)]; }
 
 // The throughput panel shown, and its tab brought to the front.

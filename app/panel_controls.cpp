@@ -12,6 +12,7 @@
 #include "imgui.h"
 #include "imgui_stdlib.h"
 #include "layout_audit.h"
+#include "open_files.h"
 #include "panel_table.h"
 #include "ui_common.h"
 
@@ -366,6 +367,45 @@ void DrawPathPrompt(AppState& s, const char* title, bool* open, bool (*action)(A
   }
 }
 
+// The inputs dialog: which .npy file is Q, K, V (and dO). Files handed over together (dropped or
+// picked) are offered in lists; otherwise each is a path.
+void DrawNpyPrompt(AppState& s) {
+  constexpr const char* kTitle = "Inputs from .npy files";
+  Dialogs& d = s.dialogs;
+  if (d.open_npy) {
+    ImGui::OpenPopup(kTitle);
+    d.open_npy = false;
+  }
+  if (!ImGui::BeginPopupModal(kTitle, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  ImGui::TextUnformatted("float32 or float16 arrays of N x d; N and d come from the files");
+  const auto base = [](const std::string& path) {
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+  };
+  const std::pair<const char*, std::string*> roles[] = {{"Q", &d.npy.q}, {"K", &d.npy.k}, {"V", &d.npy.v},
+                                                         {"dO (optional)", &d.npy.dout}};
+  for (const auto& [label, path] : roles) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
+    if (d.npy_offered.empty()) {
+      ImGui::InputText(label, path);
+      continue;
+    }
+    if (ImGui::BeginCombo(label, path->empty() ? "(none)" : base(*path).c_str())) {
+      if (ImGui::Selectable("(none)", path->empty())) path->clear();
+      for (const std::string& f : d.npy_offered)
+        if (ImGui::Selectable(base(f).c_str(), f == *path)) *path = f;
+      ImGui::EndCombo();
+    }
+  }
+  if (ImGui::Button("Run")) {
+    if (OpenNpyInputs(s, d.npy)) d.npy_offered.clear();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+}
+
 }  // namespace
 
 void DrawControlsPanel(AppState& s) {
@@ -389,15 +429,27 @@ float DrawMenuBar(AppState& s) {
   float height = 0.0f;
   if (ImGui::BeginMainMenuBar()) {
     if (ImGui::BeginMenu("File")) {
-      if (ImGui::MenuItem("Open lesson...")) s.dialogs.open_lesson = true;
-      if (ImGui::MenuItem("Open trace file...")) s.dialogs.open_trace = true;
+      if (s.pick_files) {  // the page: the browser's picker, for any file it opens
+        if (ImGui::MenuItem("Open files...")) s.pick_files();
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("A trace file, .npy inputs (Q, K, V), a lesson or a bench report; or drop them on the page");
+      } else {
+        if (ImGui::MenuItem("Open lesson...")) s.dialogs.open_lesson = true;
+        if (ImGui::MenuItem("Open trace file...")) s.dialogs.open_trace = true;
+        if (ImGui::MenuItem("Open .npy inputs...")) {
+          s.dialogs.npy_offered.clear();
+          s.dialogs.open_npy = true;
+        }
+      }
       if (ImGui::BeginMenu("Capture")) {
         DrawCaptureMenu(s);
         ImGui::EndMenu();
       }
       if (ImGui::MenuItem("Save O and L as .npy", nullptr, false, s.trace != nullptr)) SaveOutputs(s);
-      ImGui::Separator();
-      if (ImGui::MenuItem("Quit")) s.quit = true;
+      if (!s.pick_files) {  // a page is closed by its browser
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit")) s.quit = true;
+      }
       ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Lessons")) {
@@ -424,6 +476,7 @@ float DrawMenuBar(AppState& s) {
       ImGui::Text("Up / Down: previous / next query row");
       ImGui::Text("PageUp / PageDown: lesson beats");
       ImGui::Text("F12: save the window as PNG; Shift+F12: the panel under the mouse (File > Capture: scale, ...)");
+      ImGui::Text("Drop files on the window: trace files, .npy inputs (q, k, v in their names), lessons, bench reports");
       ImGui::EndMenu();
     }
     height = ImGui::GetWindowSize().y;
@@ -431,6 +484,7 @@ float DrawMenuBar(AppState& s) {
   }
   DrawPathPrompt(s, "Open lesson", &s.dialogs.open_lesson, OpenLesson);
   DrawPathPrompt(s, "Open trace file", &s.dialogs.open_trace, OpenTraceFile);
+  DrawNpyPrompt(s);
   return height;
 }
 

@@ -57,6 +57,7 @@ RunProgressView RunWorker::Progress(RunLane lane) const {
   v.busy = l.running || l.waiting;
   v.what = l.running ? l.what : l.waiting_what;
   v.fraction = l.running ? l.fraction : 0.0;
+  for (const Finished& f : finished_) v.unapplied |= f.lane == static_cast<int>(lane) && f.generation == l.generation;
   return v;
 }
 

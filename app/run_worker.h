@@ -54,6 +54,7 @@ struct RunProgressView {
   bool busy = false;       // a job under way or waiting
   std::string what;        // what it runs, e.g. "N=4096 d=128 Br=128 Bc=128"
   double fraction = 0.0;   // of the job under way
+  bool unapplied = false;  // a finished result not yet taken (TakeFinished): what is shown is about to change
 };
 
 class RunWorker {

@@ -24,6 +24,7 @@
 #include "gui.h"
 #include "layout_audit.h"
 #include "lesson.h"
+#include "trace_file.h"
 #include "window.h"
 
 extern char** environ;
@@ -284,6 +285,8 @@ int RunShot(const Options& opt) {
     std::printf("wrote %s (%dx%d%s, step %d, %s) in %.0f ms\n", opt.out_path.c_str(), captured.image.width,
                 captured.image.height, region.c_str(), s.step, SourceLine(s).c_str(), ms);
   std::printf("drawn through %s\n", headless.gui.description.c_str());
+  if (s.trace)  // as `flashscope trace` and the web page print it, to compare what each shows
+    std::printf("trace digest %016llx\n", static_cast<unsigned long long>(TraceDigest(*s.trace)));
   std::fflush(stdout);
   if (!opt.video_path.empty())
     if (const std::string err = MakeVideo(opt, SequencePattern(opt.out_path, static_cast<int>(frames.size())));

@@ -23,6 +23,7 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "open_files.h"
 #include "panels.h"
 
 namespace fs {
@@ -47,6 +48,12 @@ void QueueKey(GLFWwindow* window, int key, int /*scancode*/, int action, int /*m
     static_cast<Gui*>(glfwGetWindowUserPointer(window))->keys_pressed.push_back(key);
 }
 
+// Files dropped on the window, opened at the next frame (OpenFiles).
+void QueueDrop(GLFWwindow* window, int count, const char** paths) {
+  auto& dropped = static_cast<Gui*>(glfwGetWindowUserPointer(window))->dropped;
+  for (int i = 0; i < count; ++i) dropped.emplace_back(paths[i]);
+}
+
 void GlfwError(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
 
 // A GLFW window (hidden for shot) with an OpenGL 3.0 context, current. Returns "" or what failed.
@@ -64,6 +71,7 @@ std::string OpenWindow(Gui* gui, int width, int height, bool visible, const char
   glfwMakeContextCurrent(gui->window);
   glfwSetWindowUserPointer(gui->window, gui);
   glfwSetKeyCallback(gui->window, QueueKey);
+  glfwSetDropCallback(gui->window, QueueDrop);
   return "";
 }
 
@@ -224,6 +232,10 @@ int RunWindow(const Options& opt) {
     ImGui::NewFrame();
     HandleKeys(s, gui.keys_pressed);
     gui.keys_pressed.clear();
+    if (!gui.dropped.empty()) {
+      OpenFiles(s, gui.dropped);
+      gui.dropped.clear();
+    }
     DrawFrame(s);
     ImGui::EndFrame();
     ui_ms += std::chrono::duration<double, std::milli>(Clock::now() - ui_start).count();

@@ -10,6 +10,9 @@
 #ifndef FS_NO_THREADS
 #include <thread>
 #endif
+#if defined(__EMSCRIPTEN__) && !defined(FS_NO_THREADS)
+#include <emscripten/threading.h>
+#endif
 
 namespace fs {
 
@@ -26,6 +29,10 @@ void ParallelFor(int count, int threads, const std::function<void(int)>& fn) {
   if (threads <= 0) threads = DefaultThreads();
 #ifdef FS_NO_THREADS
   threads = 1;
+#elif defined(__EMSCRIPTEN__)
+  // A web page's own thread must not wait on a join (it would stop drawing and, with no worker
+  // free, never resume): it takes every item itself; runs on the page's workers spread out.
+  if (emscripten_is_main_browser_thread()) threads = 1;
 #endif
   threads = std::min(threads, count);
   if (threads <= 1) {

@@ -80,6 +80,26 @@ TEST_CASE("a requested run is done on the worker and shown at the start of a fra
   CHECK_THAT(s.status.text, Contains("Ran " + fs::Describe(p)));
 }
 
+TEST_CASE("a finished run not yet shown is reported as such, until a frame takes it", "[app][run_worker]") {
+  fs::AppState s = WindowState();
+  const auto before = s.trace;
+  fs::RequestProblem(s, fs_test::ProblemOf(100, 16, 16, 16));
+  REQUIRE(s.runs->WaitIdle(20000));
+  const fs::RunProgressView done = s.runs->Progress(fs::RunLane::kShow);
+  CHECK_FALSE(done.busy);
+  CHECK(done.unapplied);  // what is shown is about to change
+  CHECK(s.trace == before);
+  CHECK_FALSE(s.runs->Progress(fs::RunLane::kCompare).unapplied);  // another lane's is its own
+  fs::PrepareFrame(s, 0.0);
+  CHECK(s.trace != before);
+  CHECK_FALSE(s.runs->Progress(fs::RunLane::kShow).unapplied);
+  // A cancelled result is dropped, and no longer about to be shown.
+  fs::RequestProblem(s, fs_test::ProblemOf(120, 16, 16, 16));
+  REQUIRE(s.runs->WaitIdle(20000));
+  fs::CancelRuns(s);
+  CHECK_FALSE(s.runs->Progress(fs::RunLane::kShow).unapplied);
+}
+
 TEST_CASE("cancel stops a long run quickly and keeps the trace shown", "[app][run_worker]") {
   fs::AppState s = WindowState();
   const auto before = s.trace;

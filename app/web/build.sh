@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web page into build-web/ (flashscope.html, .js, .wasm, .data) with Debian's
 # Emscripten, from the same sources as the desktop app; with --serve, serves it on
-# http://127.0.0.1:8000/flashscope.html afterwards.
+# http://127.0.0.1:8000/flashscope.html afterwards (app/web/serve.py: with the headers that give
+# the page its threads).
 #
 #   bash app/web/build.sh [--serve]
 #
@@ -32,8 +33,8 @@ export NODE_PATH=/usr/share/nodejs
 emcmake cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFS_IMGUI_SOURCE_DIR="$PWD/$out/imgui-src" > "$out/configure.log" ||
   { cat "$out/configure.log"; exit 1; }
 cmake --build "$out" -j "$(nproc)"
-ls -l "$out"/flashscope.{html,js,wasm,data}
+ls -l "$out"/flashscope.{html,js,worker.js,wasm,data} "$out"/isolate_sw.js
 if [ "${1:-}" = "--serve" ]; then
   echo "serving http://127.0.0.1:8000/flashscope.html (Ctrl-C stops)"
-  cd "$out" && exec python3 -m http.server 8000 --bind 127.0.0.1
+  exec python3 app/web/serve.py "$out" 8000
 fi

@@ -1,8 +1,11 @@
 #include "url_query.h"
 
 #include <cctype>
+#include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 
+#include "precision.h"
 #include "problem.h"
 #include "problem_json.h"
 
@@ -29,8 +32,14 @@ nlohmann::json UrlValue(const std::string& v) {
   if (v == "false") return false;
   if (!v.empty()) {
     char* end = nullptr;
-    const long long i = std::strtoll(v.c_str(), &end, 10);
-    if (*end == '\0') return i >= 0 ? nlohmann::json(static_cast<unsigned long long>(i)) : nlohmann::json(i);
+    errno = 0;
+    if (v[0] != '-') {  // up to 2^64 - 1, as seeds are
+      const unsigned long long u = std::strtoull(v.c_str(), &end, 10);
+      if (*end == '\0' && errno == 0) return u;
+    } else {
+      const long long i = std::strtoll(v.c_str(), &end, 10);
+      if (*end == '\0' && errno == 0) return i;
+    }
     const double d = std::strtod(v.c_str(), &end);
     if (*end == '\0') return d;
   }
@@ -62,6 +71,11 @@ UrlChoice ParseUrlQuery(const std::string& query) {
         c.beat = static_cast<int>(b);
       else
         c.refused += "beat \"" + value.substr(0, 16) + "\" is not a beat number (1, 2, ...); ";
+    } else if (const size_t dot = key.find('.'); dot != std::string::npos && dot > 0 && dot + 1 < key.size()) {
+      // precision.scores=bf16: one stage of a precision that is no preset
+      nlohmann::json& group = c.problem[key.substr(0, std::min<size_t>(dot, 32))];
+      if (!group.is_object()) group = nlohmann::json::object();
+      group[key.substr(dot + 1, 32)] = UrlValue(value.substr(0, 64));
     } else if (!key.empty()) {
       c.problem[key.substr(0, 32)] = UrlValue(value.substr(0, 64));
     }
@@ -70,8 +84,23 @@ UrlChoice ParseUrlQuery(const std::string& query) {
   return c;
 }
 
-std::string UrlQueryFor(const std::string& lesson_path, int beat) {
-  return "?lesson=" + Stem(lesson_path) + "&beat=" + std::to_string(beat + 1);
+std::string UrlQueryFor(const std::string& lesson_path, int beat, const Problem& beat_problem, const Problem& shown) {
+  std::string query = "?lesson=" + Stem(lesson_path) + "&beat=" + std::to_string(beat + 1);
+  if (shown.pattern == Pattern::kNpy) return query;
+  const auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  const nlohmann::json base = ProblemToJson(beat_problem), now = ProblemToJson(shown);
+  for (const auto& [key, value] : now.items()) {
+    if (base.contains(key) && base[key] == value) continue;
+    if (key == "precision" && PrecisionName(shown.precision) == "custom") {
+      for (const auto& [stage, format] : value.items())  // the stages that differ, one by one
+        if (base[key][stage] != format) query += "&" + key + "." + stage + "=" + text(format);
+    } else if (key == "precision") {
+      query += "&precision=" + PrecisionName(shown.precision);
+    } else {
+      query += "&" + key + "=" + text(value);
+    }
+  }
+  return query;
 }
 
 std::string ApplyUrlProblem(const nlohmann::json& fields, Problem* p) {

@@ -23,8 +23,11 @@ struct UrlChoice {
   std::string refused;
 };
 UrlChoice ParseUrlQuery(const std::string& query);  // "?lesson=causal&beat=2"
-// The query for a lesson file and a beat (from 0): "?lesson=causal&beat=3".
-std::string UrlQueryFor(const std::string& lesson_path, int beat);
+// The query for a lesson file, a beat (from 0) and the problem shown, as the fields where it
+// differs from the beat's own problem: "?lesson=causal&beat=3&n=512&precision=paper-bf16".
+// ParseUrlQuery and ApplyUrlProblem on the beat's problem give the shown problem back. A problem
+// of .npy files gets no fields (a link cannot carry the files).
+std::string UrlQueryFor(const std::string& lesson_path, int beat, const Problem& beat_problem, const Problem& shown);
 // The URL's problem fields applied to p: "" and p changed, or why they cannot be, with p as it was.
 std::string ApplyUrlProblem(const nlohmann::json& fields, Problem* p);
 

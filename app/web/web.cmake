@@ -1,6 +1,8 @@
 # The web page (included by CMakeLists.txt when configured with emcmake): flashscope.html, .js,
 # .wasm and .data from the same kernels/, scenarios/, viz/ and app/ sources as the desktop app,
-# with the CPU emulation as the backend (kernels/cuda/cuda_none.cpp) and no threads. Dear ImGui
+# with the CPU emulation as the backend (kernels/cuda/cuda_none.cpp) on the browser's threads
+# (WebAssembly threads over Web Workers; they need a cross-origin isolated page, which
+# app/web/serve.py and, on a static host, app/web/isolate_sw.js provide). Dear ImGui
 # is built from its sources at 1.86 (FS_IMGUI_SOURCE_DIR; app/web/build.sh fetches Debian's
 # source package); nlohmann/json and stb_image_write are the host's headers.
 set(FS_IMGUI_SOURCE_DIR "" CACHE PATH "Dear ImGui 1.86's source tree (imgui.cpp, backends/, misc/)")
@@ -21,7 +23,14 @@ endforeach()
 
 set(FS_STRICT_FP -ffp-contract=off -fno-fast-math)
 set(FS_WARNINGS -Wall -Wextra)
-add_compile_definitions(FS_NO_THREADS=1)
+# Threads: the runs go off the page's thread through the desktop's RunWorker (progress and
+# cancel, the page keeps drawing) and the emulation spreads a run's Q blocks over the cores
+# (ParallelFor; on the page's own thread it runs them itself). The pool holds a worker for every
+# thread the page can ask for at once (the run worker's, its helpers up to the core count, the
+# throughput ladder's), loaded before the page starts, so that no join waits for a worker still
+# loading.
+add_compile_options(-pthread)
+add_link_options(-pthread)
 # The app reports every refusal through exceptions: they must be caught in the page too.
 add_compile_options(-fexceptions)
 add_link_options(-fexceptions)
@@ -61,8 +70,10 @@ target_link_libraries(flashscope PRIVATE fs_viz fs_scenarios fs_kernels)
 set(FS_WEB_FONT /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)
 target_link_options(flashscope PRIVATE
   -sUSE_GLFW=3 -sUSE_WEBGL2=1 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2 -sFULL_ES3=1
-  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sMINIFY_HTML=0 -sDISABLE_EXCEPTION_CATCHING=0
+  "-sPTHREAD_POOL_SIZE=Math.min(navigator.hardwareConcurrency||1,16)+2"
+  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sEXPORTED_RUNTIME_METHODS=ccall -sMINIFY_HTML=0 -Wno-pthreads-mem-growth -sDISABLE_EXCEPTION_CATCHING=0
   "SHELL:--shell-file ${CMAKE_SOURCE_DIR}/app/web/shell.html"
   "SHELL:--preload-file ${CMAKE_SOURCE_DIR}/scenarios/lessons@/lessons"
   "SHELL:--preload-file ${FS_WEB_FONT}@/fonts/DejaVuSans.ttf")
-set_target_properties(flashscope PROPERTIES SUFFIX ".html")
+set_target_properties(flashscope PROPERTIES SUFFIX ".html" LINK_DEPENDS ${CMAKE_SOURCE_DIR}/app/web/shell.html)
+configure_file(${CMAKE_SOURCE_DIR}/app/web/isolate_sw.js ${CMAKE_BINARY_DIR}/isolate_sw.js COPYONLY)

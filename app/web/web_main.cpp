@@ -1,11 +1,18 @@
 // FlashScope as a web page (WebAssembly + WebGL2): the same state, panels and frame as the
 // desktop window (app_state.h, frame.h) on the CPU emulation, drawn into the page's canvas
-// through Emscripten's GLFW and Dear ImGui's OpenGL 3 renderer with GLSL ES 3.00. Runs happen
-// on the page's thread (no RunWorker: a browser without cross-origin isolation has no threads).
+// through Emscripten's GLFW and Dear ImGui's OpenGL 3 renderer with GLSL ES 3.00. As in the
+// desktop window, the first problem runs before the first frame and every later run goes to the
+// RunWorker's thread (a Web Worker sharing the page's memory), so that a long problem shows its
+// progress and a Cancel button while the page keeps drawing.
 //
 // The URL chooses what opens: ?lesson=causal&beat=2 (a lesson of the page's bundle, by file
 // name without .json, and a beat counted from 1 as the lesson panel shows it), and problem
 // fields on top of it (?n=200&causal=true&order=fa1: url_query.h).
+//
+// A person's files come in through File > Open files... (the browser's picker) or a drop on the
+// canvas and are opened by OpenFiles, as a drop on the desktop window is. Touch is a pointer of
+// its own: a tap clicks where it lands, and a quick horizontal swipe that edits nothing steps
+// (to the left: the next step), for tablets in class.
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <sys/stat.h>
@@ -27,7 +34,11 @@
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "panel_list.h"
+#include "imgui_internal.h"
+#include "open_files.h"
 #include "panels.h"
+#include "run_worker.h"
+#include "trace_file.h"
 #include "web_page.h"
 
 // Hands a file of the page's memory to the browser as a download.
@@ -44,10 +55,74 @@ EM_JS(void, DownloadFile, (const char* path), {
   setTimeout(function() { URL.revokeObjectURL(a.href); }, 10000);
 });
 
+// The browser's file picker: the chosen files go into the page's memory under /uploads and are
+// handed to fs_open_files together, once all are read.
+EM_JS(void, PickFiles, (), {
+  var input = document.getElementById("flashscope-files");
+  if (!input) {
+    input = document.createElement("input");
+    input.type = "file";
+    input.multiple = true;
+    input.id = "flashscope-files";
+    input.style.display = "none";
+    input.addEventListener("change", function() {
+      var files = Array.from(input.files);
+      input.value = "";
+      FS.mkdirTree("/uploads");
+      Promise.all(files.map(function(f) {
+        return f.arrayBuffer().then(function(data) {
+          var path = "/uploads/" + f.name.split("/").join("_");
+          FS.writeFile(path, new Uint8Array(data));
+          return path;
+        });
+      })).then(function(paths) {
+        if (paths.length) Module.ccall("fs_open_files", null, ["string"], [paths.join("\n")]);
+      }, function(err) { console.error("flashscope: a chosen file could not be read: " + err); });
+    });
+    document.body.appendChild(input);
+  }
+  input.click();
+});
+
+// Touch goes to the page, not to the GLFW emulation (which reads no touch position and would
+// click where the mouse last was): each start, move and end is handed to fs_page_touch in canvas
+// pixels, and the browser makes no mouse events of its own from it.
+EM_JS(void, ListenForTouch, (), {
+  var canvas = Module.canvas;
+  function hand(phase) {
+    return function(e) {
+      var t = e.changedTouches[0];
+      if (!t) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      var r = canvas.getBoundingClientRect();
+      Module.ccall("fs_page_touch", null, ["number", "number", "number", "number"],
+                   [phase, (t.clientX - r.left) * canvas.width / r.width, (t.clientY - r.top) * canvas.height / r.height,
+                    e.touches.length]);
+    };
+  }
+  window.addEventListener("touchstart", hand(0), {capture: true, passive: false});
+  window.addEventListener("touchmove", hand(1), {capture: true, passive: false});
+  window.addEventListener("touchend", hand(2), {capture: true, passive: false});
+  window.addEventListener("touchcancel", hand(2), {capture: true, passive: false});
+});
+
 namespace {
 
 constexpr const char* kDownloadDir = "/downloads";  // in the page's memory, before the download
 constexpr double kLabBudgetMs = 30.0;  // per frame, for the drift experiment's runs
+
+// A touch event, in canvas pixels.
+struct TouchEvent {
+  int phase;  // 0 start, 1 move, 2 end
+  float x, y;
+  double time;
+};
+
+// A swipe steps when it is this long (a share of the canvas's width), mostly sideways, quick,
+// one finger, and edits nothing on its way.
+constexpr float kSwipeShare = 0.12f;
+constexpr double kSwipeSeconds = 0.8;
 
 struct Page {
   GLFWwindow* window = nullptr;
@@ -58,11 +133,50 @@ struct Page {
   int width = 0, height = 0;  // of the canvas, in CSS pixels
   double dpr = 1.0;           // device pixels per CSS pixel the canvas was sized for
   bool first_frame_reported = false;
+  std::vector<std::string> dropped;  // files dropped or picked, opened at the next frame
+  std::vector<TouchEvent> touches;   // not yet handed to ImGui
+  bool touch_down = false;           // ImGui's left button, held by a finger
+  ImVec2 touch_at;
+  TouchEvent swipe_from{};           // where and when the finger went down
+  bool swipe_spoiled = false;        // a second finger, or the gesture edited a widget or moved a window
+  long frames = 0;
 };
 Page* g_page = nullptr;
 
 void QueueKey(GLFWwindow* /*window*/, int key, int /*scancode*/, int action, int /*mods*/) {
   if (g_page && (action == GLFW_PRESS || action == GLFW_REPEAT)) g_page->keys.push_back(key);
+}
+
+void QueueDrop(GLFWwindow* /*window*/, int count, const char** paths) {
+  for (int i = 0; g_page && i < count; ++i) g_page->dropped.emplace_back(paths[i]);
+}
+
+// After the GLFW backend's NewFrame: the finger is ImGui's mouse. A start or an end is one
+// button change per frame (a tap between two frames still presses, then releases, where it
+// landed); moves in between only move.
+void ApplyTouch(Page& p) {
+  ImGuiIO& io = ImGui::GetIO();
+  size_t used = 0;
+  for (; used < p.touches.size(); ++used) {
+    const TouchEvent& t = p.touches[used];
+    const bool down = t.phase != 2;
+    if (down != p.touch_down && (t.phase == 0 || t.phase == 2)) {
+      if (used > 0 && t.phase == 2 && !p.touch_down) continue;  // an end with no start
+      p.touch_at = ImVec2(t.x, t.y);
+      p.touch_down = down;
+      ++used;
+      break;
+    }
+    p.touch_at = ImVec2(t.x, t.y);
+  }
+  p.touches.erase(p.touches.begin(), p.touches.begin() + static_cast<std::ptrdiff_t>(used));
+  if (used > 0 || p.touch_down) {
+    io.MousePos = p.touch_at;
+    io.MouseDown[0] = p.touch_down;
+  }
+  const ImGuiContext& g = *GImGui;
+  if (p.touch_down && ((g.ActiveId != 0 && g.ActiveIdHasBeenEditedBefore) || g.MovingWindow != nullptr))
+    p.swipe_spoiled = true;
 }
 
 // The canvas follows the window: its CSS size is the window's (the page's style), its pixels
@@ -123,8 +237,13 @@ void CaptureCanvas(Page& p, int fb_w, int fb_h) {
 
 void Frame() {
   Page& p = *g_page;
+  ++p.frames;
   FitCanvas(p);
   glfwPollEvents();
+  if (!p.dropped.empty()) {
+    fs::OpenFiles(p.s, p.dropped);
+    p.dropped.clear();
+  }
   const double now = glfwGetTime();
   fs::Tick(p.s, now - p.last);
   p.last = now;
@@ -132,6 +251,7 @@ void Frame() {
   fs::ApplyStyle(p.s.view, 1, &p.style, true);
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  ApplyTouch(p);
   ImGui::NewFrame();
   fs::HandleKeys(p.s, p.keys);
   p.keys.clear();
@@ -158,6 +278,63 @@ void Frame() {
 
 }  // namespace
 
+extern "C" {
+
+// The picker's files, by their paths in the page's memory, one per line.
+EMSCRIPTEN_KEEPALIVE void fs_open_files(const char* paths) {
+  std::string all = paths ? paths : "";
+  for (size_t i = 0; i < all.size();) {
+    const size_t nl = std::min(all.find('\n', i), all.size());
+    if (nl > i) g_page->dropped.push_back(all.substr(i, nl - i));
+    i = nl + 1;
+  }
+}
+
+// A touch (phase 0 start, 1 move, 2 end) at x, y canvas pixels, with `fingers` still on the glass.
+EMSCRIPTEN_KEEPALIVE void fs_page_touch(int phase, double x, double y, int fingers) {
+  Page& p = *g_page;
+  const TouchEvent t{phase, static_cast<float>(x), static_cast<float>(y), emscripten_get_now() / 1000.0};
+  if (phase == 0 && fingers == 1) {
+    p.swipe_from = t;
+    p.swipe_spoiled = false;
+  }
+  if (fingers > 1) p.swipe_spoiled = true;
+  p.touches.push_back(t);
+  if (phase != 2 || p.swipe_spoiled) return;
+  const float dx = t.x - p.swipe_from.x, dy = t.y - p.swipe_from.y;
+  if (std::fabs(dx) >= kSwipeShare * static_cast<float>(std::max(1, p.width)) * static_cast<float>(p.dpr) &&
+      std::fabs(dy) < 0.5f * std::fabs(dx) && t.time - p.swipe_from.time <= kSwipeSeconds)
+    p.keys.push_back(dx < 0 ? GLFW_KEY_RIGHT : GLFW_KEY_LEFT);  // as the arrow keys step
+}
+
+// What the page shows, as JSON, for a test harness in the browser: frames drawn, the step and
+// its count, the status line, the shown trace's digest (as `flashscope trace` prints it) and
+// the run under way.
+EMSCRIPTEN_KEEPALIVE const char* fs_page_state() {
+  static std::string out;
+  const fs::AppState& s = g_page->s;
+  const fs::RunProgressView run = s.runs ? s.runs->Progress(fs::RunLane::kShow) : fs::RunProgressView{};
+  char digest[17] = "";
+  if (s.trace) std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(fs::TraceDigest(*s.trace)));
+  nlohmann::json j = {{"frames", g_page->frames},
+                      {"lesson", s.lesson ? s.lesson->path : ""},
+                      {"beat", s.beat + 1},
+                      {"step", s.step},
+                      {"steps", s.trace ? s.trace->StepCount() : 0},
+                      {"problem", s.trace ? fs::Describe(s.trace->problem) : ""},
+                      {"trace_file", s.trace_file},
+                      {"digest", digest},
+                      {"status", s.status.text},
+                      {"status_error", s.status.error},
+                      {"busy", run.busy || run.unapplied},
+                      {"running", run.what},
+                      {"fraction", run.fraction}};
+  out = j.dump();
+  return out.c_str();
+}
+
+}  // extern "C"
+
 int main() {
   g_page = new Page();
   Page& p = *g_page;
@@ -177,6 +354,8 @@ int main() {
   }
   glfwMakeContextCurrent(p.window);
   glfwSetKeyCallback(p.window, QueueKey);
+  glfwSetDropCallback(p.window, QueueDrop);
+  ListenForTouch();
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;
@@ -187,8 +366,11 @@ int main() {
   mkdir(kDownloadDir, 0755);
   p.s.capture_dir = kDownloadDir;
   p.s.file_written = [](const std::string& path) { DownloadFile(path.c_str()); };
+  p.s.pick_files = [] { PickFiles(); };
   fs::InitState(p.s, fs::WebOptions());
   p.s.view.ui_scale = 1.0f;
+  p.s.runs = std::make_shared<fs::RunWorker>();  // from here on, runs go off the page's thread
+  fs::RequestUrlProblem(p.s);
   p.width = p.height = 0;  // FitCanvas sizes the canvas and the UI scale on the first frame
   if (!fs::UrlRefusal().empty()) p.s.status = {"The link asked for what cannot be shown: " + fs::UrlRefusal(), true};
   p.last = glfwGetTime();

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "run_worker.h"
 #include "trace_file.h"
 
 namespace fs {
@@ -13,6 +14,7 @@ namespace {
 std::string g_last_query;  // what the URL was last set to
 std::string g_url_refusal;  // what the URL asked for that was left out, and why
 const Trace* g_reported = nullptr;  // the trace whose digest was last printed
+nlohmann::json g_url_problem;  // the URL's problem fields, checked, for RequestUrlProblem
 
 }  // namespace
 
@@ -31,7 +33,7 @@ Options WebOptions() {
     Problem check;
     const std::string why = ApplyUrlProblem(c.problem, &check);
     if (why.empty())
-      opt.flags.edits.push_back([fields = c.problem](Problem& p) { ApplyUrlProblem(fields, &p); });
+      g_url_problem = c.problem;
     else
       g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
   }
@@ -40,6 +42,12 @@ Options WebOptions() {
 }
 
 const std::string& UrlRefusal() { return g_url_refusal; }
+
+void RequestUrlProblem(AppState& s) {
+  if (g_url_problem.empty()) return;
+  Problem p = s.problem;
+  if (ApplyUrlProblem(g_url_problem, &p).empty() && p != s.problem) RequestProblem(s, p);
+}
 
 void AfterWebFrame(const AppState& s) {
   // Each new trace is named on the console with its digest, which the native build prints for
@@ -51,11 +59,18 @@ void AfterWebFrame(const AppState& s) {
                 Describe(s.trace->problem).c_str(), s.trace->StepCount(),
                 static_cast<unsigned long long>(TraceDigest(*s.trace)));
   }
-  if (!s.lesson) return;
-  const std::string query = UrlQueryFor(s.lesson->path, s.beat);
+  // A trace or .npy inputs from the user's files cannot be linked to: the bare page. While a run
+  // for the shown problem is under way, the URL waits for it (it may be the link's own problem).
+  if (s.runs) {
+    const RunProgressView run = s.runs->Progress(RunLane::kShow);
+    if (run.busy || run.unapplied) return;
+  }
+  const bool linkable = s.lesson && s.trace_file.empty() && s.beat < static_cast<int>(s.lesson->beats.size());
+  const std::string query =
+      linkable ? UrlQueryFor(s.lesson->path, s.beat, s.lesson->beats[s.beat].problem, s.problem) : "";
   if (query == g_last_query) return;
   g_last_query = query;
-  EM_ASM({ window.history.replaceState(null, "", UTF8ToString($0)); }, query.c_str());
+  EM_ASM({ window.history.replaceState(null, "", UTF8ToString($0) || window.location.pathname); }, query.c_str());
 }
 
 }  // namespace fs
