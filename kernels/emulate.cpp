@@ -32,7 +32,7 @@ FS_ALWAYS_INLINE void DotColumns(const float* q, const float* kt, int d, int str
   for (int t = 0; t < d; ++t) {
     const float qt = q[t];
     const float* k = kt + static_cast<size_t>(t) * stride;
-    for (int c = 0; c < kLanes; ++c) acc[c] = std::fmaf(qt, k[c], acc[c]);
+    for (int c = 0; c < kLanes; ++c) acc[c] = FS_FMAF(qt, k[c], acc[c]);
   }
   for (int c = 0; c < kLanes; ++c) s[c] = acc[c];
 }
@@ -46,7 +46,7 @@ FS_ALWAYS_INLINE void PvFeatures(const float* pbar, const float* v, int cols, in
   for (int c = 0; c < cols; ++c) {
     const float pc = pbar[c];
     const float* vc = v + static_cast<size_t>(c) * d;
-    for (int t = 0; t < kLanes; ++t) acc[t] = std::fmaf(pc, vc[t], acc[t]);
+    for (int t = 0; t < kLanes; ++t) acc[t] = FS_FMAF(pc, vc[t], acc[t]);
   }
   for (int t = 0; t < kLanes; ++t) o[t] = acc[t];
 }
@@ -70,16 +70,16 @@ FS_ALWAYS_INLINE float ExpFSelected(float x) {
   const uint32_t special = nan | over | under;
   const float xr = BitsToFloat(FloatToBits(x) & ~special);
   const float k = rintf(xr * kLog2e);
-  float r = std::fmaf(-k, kLn2Hi, xr);
-  r = std::fmaf(-k, kLn2Lo, r);
+  float r = FS_FMAF(-k, kLn2Hi, xr);
+  r = FS_FMAF(-k, kLn2Lo, r);
   float p = 1.0f / 5040.0f;
-  p = std::fmaf(p, r, 1.0f / 720.0f);
-  p = std::fmaf(p, r, 1.0f / 120.0f);
-  p = std::fmaf(p, r, 1.0f / 24.0f);
-  p = std::fmaf(p, r, 1.0f / 6.0f);
-  p = std::fmaf(p, r, 0.5f);
-  p = std::fmaf(p, r, 1.0f);
-  p = std::fmaf(p, r, 1.0f);
+  p = FS_FMAF(p, r, 1.0f / 720.0f);
+  p = FS_FMAF(p, r, 1.0f / 120.0f);
+  p = FS_FMAF(p, r, 1.0f / 24.0f);
+  p = FS_FMAF(p, r, 1.0f / 6.0f);
+  p = FS_FMAF(p, r, 0.5f);
+  p = FS_FMAF(p, r, 1.0f);
+  p = FS_FMAF(p, r, 1.0f);
   const int ki = static_cast<int>(k);
   const int k1 = ki / 2;
   const float e = (p * Pow2i(k1)) * Pow2i(ki - k1);

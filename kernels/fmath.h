@@ -48,6 +48,30 @@ FS_HD uint32_t FloatToBits(float f) {
 #endif
 }
 
+// fmaf: a * b + c rounded once. On the GPU the FFMA instruction; on a CPU with FMA the
+// instruction, else the C library's exact software fmaf. WebAssembly has no fused multiply-add
+// and its library fmaf is a call of several nanoseconds, which made the emulation in a browser
+// tens of times slower than native; there the same result comes from two double operations: a
+// float product is exact in double, so only the sum rounds, and rounding that sum to float
+// again can differ from one rounding only when it lands exactly halfway between two floats
+// (the low 29 bits of its significand 1 followed by zeros) or below the floats' normal range,
+// where the library's fmaf decides. tests/test_fmath.cpp checks it against std::fmaf.
+inline float FmafViaDouble(float a, float b, float c) {
+  const double s = static_cast<double>(a) * static_cast<double>(b) + static_cast<double>(c);
+  uint64_t bits;
+  std::memcpy(&bits, &s, sizeof bits);
+  if ((bits & 0x1FFFFFFFull) != 0x10000000ull && std::fabs(s) >= 0x1p-126) return static_cast<float>(s);
+  return fmaf(a, b, c);
+}
+
+// Fmaf in the functions below and in the emulation's loops: a macro, so that the GPU's code is
+// the plain fmaf it always was.
+#if defined(__wasm__)
+#define FS_FMAF(a, b, c) ::fs::FmafViaDouble(a, b, c)
+#else
+#define FS_FMAF(a, b, c) fmaf(a, b, c)
+#endif
+
 // 2^k for -126 <= k <= 127, built from the exponent bits.
 FS_HD float Pow2i(int k) { return BitsToFloat(static_cast<uint32_t>(k + 127) << 23); }
 
@@ -60,16 +84,16 @@ FS_HD float ExpF(float x) {
   if (x > 88.72283935546875f) return INFINITY;
   if (x < -104.0f) return 0.0f;              // also -inf: exp(-inf) = 0
   const float k = rintf(x * kLog2e);
-  float r = fmaf(-k, kLn2Hi, x);
-  r = fmaf(-k, kLn2Lo, r);
+  float r = FS_FMAF(-k, kLn2Hi, x);
+  r = FS_FMAF(-k, kLn2Lo, r);
   float p = 1.0f / 5040.0f;
-  p = fmaf(p, r, 1.0f / 720.0f);
-  p = fmaf(p, r, 1.0f / 120.0f);
-  p = fmaf(p, r, 1.0f / 24.0f);
-  p = fmaf(p, r, 1.0f / 6.0f);
-  p = fmaf(p, r, 0.5f);
-  p = fmaf(p, r, 1.0f);
-  p = fmaf(p, r, 1.0f);
+  p = FS_FMAF(p, r, 1.0f / 720.0f);
+  p = FS_FMAF(p, r, 1.0f / 120.0f);
+  p = FS_FMAF(p, r, 1.0f / 24.0f);
+  p = FS_FMAF(p, r, 1.0f / 6.0f);
+  p = FS_FMAF(p, r, 0.5f);
+  p = FS_FMAF(p, r, 1.0f);
+  p = FS_FMAF(p, r, 1.0f);
   const int ki = static_cast<int>(k);
   const int k1 = ki / 2;
   return (p * Pow2i(k1)) * Pow2i(ki - k1);
@@ -97,13 +121,13 @@ FS_HD float LogF(float x) {
   const float s = f / (2.0f + f);
   const float s2 = s * s;
   float q = 2.0f / 11.0f;
-  q = fmaf(q, s2, 2.0f / 9.0f);
-  q = fmaf(q, s2, 2.0f / 7.0f);
-  q = fmaf(q, s2, 2.0f / 5.0f);
-  q = fmaf(q, s2, 2.0f / 3.0f);
-  const float log_m = fmaf(q * s2, s, 2.0f * s);  // 2s + s^3 q(s^2)
+  q = FS_FMAF(q, s2, 2.0f / 9.0f);
+  q = FS_FMAF(q, s2, 2.0f / 7.0f);
+  q = FS_FMAF(q, s2, 2.0f / 5.0f);
+  q = FS_FMAF(q, s2, 2.0f / 3.0f);
+  const float log_m = FS_FMAF(q * s2, s, 2.0f * s);  // 2s + s^3 q(s^2)
   const float ef = static_cast<float>(e);
-  return fmaf(ef, kLn2Hi, fmaf(ef, kLn2Lo, log_m));
+  return FS_FMAF(ef, kLn2Hi, FS_FMAF(ef, kLn2Lo, log_m));
 }
 
 }  // namespace fs

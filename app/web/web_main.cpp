@@ -324,6 +324,7 @@ EMSCRIPTEN_KEEPALIVE const char* fs_page_state() {
                       {"problem", s.trace ? fs::Describe(s.trace->problem) : ""},
                       {"trace_file", s.trace_file},
                       {"digest", digest},
+                      {"kernel_ms", s.trace ? s.trace->kernel_ms : 0.0},
                       {"status", s.status.text},
                       {"status_error", s.status.error},
                       {"busy", run.busy || run.unapplied},
