@@ -171,12 +171,16 @@ void SourceSection(AppState& s) {
     l.show_file = source == 1 && l.file;
     if (!l.show_file) LiveControls(s);
   }
-  ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x - ButtonWidth("Open") -
-                                                             ImGui::GetStyle().ItemSpacing.x));
-  const bool enter = ImGui::InputTextWithHint("##report", "bench report (JSON)", &l.path_input,
-                                              ImGuiInputTextFlags_EnterReturnsTrue);
-  ImGui::SameLine();
-  if ((ImGui::Button("Open") || enter) && !l.path_input.empty()) OpenBenchReport(s, l.path_input);
+  if (s.pick_files) {  // the page: the browser's picker (what is picked is opened by its kind)
+    if (ImGui::Button("Open a saved report...")) s.pick_files();
+  } else {
+    ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x - ButtonWidth("Open") -
+                                                               ImGui::GetStyle().ItemSpacing.x));
+    const bool enter = ImGui::InputTextWithHint("##report", "bench report (JSON)", &l.path_input,
+                                                ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if ((ImGui::Button("Open") || enter) && !l.path_input.empty()) OpenBenchReport(s, l.path_input);
+  }
   if (!l.file_error.empty()) ColoredParagraph(viz::ToneColorV(viz::Tone::kBad), l.file_error);
 }
 

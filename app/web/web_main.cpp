@@ -35,6 +35,8 @@
 #include "imgui_impl_opengl3.h"
 #include "panel_list.h"
 #include "imgui_internal.h"
+#include "ladder_state.h"
+#include "throughput_model.h"
 #include "open_files.h"
 #include "panels.h"
 #include "run_worker.h"
@@ -323,6 +325,9 @@ EMSCRIPTEN_KEEPALIVE const char* fs_page_state() {
                       {"steps", s.trace ? s.trace->StepCount() : 0},
                       {"problem", s.trace ? fs::Describe(s.trace->problem) : ""},
                       {"trace_file", s.trace_file},
+                      {"bench_report", s.ladder.show_file && s.ladder.file
+                                           ? s.ladder.file_path + ": " + fs::RecordedText(*s.ladder.file)
+                                           : ""},
                       {"digest", digest},
                       {"kernel_ms", s.trace ? s.trace->kernel_ms : 0.0},
                       {"status", s.status.text},

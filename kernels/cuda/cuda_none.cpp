@@ -8,8 +8,12 @@
 
 namespace fs {
 namespace {
+#if defined(__EMSCRIPTEN__)
+const char kNoCuda[] = "a web page reaches no CUDA device; the page runs the CPU emulation of the kernels";
+#else
 const char kNoCuda[] =
     "this build of FlashScope has no CUDA support (no CUDA compiler was found when it was built)";
+#endif
 }
 
 std::unique_ptr<Backend> MakeCudaBackend() { throw BackendError(kNoCuda); }

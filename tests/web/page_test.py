@@ -165,6 +165,18 @@ def picker(c, b):
     want = native_digest("shot", "--open", trace, "--out", os.path.join(WORK, "shot.png"))
     c.check(s["digest"] == want, f"the picked trace {s['digest']} is what the desktop app opens ({want})")
     c.check("recorded with CUDA" in s["status"] or "Opened" in s["status"], f"status: {s['status']}")
+    # A bench report saved on a GPU: the throughput panel shows it, with where and when.
+    report = os.path.join(ROOT, "tests/data/h100_ladder_sample.json")
+    mark = b.mark()
+    tap_menu(b, 37)
+    chooser = b.wait_event("Page.fileChooserOpened", since=mark, timeout=10)
+    b.call("DOM.setFileInputFiles", {"files": [report], "backendNodeId": chooser["backendNodeId"]})
+    s = wait_for(b, lambda s: s["bench_report"] != "", 20, "the picked bench report")
+    saved = json.load(open(report))
+    want = (f"/uploads/h100_ladder_sample.json: recorded on {saved['device']} at {saved['recorded_at']} "
+            f"({saved['host']})")
+    c.check(s["bench_report"] == want, f"the throughput panel shows the saved report: {s['bench_report']!r}")
+    not_blank(c, b, "bench_report")
     b.call("Page.setInterceptFileChooserDialog", {"enabled": False})
 
 
