@@ -3,7 +3,10 @@ high-density screen, touch, the file picker, files dropped on the canvas, downlo
 problem. What the page shows is read from fs_page_state (the page's JSON of its step, status,
 trace digest and run) and compared with the native build's output for the same problem or file.
 
-    python3 tests/web/page_test.py BASE_URL NATIVE_FLASHSCOPE WORK_DIR
+    python3 tests/web/page_test.py BASE_URL NATIVE_FLASHSCOPE WORK_DIR [STATIC_URL]
+
+STATIC_URL: the same page from a server that sends no headers (a static host), where the
+page's service worker must make it cross-origin isolated.
 """
 import json
 import os
@@ -271,13 +274,31 @@ def long_problem(c, b):
     no_errors(c, b, query)
 
 
+def static_host(c, b):
+    print("== a static host that sends no headers: the page's service worker isolates it")
+    if not STATIC:
+        c.check(False, "no static server given")
+        return
+    b.call("Emulation.setDeviceMetricsOverride", {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+    b.open(STATIC + "?lesson=causal&beat=2")
+    s = wait_for(b, settled, 60, "the page on a static host")
+    c.check(b.evaluate("window.crossOriginIsolated") is True, "the page is cross-origin isolated")
+    c.check(b.evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)"),
+            "under its service worker (isolate_sw.js)")
+    want = native_digest("trace", "--backend", "cpu", "--lesson", "scenarios/lessons/causal.json", "--out",
+                         os.path.join(WORK, "s.fstrace"))
+    c.check(s["digest"] == want, f"and shows the same trace ({s['digest']})")
+    no_errors(c, b, "the static host")
+
+
 def main():
-    global BASE, NATIVE, WORK
+    global BASE, NATIVE, WORK, STATIC
     BASE, NATIVE, WORK = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+    STATIC = sys.argv[4] if len(sys.argv) > 4 else None
     c = Checks()
     b = Browser(WIDTH, HEIGHT)
     try:
-        parts = (links, high_density, touch, picker, drops, downloads, long_problem)
+        parts = (links, high_density, touch, picker, drops, downloads, long_problem, static_host)
         only = os.environ.get("FS_WEB_PARTS")  # e.g. "links,touch": those parts alone
         for part in [p for p in parts if not only or p.__name__ in only.split(",")]:
             try:
