@@ -98,9 +98,9 @@ EM_JS(void, ListenForTouch, (), {
       e.preventDefault();
       e.stopImmediatePropagation();
       var r = canvas.getBoundingClientRect();
-      Module.ccall("fs_page_touch", null, ["number", "number", "number", "number"],
+      Module.ccall("fs_page_touch", null, ["number", "number", "number", "number", "number"],
                    [phase, (t.clientX - r.left) * canvas.width / r.width, (t.clientY - r.top) * canvas.height / r.height,
-                    e.touches.length]);
+                    e.touches.length, e.timeStamp / 1000]);
     };
   }
   window.addEventListener("touchstart", hand(0), {capture: true, passive: false});
@@ -292,10 +292,11 @@ EMSCRIPTEN_KEEPALIVE void fs_open_files(const char* paths) {
   }
 }
 
-// A touch (phase 0 start, 1 move, 2 end) at x, y canvas pixels, with `fingers` still on the glass.
-EMSCRIPTEN_KEEPALIVE void fs_page_touch(int phase, double x, double y, int fingers) {
+// A touch (phase 0 start, 1 move, 2 end) at x, y canvas pixels, with `fingers` still on the glass,
+// at `seconds` (the event's own time, so that a busy page does not make a quick swipe slow).
+EMSCRIPTEN_KEEPALIVE void fs_page_touch(int phase, double x, double y, int fingers, double seconds) {
   Page& p = *g_page;
-  const TouchEvent t{phase, static_cast<float>(x), static_cast<float>(y), emscripten_get_now() / 1000.0};
+  const TouchEvent t{phase, static_cast<float>(x), static_cast<float>(y), seconds};
   if (phase == 0 && fingers == 1) {
     p.swipe_from = t;
     p.swipe_spoiled = false;

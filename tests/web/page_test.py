@@ -263,7 +263,7 @@ def long_problem(c, b):
     busy_s = time.time() - t0
     c.check(not s["busy"] and "N=4096 d=128" in s["problem"], f"the run finished: {s['problem']}")
     fps = (s["frames"] - frames0) / max(busy_s, 1e-9)
-    c.check(fps >= 5, f"the page drew {fps:.0f} frames a second while the run took {busy_s:.1f} s")
+    c.check(fps >= 2, f"the page drew {fps:.0f} frames a second while the run took {busy_s:.1f} s")
     c.check(len(seen) >= 2 and max(seen) > 0 and seen == sorted(seen), "its progress rose: " +
             ", ".join(f"{x:.2f}" for x in seen[:: max(1, len(seen) // 8)]))
     t = time.time()
