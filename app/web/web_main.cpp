@@ -57,6 +57,27 @@ EM_JS(void, DownloadFile, (const char* path), {
   setTimeout(function() { URL.revokeObjectURL(a.href); }, 10000);
 });
 
+// Files the page takes: up to 1 GiB each (a trace at the trace budget is well under it). A larger
+// one is refused, named by fs_page_too_large, before it is read into the page's memory, which it
+// could exhaust: in the picker, and by a drop listener that runs before the canvas's own.
+EM_JS(void, GuardLargeFiles, (), {
+  Module.flashscopeTooLarge = function(files) {
+    var big = Array.from(files).filter(function(f) { return f.size > 1073741824; });
+    if (!big.length) return false;
+    Module.ccall("fs_page_too_large", null, ["string"], [big.map(function(f) {
+      return f.name + " (" + (f.size / 1073741824).toFixed(1) + " GiB)";
+    }).join(", ")]);
+    return true;
+  };
+  // Before the canvas's own drop handler (GLFW's, which reads every file).
+  window.addEventListener("drop", function(e) {
+    if (e.dataTransfer && e.dataTransfer.files && Module.flashscopeTooLarge(e.dataTransfer.files)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+});
+
 // The browser's file picker: the chosen files go into the page's memory under /uploads and are
 // handed to fs_open_files together, once all are read.
 EM_JS(void, PickFiles, (), {
@@ -70,6 +91,7 @@ EM_JS(void, PickFiles, (), {
     input.addEventListener("change", function() {
       var files = Array.from(input.files);
       input.value = "";
+      if (Module.flashscopeTooLarge(files)) return;
       FS.mkdirTree("/uploads");
       Promise.all(files.map(function(f) {
         return f.arrayBuffer().then(function(data) {
@@ -282,6 +304,14 @@ void Frame() {
 
 extern "C" {
 
+// Files refused for their size (GuardLargeFiles), named with their sizes.
+EMSCRIPTEN_KEEPALIVE void fs_page_too_large(const char* what) {
+  fs::SetStatus(g_page->s,
+                std::string("Not opened: ") + what +
+                    ": a web page takes files up to 1 GiB; the desktop app opens larger ones (README)",
+                true);
+}
+
 // The picker's files, by their paths in the page's memory, one per line.
 EMSCRIPTEN_KEEPALIVE void fs_open_files(const char* paths) {
   std::string all = paths ? paths : "";
@@ -363,6 +393,7 @@ int main() {
   glfwSetKeyCallback(p.window, QueueKey);
   glfwSetDropCallback(p.window, QueueDrop);
   ListenForTouch();
+  GuardLargeFiles();
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;

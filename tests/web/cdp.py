@@ -27,6 +27,7 @@ class Browser:
         args = ["chromium", "--headless=new", "--no-sandbox", "--remote-debugging-pipe", "--use-gl=angle",
                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader", f"--window-size={width},{height}",
                 f"--force-device-scale-factor={scale}", "--no-first-run", "--no-default-browser-check",
+                "--touch-events=enabled",  # a touch screen: Input.dispatchTouchEvent reaches the page
                 "--user-data-dir=" + os.environ.get("FS_BROWSER_PROFILE", "/tmp/flashscope-chromium-profile"),
                 *extra, "about:blank"]
         self.log = open(os.environ.get("FS_BROWSER_LOG", os.devnull), "w")
