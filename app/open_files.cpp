@@ -7,22 +7,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench.h"
 #include "inputs.h"
 #include "ladder_state.h"
 #include "npy.h"
 #include "problem.h"
+#include "trace_file.h"
 
 namespace fs {
-namespace {
-
-constexpr char kTraceMagic[] = "FSTRACE";
-constexpr char kNpyMagic[] = "\x93NUMPY";
-constexpr size_t kLargestJson = 16u << 20;  // a lesson or bench report (kMaxBenchReportBytes)
 
 std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
+
+namespace {
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -36,8 +35,8 @@ FileKind KindOfFile(const std::string& path) {
   char start[8] = {};
   if (!in.read(start, sizeof start) && in.gcount() == 0) return FileKind::kUnknown;
   const size_t got = static_cast<size_t>(in.gcount());
-  if (got >= 7 && std::memcmp(start, kTraceMagic, 7) == 0) return FileKind::kTrace;
-  if (got >= 6 && std::memcmp(start, kNpyMagic, 6) == 0) return FileKind::kNpy;
+  if (got >= sizeof kTraceMagic && std::memcmp(start, kTraceMagic, sizeof kTraceMagic) == 0) return FileKind::kTrace;
+  if (got >= kNpyMagicBytes && std::memcmp(start, kNpyMagic, kNpyMagicBytes) == 0) return FileKind::kNpy;
   size_t first = 0;
   while (first < got && std::isspace(static_cast<unsigned char>(start[first]))) ++first;
   if (first == got || start[first] != '{') return FileKind::kUnknown;
@@ -45,7 +44,7 @@ FileKind KindOfFile(const std::string& path) {
   // says what it lacks.
   in.clear();
   in.seekg(0, std::ios::end);
-  if (static_cast<size_t>(in.tellg()) > kLargestJson) return FileKind::kBenchReport;  // refused there, by size
+  if (static_cast<size_t>(in.tellg()) > kMaxBenchReportBytes) return FileKind::kBenchReport;  // refused there, by size
   in.seekg(0);
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
   return j.is_object() && j.contains("beats") ? FileKind::kLesson : FileKind::kBenchReport;
@@ -109,18 +108,22 @@ int OpenFiles(AppState& s, const std::vector<std::string>& paths) {
       case FileKind::kLesson: opened += OpenLesson(s, path); break;
       case FileKind::kBenchReport: opened += OpenBenchReport(s, path); break;
       case FileKind::kNpy: npy.push_back(path); break;
-      case FileKind::kUnknown:
+      case FileKind::kUnknown: {
         // By its name, what it was meant to be: that reader's message says what is wrong.
-        if (const std::string name = Lower(BaseName(path)); name.size() > 4 && name.substr(name.size() - 4) == ".npy") {
+        const std::string name = Lower(BaseName(path));
+        const auto named = [&name](const std::string& ext) {
+          return name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+        };
+        if (named(".npy"))
           npy.push_back(path);
-        } else if (name.size() > 8 && name.substr(name.size() - 8) == ".fstrace") {
+        else if (named(".fstrace"))
           opened += OpenTraceFile(s, path);
-        } else if (name.size() > 5 && name.substr(name.size() - 5) == ".json") {
+        else if (named(".json"))
           opened += OpenBenchReport(s, path);
-        } else {
+        else
           unknown += (unknown.empty() ? "" : ", ") + BaseName(path);
-        }
         break;
+      }
     }
   }
   if (!npy.empty()) {

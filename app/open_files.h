@@ -13,6 +13,9 @@
 
 namespace fs {
 
+// The file's name without its folders: "/uploads/q.npy" -> "q.npy".
+std::string BaseName(const std::string& path);
+
 enum class FileKind { kTrace, kNpy, kLesson, kBenchReport, kUnknown };
 
 // What `path` holds, from its first bytes (and, for JSON, whether it has "beats"): a file that

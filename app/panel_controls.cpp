@@ -378,10 +378,6 @@ void DrawNpyPrompt(AppState& s) {
   }
   if (!ImGui::BeginPopupModal(kTitle, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
   ImGui::TextUnformatted("float32 or float16 arrays of N x d; N and d come from the files");
-  const auto base = [](const std::string& path) {
-    const size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-  };
   const std::pair<const char*, std::string*> roles[] = {{"Q", &d.npy.q}, {"K", &d.npy.k}, {"V", &d.npy.v},
                                                          {"dO (optional)", &d.npy.dout}};
   for (const auto& [label, path] : roles) {
@@ -390,10 +386,10 @@ void DrawNpyPrompt(AppState& s) {
       ImGui::InputText(label, path);
       continue;
     }
-    if (ImGui::BeginCombo(label, path->empty() ? "(none)" : base(*path).c_str())) {
+    if (ImGui::BeginCombo(label, path->empty() ? "(none)" : BaseName(*path).c_str())) {
       if (ImGui::Selectable("(none)", path->empty())) path->clear();
       for (const std::string& f : d.npy_offered)
-        if (ImGui::Selectable(base(f).c_str(), f == *path)) *path = f;
+        if (ImGui::Selectable(BaseName(f).c_str(), f == *path)) *path = f;
       ImGui::EndCombo();
     }
   }

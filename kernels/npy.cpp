@@ -26,8 +26,6 @@
 namespace fs {
 namespace {
 
-constexpr char kMagic[] = "\x93NUMPY";
-constexpr size_t kMagicBytes = 6;
 constexpr size_t kAlignBytes = 64;          // numpy pads header so data starts aligned
 constexpr size_t kMaxHeaderBytes = 1 << 16;  // numpy's own are < 10 KB; format 1.0 < 64 KiB
 constexpr size_t kMaxDims = 32;              // numpy's limit on dimensions
@@ -229,7 +227,7 @@ NpyArray ReadNpy(std::istream& in, uint64_t file_bytes, const std::string& path,
   const size_t prefix_bytes = static_cast<size_t>(std::min<uint64_t>(file_bytes, sizeof prefix));
   in.read(reinterpret_cast<char*>(prefix), static_cast<std::streamsize>(prefix_bytes));
   if (!in) Fail(path, "read error in the .npy preamble");
-  if (prefix_bytes < kMagicBytes || std::memcmp(prefix, kMagic, kMagicBytes) != 0)
+  if (prefix_bytes < kNpyMagicBytes || std::memcmp(prefix, kNpyMagic, kNpyMagicBytes) != 0)
     Fail(path, "not a .npy file (it does not start with \\x93NUMPY)");
   if (prefix_bytes < 10) Fail(path, "truncated: the file ends inside the .npy preamble");
 
@@ -377,14 +375,14 @@ void WriteNpy(AtomicFile& file, const float* data, const std::vector<size_t>& sh
                        ", }";
   // numpy's rule: magic (6) + version (2) + length (2) + header, ending in '\n', is a
   // multiple of 64 so the data that follows is aligned.
-  const size_t preamble_bytes = kMagicBytes + 2 + 2;
+  const size_t preamble_bytes = kNpyMagicBytes + 2 + 2;
   const size_t unpadded = preamble_bytes + header.size() + 1;
   header.append((kAlignBytes - unpadded % kAlignBytes) % kAlignBytes, ' ');
   header.push_back('\n');
   if (header.size() > 0xFFFF)
     Fail(path, "cannot save shape " + ShapeText(shape) + ": header too long for format 1.0");
 
-  std::string bytes(kMagic, kMagicBytes);
+  std::string bytes(kNpyMagic, kNpyMagicBytes);
   bytes.push_back('\x01');
   bytes.push_back('\x00');
   bytes.push_back(static_cast<char>(header.size() & 0xFF));

@@ -13,6 +13,10 @@
 
 namespace fs {
 
+// The first bytes of every .npy file.
+constexpr char kNpyMagic[] = "\x93NUMPY";
+constexpr size_t kNpyMagicBytes = 6;
+
 struct NpyError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -22,6 +22,7 @@
 #include "atomic_file.h"
 #include "excerpt.h"
 #include "json_text.h"
+#include "npy.h"
 #include "problem_json.h"
 
 namespace fs {
@@ -29,8 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kMagic[8] = {'F', 'S', 'T', 'R', 'A', 'C', 'E', '\0'};
-constexpr char kNpyMagic[] = "\x93NUMPY";
 constexpr uint64_t kPrefixBytes = 16;    // magic, version, header length
 constexpr uint64_t kChecksumBytes = 8;
 constexpr uint64_t kFloatBytes = sizeof(float);
@@ -280,7 +279,7 @@ void WriteTrace(AtomicFile& file, const Trace& t) {
                    " bytes; allowed: at most " + std::to_string(kMaxHeaderBytes));
 
   unsigned char prefix[kPrefixBytes];
-  std::memcpy(prefix, kMagic, sizeof kMagic);
+  std::memcpy(prefix, kTraceMagic, sizeof kTraceMagic);
   PutLe(prefix + 8, kTraceFormatVersion, 4);
   PutLe(prefix + 12, text.size(), 4);
   HashingWriter writer(&file);
@@ -310,8 +309,8 @@ Trace ReadTrace(std::istream& in, uint64_t file_bytes, const std::string& path) 
   unsigned char prefix[kPrefixBytes] = {};
   in.read(reinterpret_cast<char*>(prefix),
           static_cast<std::streamsize>(std::min(file_bytes, kPrefixBytes)));
-  if (file_bytes < sizeof kMagic || std::memcmp(prefix, kMagic, sizeof kMagic) != 0) {
-    const bool npy = file_bytes >= 6 && std::memcmp(prefix, kNpyMagic, 6) == 0;
+  if (file_bytes < sizeof kTraceMagic || std::memcmp(prefix, kTraceMagic, sizeof kTraceMagic) != 0) {
+    const bool npy = file_bytes >= kNpyMagicBytes && std::memcmp(prefix, kNpyMagic, kNpyMagicBytes) == 0;
     Fail(path, std::string("not a FlashScope trace file (") +
                    (npy ? "it is a .npy array" : "it does not start with FSTRACE") + ")");
   }

@@ -23,6 +23,9 @@
 
 namespace fs {
 
+// The first 8 bytes of every trace file (the NUL included).
+constexpr char kTraceMagic[] = "FSTRACE";
+
 // 2: the step record gained r_m, r_s, m' and O-bar, and the problem its numeric policy.
 // FA1's traces (problem "order": "fa1", FlashAttention-1's loop order) are version 2 files too:
 // their layout lists the fields FA1 records; a file without "order" is FA2's.

@@ -250,7 +250,7 @@ void CaptureCanvas(Page& p, int fb_w, int fb_h) {
     fs::AtomicFile file(path);
     fs::WritePng(file, image);
     file.Commit();
-    s.status = {"Downloaded " + path.substr(path.rfind('/') + 1) + " (" + std::to_string(w) + "x" + std::to_string(h) +
+    s.status = {"Downloaded " + fs::BaseName(path) + " (" + std::to_string(w) + "x" + std::to_string(h) +
                     ", as on screen)",
                 false};
     if (s.file_written) s.file_written(path);

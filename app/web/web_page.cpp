@@ -29,24 +29,19 @@ Options WebOptions() {
   if (!c.lesson.empty()) opt.lesson_path = std::string(kWebLessonDir) + "/" + c.lesson + ".json";
   if (c.beat > 0) opt.beat = c.beat - 1;
   g_url_refusal = c.refused;
-  if (!c.problem.empty()) {
-    Problem check;
-    const std::string why = ApplyUrlProblem(c.problem, &check);
-    if (why.empty())
-      g_url_problem = c.problem;
-    else
-      g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
-  }
-  if (!g_url_refusal.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", g_url_refusal.c_str());
+  g_url_problem = c.problem;
   return opt;
 }
 
 const std::string& UrlRefusal() { return g_url_refusal; }
 
 void RequestUrlProblem(AppState& s) {
-  if (g_url_problem.empty()) return;
   Problem p = s.problem;
-  if (ApplyUrlProblem(g_url_problem, &p).empty() && p != s.problem) RequestProblem(s, p);
+  if (const std::string why = ApplyUrlProblem(g_url_problem, &p); !why.empty())
+    g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
+  else if (p != s.problem)
+    RequestProblem(s, p);
+  if (!g_url_refusal.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", g_url_refusal.c_str());
 }
 
 void AfterWebFrame(const AppState& s) {

@@ -19,7 +19,8 @@ Options WebOptions();
 // What WebOptions left out of the URL, and why ("" when nothing).
 const std::string& UrlRefusal();
 // After InitState: the URL's problem fields on top of the lesson's beat, run on the state's
-// worker (a long problem shows its progress instead of holding the page's first frame).
+// worker (a long problem shows its progress instead of holding the page's first frame); fields
+// that cannot go on top of that problem join UrlRefusal.
 void RequestUrlProblem(AppState& s);
 // After each frame: the URL follows the lesson, beat and problem shown (UrlQueryFor).
 void AfterWebFrame(const AppState& s);
