@@ -410,7 +410,6 @@ int main() {
   p.s.runs = std::make_shared<fs::RunWorker>();  // from here on, runs go off the page's thread
   fs::RequestUrlProblem(p.s);
   p.width = p.height = 0;  // FitCanvas sizes the canvas and the UI scale on the first frame
-  if (!fs::UrlRefusal().empty()) p.s.status = {"The link asked for what cannot be shown: " + fs::UrlRefusal(), true};
   p.last = glfwGetTime();
   emscripten_set_main_loop(Frame, 0, true);
   return 0;

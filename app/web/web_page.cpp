@@ -33,15 +33,21 @@ Options WebOptions() {
   return opt;
 }
 
-const std::string& UrlRefusal() { return g_url_refusal; }
-
 void RequestUrlProblem(AppState& s) {
   Problem p = s.problem;
-  if (const std::string why = ApplyUrlProblem(g_url_problem, &p); !why.empty())
-    g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
-  else if (p != s.problem)
-    RequestProblem(s, p);
-  if (!g_url_refusal.empty()) std::fprintf(stderr, "flashscope: the URL's %s\n", g_url_refusal.c_str());
+  const std::string why = ApplyUrlProblem(g_url_problem, &p);
+  if (!why.empty()) g_url_refusal += (g_url_refusal.empty() ? "" : "; ") + why;
+  if (!g_url_refusal.empty()) {
+    std::fprintf(stderr, "flashscope: the URL's %s\n", g_url_refusal.c_str());
+    s.status = {"The link asked for what cannot be shown: " + g_url_refusal, true};
+  }
+  if (!why.empty() || p == s.problem) return;
+  // The run's own status line would hide a refusal shown now (the link's, or a lesson that did
+  // not open), which InitState keeps when it runs the problem itself.
+  const Status refused = s.status;
+  RequestProblem(s, p, [refused](AppState& s) {
+    if (refused.error) s.status = refused;
+  });
 }
 
 void AfterWebFrame(const AppState& s) {

@@ -16,11 +16,10 @@ constexpr const char* kWebLessonDir = "/lessons";
 
 // The options for InitState from the page's URL (the browser's location.search).
 Options WebOptions();
-// What WebOptions left out of the URL, and why ("" when nothing).
-const std::string& UrlRefusal();
 // After InitState: the URL's problem fields on top of the lesson's beat, run on the state's
-// worker (a long problem shows its progress instead of holding the page's first frame); fields
-// that cannot go on top of that problem join UrlRefusal.
+// worker (a long problem shows its progress instead of holding the page's first frame). What the
+// URL asked for that cannot be shown (fields that cannot go on top of that problem, a lesson or
+// beat refused) is named in the status line, and stays there once the run is shown.
 void RequestUrlProblem(AppState& s);
 // After each frame: the URL follows the lesson, beat and problem shown (UrlQueryFor).
 void AfterWebFrame(const AppState& s);

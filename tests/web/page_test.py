@@ -120,6 +120,17 @@ def links(c, b):
             c.check(again["digest"] == s["digest"], f"the URL the page wrote ({search}) opens the same trace")
 
 
+def refusals(c, b):
+    print("== links that ask for what cannot be shown: the status line says so, and keeps saying so")
+    for query, says, problem in (("lesson=intro&beat=1&br=48", 'field "br" is 48; allowed: 16, 32, 64, 128', "N=128 d=32"),
+                                 ("lesson=nope&n=200", "Lesson not opened: /lessons/nope.json", "N=200")):
+        b.open(BASE + "?" + query)
+        s = wait_for(b, lambda s: settled(s) and problem in s["problem"], 30, query)
+        time.sleep(0.5)  # frames after the run was shown
+        s = state(b)
+        c.check(s["status_error"] and says in s["status"], f"?{query}: {s['status']!r}")
+
+
 def high_density(c, b):
     print("== device pixel ratio 2")
     open_page(b, "lesson=causal&beat=1", scale=2)
@@ -308,7 +319,7 @@ def main():
     c = Checks()
     b = Browser(WIDTH, HEIGHT)
     try:
-        parts = (links, high_density, touch, picker, drops, downloads, long_problem, static_host)
+        parts = (links, refusals, high_density, touch, picker, drops, downloads, long_problem, static_host)
         only = os.environ.get("FS_WEB_PARTS")  # e.g. "links,touch": those parts alone
         for part in [p for p in parts if not only or p.__name__ in only.split(",")]:
             try:
