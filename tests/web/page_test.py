@@ -278,7 +278,8 @@ def long_problem(c, b):
     s = wait_for(b, lambda s: s["busy"], 30, "the run's start")
     seen, frames0, t0 = [], s["frames"], time.time()
     while s["busy"] and time.time() - start < 300:
-        seen.append(s["fraction"])
+        if s["running"]:  # under way (a run finished but not yet shown is busy with no fraction)
+            seen.append(s["fraction"])
         time.sleep(0.25)
         s = state(b)
     busy_s = time.time() - t0
