@@ -134,6 +134,9 @@ def refusals(c, b):
 def high_density(c, b):
     print("== device pixel ratio 2")
     open_page(b, "lesson=causal&beat=1", scale=2)
+    deadline = time.time() + 10  # the console's events may come after the page's state
+    while not any("canvas" in t for _, t in b.console) and time.time() < deadline:
+        time.sleep(0.1)
     lines = [t for _, t in b.console if "canvas" in t]
     c.check(bool(lines) and lines[-1] == "flashscope page: canvas 2560x1600 at device pixel ratio 2, UI scale 2",
             f"the canvas takes the screen's pixels ({lines[-1] if lines else 'nothing'})")
